@@ -1,0 +1,3 @@
+module example.com/go-run
+
+go 1.19

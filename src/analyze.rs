@@ -1,0 +1,173 @@
+//! Facts about a parsed Dockerfile that every transformer needs: its stages, the
+//! global ARGs, the base image and its family, the WORKDIR and USER in force at each
+//! instruction, and the command that starts the app. Pure reading; no rewriting.
+
+use crate::ecosystem::{Base, Ecosystem};
+use crate::syntax::{Command, Dockerfile, Form, Instruction, ItemKind, Keyword};
+
+/// An instruction of the file, by its index among the file's items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemId(pub usize);
+
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub from: ItemId,
+    pub base: Base,
+    pub alias: Option<String>,
+    /// The stage's instructions after its FROM, in order.
+    pub body: Vec<ItemId>,
+}
+
+#[derive(Debug)]
+pub struct Analysis<'a> {
+    pub dockerfile: &'a Dockerfile,
+    pub stages: Vec<Stage>,
+    /// ARG instructions before the first FROM.
+    pub global_args: Vec<ItemId>,
+}
+
+impl<'a> Analysis<'a> {
+    pub fn new(dockerfile: &'a Dockerfile) -> Analysis<'a> {
+        let mut stages: Vec<Stage> = Vec::new();
+        let mut global_args = Vec::new();
+        for (index, item) in dockerfile.items().iter().enumerate() {
+            let ItemKind::Instruction(instruction) = &item.kind else {
+                continue;
+            };
+            let id = ItemId(index);
+            match instruction.command() {
+                Some(Command::From(from)) => stages.push(Stage {
+                    from: id,
+                    base: Base::of(&from.image),
+                    alias: from.alias,
+                    body: Vec::new(),
+                }),
+                _ => match stages.last_mut() {
+                    Some(stage) => stage.body.push(id),
+                    None if instruction.is(Keyword::Arg) => global_args.push(id),
+                    None => {}
+                },
+            }
+        }
+        Analysis {
+            dockerfile,
+            stages,
+            global_args,
+        }
+    }
+
+    pub fn instruction(&self, id: ItemId) -> &'a Instruction {
+        match &self.dockerfile.items()[id.0].kind {
+            ItemKind::Instruction(instruction) => instruction,
+            _ => unreachable!("an ItemId always names an instruction"),
+        }
+    }
+
+    /// The instruction's text as written (heredoc bodies included).
+    pub fn text(&self, id: ItemId) -> &'a str {
+        &self.dockerfile.text()[self.instruction(id).span.start..self.instruction(id).span.end]
+    }
+
+    /// The only stage, when the file has exactly one.
+    pub fn single_stage(&self) -> Option<&Stage> {
+        match self.stages.as_slice() {
+            [stage] => Some(stage),
+            _ => None,
+        }
+    }
+
+    /// The ecosystem the base image names, if any.
+    pub fn ecosystem(&self) -> Option<Ecosystem> {
+        self.single_stage().and_then(|stage| stage.base.ecosystem)
+    }
+
+    /// The WORKDIR in force when `id` runs (`None`: the image's default).
+    pub fn workdir_at(&self, stage: &Stage, id: ItemId) -> Option<String> {
+        let mut workdir: Option<String> = None;
+        for &before in stage.body.iter().take_while(|&&before| before < id) {
+            if let Some(Command::Workdir(dir)) = self.instruction(before).command() {
+                workdir = Some(match workdir {
+                    Some(current) if !dir.starts_with('/') && !dir.starts_with('$') => {
+                        format!("{}/{}", current.trim_end_matches('/'), dir)
+                    }
+                    _ => dir,
+                });
+            }
+        }
+        workdir
+    }
+
+    /// The instructions of `stage` with the given keyword.
+    pub fn with_keyword<'s>(
+        &'s self,
+        stage: &'s Stage,
+        keyword: Keyword,
+    ) -> impl Iterator<Item = ItemId> + 's {
+        stage
+            .body
+            .iter()
+            .copied()
+            .filter(move |&id| self.instruction(id).is(keyword))
+    }
+
+    /// The command that starts the app: the last ENTRYPOINT and the last CMD.
+    pub fn start_command(&self, stage: &Stage) -> (Option<Form>, Option<Form>) {
+        let last = |keyword| {
+            self.with_keyword(stage, keyword)
+                .last()
+                .and_then(|id| self.instruction(id).command())
+        };
+        let entrypoint = match last(Keyword::Entrypoint) {
+            Some(Command::Entrypoint(form)) => Some(form),
+            _ => None,
+        };
+        let cmd = match last(Keyword::Cmd) {
+            Some(Command::Cmd(form)) => Some(form),
+            _ => None,
+        };
+        (entrypoint, cmd)
+    }
+}
+
+/// Whether `text` expands the variable `name` (`$name` or `${name…}`).
+pub fn mentions_variable(text: &str, name: &str) -> bool {
+    text.match_indices('$').any(|(i, _)| {
+        let rest = &text[i + 1..];
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        rest.strip_prefix(name).is_some_and(|after| {
+            !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    #[test]
+    fn finds_stages_global_args_and_workdirs() {
+        let dockerfile = parse(
+            "ARG V=3.12\nFROM python:${V} AS app\nWORKDIR /app\nWORKDIR src\nCOPY . .\nCMD python main.py\n",
+        )
+        .unwrap();
+        let analysis = Analysis::new(&dockerfile);
+        assert_eq!(analysis.global_args, vec![ItemId(0)]);
+        let stage = analysis.single_stage().unwrap();
+        assert_eq!(stage.alias.as_deref(), Some("app"));
+        assert_eq!(stage.base.ecosystem, Some(Ecosystem::Python));
+        let copy = stage.body[2];
+        assert_eq!(analysis.workdir_at(stage, copy).as_deref(), Some("/app/src"));
+        let (entrypoint, cmd) = analysis.start_command(stage);
+        assert_eq!(entrypoint, None);
+        assert_eq!(cmd, Some(Form::Shell("python main.py".into())));
+    }
+
+    #[test]
+    fn variable_mentions_need_a_word_boundary() {
+        assert!(mentions_variable("go build -ldflags=${VERSION}", "VERSION"));
+        assert!(mentions_variable("echo $V/x", "V"));
+        assert!(!mentions_variable("echo $VERSION", "V"));
+        assert!(!mentions_variable("echo V", "V"));
+    }
+}

@@ -1,0 +1,155 @@
+//! The build context next to a Dockerfile, read once: the dependency manifests and
+//! lock files the transformers decide from, and the facts they need about the source
+//! tree (top-level folders, Go files that use cgo). This is the only file IO of the
+//! rewrite; a lone Dockerfile (or stdin) has an empty context.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+/// Files whose contents the transformers read, by name relative to the context root.
+const MANIFESTS: &[&str] = &[
+    "requirements.txt",
+    "pyproject.toml",
+    "poetry.lock",
+    "Pipfile",
+    "Pipfile.lock",
+    "uv.lock",
+    "setup.py",
+    "go.mod",
+    "go.sum",
+    "go.work",
+    "package.json",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    ".dockerignore",
+];
+
+/// Manifests larger than this are not read (lock files of monorepos can be huge and
+/// only their presence matters).
+const MAX_READ: u64 = 1 << 20;
+
+#[derive(Clone, Debug, Default)]
+pub struct BuildContext {
+    /// Whether there is a context at all (false for stdin or a lone file).
+    pub present: bool,
+    /// Manifest name → contents (empty when it was too large to read).
+    pub files: BTreeMap<String, String>,
+    /// Other `requirements*.txt` files.
+    pub requirement_files: BTreeSet<String>,
+    /// Top-level folders of the context.
+    pub dirs: BTreeSet<String>,
+    /// Top-level files of the context.
+    pub top_files: BTreeSet<String>,
+    /// Some `.go` file imports "C".
+    pub uses_cgo: bool,
+}
+
+impl BuildContext {
+    /// Reads the context rooted at `dir` (the Dockerfile's folder).
+    pub fn read(dir: &Path) -> BuildContext {
+        let mut context = BuildContext {
+            present: dir.is_dir(),
+            ..BuildContext::default()
+        };
+        let Ok(entries) = fs::read_dir(dir) else {
+            return context;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                context.dirs.insert(name);
+                continue;
+            }
+            if name.starts_with("requirements") && name.ends_with(".txt") {
+                context.requirement_files.insert(name.clone());
+            }
+            if MANIFESTS.contains(&name.as_str()) {
+                let small = entry.metadata().is_ok_and(|m| m.len() <= MAX_READ);
+                let text = if small {
+                    fs::read_to_string(entry.path()).unwrap_or_default()
+                } else {
+                    String::new()
+                };
+                context.files.insert(name.clone(), text);
+            }
+            context.top_files.insert(name);
+        }
+        context.uses_cgo = go_uses_cgo(dir, 3);
+        context
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.files.contains_key(name) || self.top_files.contains(name)
+    }
+
+    pub fn file(&self, name: &str) -> Option<&str> {
+        self.files.get(name).map(String::as_str)
+    }
+}
+
+/// Whether a `.go` file under `dir` (to `depth` levels, skipping vendor and hidden
+/// folders) imports "C".
+fn go_uses_cgo(dir: &Path, depth: usize) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if path.is_dir() {
+            depth > 0
+                && !name.starts_with('.')
+                && name != "vendor"
+                && name != "node_modules"
+                && go_uses_cgo(&path, depth - 1)
+        } else {
+            name.ends_with(".go")
+                && fs::read_to_string(&path).is_ok_and(|source| imports_c(&source))
+        }
+    })
+}
+
+fn imports_c(source: &str) -> bool {
+    source.lines().any(|line| {
+        let line = line.trim();
+        line == "import \"C\"" || line == "\"C\""
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_manifests_folders_and_cgo() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("go.mod"), "module example.com/svc\n").unwrap();
+        fs::write(dir.path().join("requirements-dev.txt"), "pytest\n").unwrap();
+        fs::create_dir(dir.path().join("templates")).unwrap();
+        fs::create_dir(dir.path().join("native")).unwrap();
+        fs::write(
+            dir.path().join("native/c.go"),
+            "package native\n\nimport \"C\"\n",
+        )
+        .unwrap();
+        let context = BuildContext::read(dir.path());
+        assert!(context.present);
+        assert_eq!(context.file("go.mod"), Some("module example.com/svc\n"));
+        assert!(context.requirement_files.contains("requirements-dev.txt"));
+        assert!(context.dirs.contains("templates"));
+        assert!(context.uses_cgo);
+    }
+
+    #[test]
+    fn a_missing_folder_is_an_empty_context() {
+        let context = BuildContext::read(Path::new("/nonexistent/restage"));
+        assert!(!context.present && context.files.is_empty() && !context.uses_cgo);
+    }
+}

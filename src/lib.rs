@@ -1,0 +1,15 @@
+//! restage rewrites single-stage Dockerfiles into multistage ones: a builder stage
+//! that does the build-only work and a slim final stage that runs the app.
+//!
+//! The pipeline: [`syntax`] parses, [`analyze`] finds stages and base image,
+//! [`context`] reads the files next to the Dockerfile, [`transform`] rewrites, [`check`]
+//! holds the result to its invariants.
+#![forbid(unsafe_code)]
+
+pub mod analyze;
+pub mod check;
+pub mod context;
+pub mod diagnostic;
+pub mod ecosystem;
+pub mod syntax;
+pub mod transform;

@@ -1,0 +1,301 @@
+//! The driver over the grammar: it walks the file one top-level item at a time, keeps
+//! the state BuildKit keeps between lines (are we still in the directive prelude, which
+//! escape character is in force), asks BuildKit's line reading for each instruction's
+//! command, and takes the heredoc bodies that follow an instruction.
+
+use std::collections::HashSet;
+
+use pest::Parser;
+use pest::iterators::Pair;
+
+use super::buildkit::{self, HeredocMarker};
+use super::error::ParseError;
+use super::grammar::{DockerfileGrammar, Rule};
+use super::instruction::{Heredoc, Instruction, Line, LineKind};
+use super::keyword::Keyword;
+use super::span::Span;
+use super::tree::{Directive, Dockerfile, Item, ItemKind};
+
+/// [`parse`] for bytes: invalid UTF-8 is an error at its first bad byte.
+pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, ParseError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text),
+        Err(error) => Err(ParseError::new(
+            "the file is not valid UTF-8 text",
+            error.valid_up_to(),
+        )
+        .with_hint("restage reads Dockerfiles as UTF-8; is this a binary file?")),
+    }
+}
+
+/// Parses a Dockerfile and rejects what BuildKit's builder rejects: everything
+/// [`parse_lossless`] rejects, an unknown instruction, a file with no instructions.
+pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
+    let dockerfile = parse_lossless(text)?;
+    if let Some(unknown) = dockerfile.instructions().find(|i| i.keyword.is_none()) {
+        return Err(unknown_instruction(&dockerfile, unknown));
+    }
+    if dockerfile.instructions().next().is_none() {
+        return Err(ParseError::new("file with no instructions", text.len())
+            .with_hint("a Dockerfile needs at least a FROM instruction"));
+    }
+    Ok(dockerfile)
+}
+
+fn unknown_instruction(dockerfile: &Dockerfile, instruction: &Instruction) -> ParseError {
+    let written = dockerfile.slice(instruction.keyword_span);
+    let error = ParseError::new(
+        format!("unknown instruction: {written}"),
+        instruction.keyword_span.start,
+    );
+    match Keyword::closest(written) {
+        Some(keyword) => error.with_hint(format!("did you mean {keyword}?")),
+        None => error.with_hint("instructions are FROM, RUN, COPY, CMD, ENV, …"),
+    }
+}
+
+/// Parses a Dockerfile the way BuildKit's parser does, keeping every byte. Like that
+/// parser it keeps instructions it does not know and accepts a file without any.
+pub fn parse_lossless(text: &str) -> Result<Dockerfile, ParseError> {
+    let mut driver = Driver {
+        text,
+        pos: 0,
+        line: 1,
+        items: Vec::new(),
+        escape: '\\',
+    };
+    driver.bom();
+    driver.directives()?;
+    while driver.pos < text.len() {
+        driver.item()?;
+    }
+    Ok(Dockerfile {
+        text: text.to_owned(),
+        items: driver.items,
+        escape: driver.escape,
+    })
+}
+
+struct Driver<'a> {
+    text: &'a str,
+    pos: usize,
+    /// The 1-based line `pos` is on.
+    line: usize,
+    items: Vec<Item>,
+    escape: char,
+}
+
+impl<'a> Driver<'a> {
+    fn rest(&self) -> &'a str {
+        &self.text[self.pos..]
+    }
+
+    /// Records an item that ends at `end` and moves past it.
+    fn push(&mut self, end: usize, kind: ItemKind) {
+        let span = Span::new(self.pos, end);
+        self.line += self.text[self.pos..end].matches('\n').count();
+        self.items.push(Item { span, kind });
+        self.pos = end;
+    }
+
+    fn bom(&mut self) {
+        if let Ok(mut pairs) = DockerfileGrammar::parse(Rule::bom, self.rest()) {
+            let end = self.pos + pairs.next().map_or(0, |pair| pair.as_str().len());
+            self.push(end, ItemKind::Bom);
+        }
+    }
+
+    /// Directives lead the file; the first line that is not one ends them.
+    fn directives(&mut self) -> Result<(), ParseError> {
+        let mut seen = HashSet::new();
+        while let Ok(mut pairs) = DockerfileGrammar::parse(Rule::directive, self.rest()) {
+            let pair = pairs.next().expect("a match has its rule's pair");
+            let end = self.pos + pair.as_str().len();
+            let mut name = String::new();
+            let mut value = (String::new(), 0);
+            for part in pair.into_inner() {
+                match part.as_rule() {
+                    Rule::directive_name => name = part.as_str().to_ascii_lowercase(),
+                    Rule::directive_value => {
+                        value = (part.as_str().to_owned(), self.pos + part.as_span().start())
+                    }
+                    _ => {}
+                }
+            }
+            if !seen.insert(name.clone()) {
+                return Err(ParseError::new(
+                    format!("only one {name} parser directive can be used"),
+                    self.pos,
+                )
+                .with_hint("remove the repeated directive"));
+            }
+            if name == "escape" {
+                self.escape = match value.0.as_str() {
+                    "\\" => '\\',
+                    "`" => '`',
+                    other => {
+                        return Err(ParseError::new(
+                            format!("invalid escape token '{other}' does not match ` or \\"),
+                            value.1,
+                        )
+                        .with_hint("the escape character is either \\ or `"));
+                    }
+                };
+            }
+            self.push(
+                end,
+                ItemKind::Directive(Directive {
+                    name,
+                    value: value.0,
+                }),
+            );
+        }
+        Ok(())
+    }
+
+    fn item(&mut self) -> Result<(), ParseError> {
+        let rule = match self.escape {
+            '`' => Rule::item_backtick,
+            _ => Rule::item_backslash,
+        };
+        let pair = DockerfileGrammar::parse(rule, self.rest())
+            .ok()
+            .and_then(|mut pairs| pairs.next())
+            .and_then(|pair| pair.into_inner().next())
+            .expect("the grammar reads every line as an item");
+        let end = self.pos + pair.as_str().len();
+        match pair.as_rule() {
+            Rule::blank => self.push(end, ItemKind::Blank),
+            Rule::comment => self.push(end, ItemKind::Comment),
+            _ => {
+                let instruction = self.instruction(pair)?;
+                self.push(instruction.span.end, ItemKind::Instruction(instruction));
+            }
+        }
+        Ok(())
+    }
+
+    fn instruction(&self, pair: Pair<'a, Rule>) -> Result<Instruction, ParseError> {
+        let start = self.pos;
+        let head_end = start + pair.as_str().len();
+        let (lines, logical) = physical_lines(pair, start, head_end);
+        let text_start = match lines.first().map(|line| &line.kind) {
+            Some(LineKind::Text { text, .. }) => text.start,
+            _ => start,
+        };
+        let node = buildkit::node_from_line(&logical, self.escape).map_err(|error| {
+            let parse_error = ParseError::new(error.message, text_start);
+            match error.hint {
+                Some(hint) => parse_error.with_hint(hint),
+                None => parse_error,
+            }
+        })?;
+        let keyword = node.cmd.parse().ok();
+        let keyword_span = keyword_span(self.text, text_start, &node.cmd);
+
+        let mut end = head_end;
+        let mut heredocs = Vec::new();
+        for marker in &node.heredocs {
+            let heredoc = take_heredoc(self.text, end, marker).ok_or_else(|| {
+                ParseError::new("unterminated heredoc", text_start).with_hint(format!(
+                    "end the here-document with a line that says `{}`",
+                    marker.name
+                ))
+            })?;
+            end = heredoc.terminator.end;
+            heredocs.push(heredoc);
+        }
+
+        let span = Span::new(start, end);
+        let text = &self.text[start..end];
+        let physical = text.matches('\n').count() + usize::from(!text.ends_with('\n'));
+        Ok(Instruction {
+            span,
+            keyword,
+            keyword_span,
+            lines,
+            heredocs,
+            node: node.clone(),
+            start_line: self.line,
+            end_line: self.line + physical.saturating_sub(1),
+        })
+    }
+}
+
+/// Splits an instruction's match into its physical lines and joins its logical line
+/// as BuildKit does: the texts of its lines, continuations removed.
+fn physical_lines(pair: Pair<'_, Rule>, start: usize, end: usize) -> (Vec<Line>, String) {
+    let mut lines = Vec::new();
+    let mut logical = String::new();
+    let mut line_start = start;
+    let mut text = None;
+    for part in pair.into_inner() {
+        let span = Span::new(start + part.as_span().start(), start + part.as_span().end());
+        match part.as_rule() {
+            Rule::line_text => {
+                logical.push_str(part.as_str());
+                text = Some(span);
+            }
+            Rule::continuation => {
+                lines.push(Line {
+                    span: Span::new(line_start, span.end),
+                    kind: LineKind::Text {
+                        text: text.take().unwrap_or(span),
+                        continuation: Some(span),
+                    },
+                });
+                line_start = span.end;
+            }
+            Rule::inner_comment | Rule::inner_blank => {
+                let kind = match part.as_rule() {
+                    Rule::inner_comment => LineKind::Comment,
+                    _ => LineKind::Blank,
+                };
+                lines.push(Line { span, kind });
+                line_start = span.end;
+            }
+            _ => {}
+        }
+    }
+    if line_start < end || lines.is_empty() {
+        lines.push(Line {
+            span: Span::new(line_start, end),
+            kind: LineKind::Text {
+                text: text.unwrap_or(Span::new(line_start, line_start)),
+                continuation: None,
+            },
+        });
+    }
+    (lines, logical)
+}
+
+/// The instruction name on the first line, as written.
+fn keyword_span(text: &str, text_start: usize, cmd: &str) -> Span {
+    let written = text[text_start..]
+        .find(|c: char| c.is_whitespace())
+        .map_or(text.len(), |i| text_start + i);
+    Span::new(text_start, written.min(text_start + cmd.len()))
+}
+
+/// The body of one heredoc starting at `start`: lines up to the terminator line.
+fn take_heredoc(text: &str, start: usize, marker: &HeredocMarker) -> Option<Heredoc> {
+    let mut pos = start;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+        let line = text[pos..end].trim_end_matches(['\r', '\n']);
+        let candidate = if marker.chomp {
+            line.trim_start_matches('\t')
+        } else {
+            line
+        };
+        if candidate == marker.name {
+            return Some(Heredoc {
+                marker: marker.clone(),
+                body: Span::new(start, pos),
+                terminator: Span::new(pos, end),
+            });
+        }
+        pos = end;
+    }
+    None
+}

@@ -1,0 +1,183 @@
+//! The rewrite: one [`Transformer`] per ecosystem turns the analysis of a single-stage
+//! Dockerfile into a [`Plan`] (which instruction goes to which stage, what is edited or
+//! added, and why), or declines with a reason. The plan is emitted from the original's
+//! own text and held to the invariants in [`crate::check`] before anyone sees it.
+
+mod go;
+mod node;
+mod packages;
+mod plan;
+mod python;
+mod shell;
+
+use serde::Serialize;
+
+use crate::analyze::{Analysis, Stage};
+use crate::check::{self, InvariantError};
+use crate::context::BuildContext;
+use crate::ecosystem::{Ecosystem, Variant};
+use crate::syntax::Dockerfile;
+
+pub use plan::{Plan, Step};
+
+/// What a rewrite decided, and why; shown by `--explain` and in JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub what: String,
+    pub why: String,
+}
+
+impl Decision {
+    pub fn new(what: impl Into<String>, why: impl Into<String>) -> Decision {
+        Decision {
+            what: what.into(),
+            why: why.into(),
+        }
+    }
+}
+
+/// Why a file was left alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Decline {
+    pub ecosystem: Option<Ecosystem>,
+    pub reason: String,
+}
+
+impl Decline {
+    pub fn new(ecosystem: Option<Ecosystem>, reason: impl Into<String>) -> Decline {
+        Decline {
+            ecosystem,
+            reason: reason.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rewrite {
+    pub ecosystem: Ecosystem,
+    pub text: String,
+    pub decisions: Vec<Decision>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Rewritten(Rewrite),
+    Declined(Decline),
+}
+
+/// The final image of a Go rewrite.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum GoFinal {
+    #[default]
+    Distroless,
+    Scratch,
+    Alpine,
+    Image(String),
+}
+
+impl std::str::FromStr for GoFinal {
+    type Err = std::convert::Infallible;
+
+    fn from_str(name: &str) -> Result<GoFinal, Self::Err> {
+        Ok(match name {
+            "distroless" => GoFinal::Distroless,
+            "scratch" => GoFinal::Scratch,
+            "alpine" => GoFinal::Alpine,
+            image => GoFinal::Image(image.to_owned()),
+        })
+    }
+}
+
+/// The choices a user can make about rewrites.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub go_final: GoFinal,
+    /// Turn a full `python:X`/`node:X` base into its slim variant in the final stage.
+    pub slim: bool,
+    /// Rewrite as this ecosystem even when the base image does not say so.
+    pub ecosystem: Option<Ecosystem>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            go_final: GoFinal::default(),
+            slim: true,
+            ecosystem: None,
+        }
+    }
+}
+
+/// What a transformer is given: the analysis of a single-stage file and its context.
+pub struct Input<'a> {
+    pub analysis: &'a Analysis<'a>,
+    pub stage: &'a Stage,
+    pub context: &'a BuildContext,
+    pub options: &'a Options,
+}
+
+/// One ecosystem's rewrite rules.
+pub trait Transformer {
+    fn ecosystem(&self) -> Ecosystem;
+    /// A plan for the two stages, or the reason this file is not one to rewrite.
+    fn plan(&self, input: &Input) -> Result<Plan, Decline>;
+}
+
+fn transformer(ecosystem: Ecosystem) -> &'static dyn Transformer {
+    match ecosystem {
+        Ecosystem::Python => &python::Python,
+        Ecosystem::Go => &go::Go,
+        Ecosystem::Node => &node::Node,
+    }
+}
+
+/// Rewrites a parsed Dockerfile, or says why not. An `Err` is restage's own bug: a
+/// rewrite that broke an invariant, which is never shown as a result.
+pub fn restage(
+    dockerfile: &Dockerfile,
+    context: &BuildContext,
+    options: &Options,
+) -> Result<Outcome, InvariantError> {
+    let analysis = Analysis::new(dockerfile);
+    let stage = match analysis.stages.as_slice() {
+        [] => return Ok(declined(None, "no FROM instruction")),
+        [stage] => stage,
+        _ => return Ok(declined(None, "already multistage")),
+    };
+    let Some(ecosystem) = options.ecosystem.or(stage.base.ecosystem) else {
+        return Ok(declined(
+            None,
+            format!(
+                "no recognised ecosystem: the base image `{}` is not an official python, golang or node image",
+                stage.base.image.raw
+            ),
+        ));
+    };
+    if matches!(stage.base.variant, Variant::Other) {
+        return Ok(declined(
+            Some(ecosystem),
+            format!("the base image `{}` is not one restage rewrites around", stage.base.image.raw),
+        ));
+    }
+    let input = Input {
+        analysis: &analysis,
+        stage,
+        context,
+        options,
+    };
+    let plan = match transformer(ecosystem).plan(&input) {
+        Ok(plan) => plan,
+        Err(decline) => return Ok(Outcome::Declined(decline)),
+    };
+    let text = plan.emit(&input);
+    check::invariants(dockerfile, &text, options)?;
+    Ok(Outcome::Rewritten(Rewrite {
+        ecosystem,
+        text,
+        decisions: plan.decisions,
+    }))
+}
+
+fn declined(ecosystem: Option<Ecosystem>, reason: impl Into<String>) -> Outcome {
+    Outcome::Declined(Decline::new(ecosystem, reason))
+}

@@ -1,0 +1,152 @@
+//! System packages in RUN commands: which installs are build-only (compilers, headers)
+//! and which runtime libraries a `-dev` package implies in a slim final image.
+
+use super::shell;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Manager {
+    Apt,
+    Apk,
+}
+
+/// An `apt-get install` or `apk add` with its package names (options dropped).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Install {
+    pub manager: Manager,
+    pub packages: Vec<String>,
+}
+
+/// The package installs among a shell command line's simple commands.
+pub fn installs(line: &str) -> Vec<Install> {
+    shell::commands(line)
+        .into_iter()
+        .filter_map(|command| {
+            let words = shell::words(command);
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            let (manager, rest) = match words.as_slice() {
+                ["apt-get" | "apt", "install", rest @ ..] => (Manager::Apt, rest),
+                ["apk", "add", rest @ ..] => (Manager::Apk, rest),
+                _ => return None,
+            };
+            let mut packages = Vec::new();
+            let mut skip_next = false;
+            for word in rest {
+                if skip_next {
+                    skip_next = false;
+                } else if *word == "--virtual" || *word == "-t" {
+                    skip_next = true;
+                } else if !word.starts_with('-') {
+                    packages.push(word.split('=').next().unwrap_or(word).to_owned());
+                }
+            }
+            Some(Install { manager, packages })
+        })
+        .collect()
+}
+
+/// A package only the build needs: compilers, build tools, headers.
+pub fn is_build_only(package: &str) -> bool {
+    const TOOLS: &[&str] = &[
+        "gcc", "g++", "make", "cmake", "build-essential", "build-base", "musl-dev",
+        "libc-dev", "libc6-dev", "pkg-config", "pkgconf", "autoconf", "automake", "libtool",
+        "cargo", "rust", "gfortran", "clang", "linux-headers", "python3-dev", "python-dev",
+    ];
+    TOOLS.contains(&package) || package.ends_with("-dev") || package.ends_with("-devel")
+}
+
+/// The runtime library a `-dev` package's build links against, for the final image.
+pub fn runtime_for(package: &str, manager: Manager) -> Option<&'static str> {
+    let apt = [
+        ("libpq-dev", "libpq5"),
+        ("default-libmysqlclient-dev", "libmariadb3"),
+        ("libmariadb-dev", "libmariadb3"),
+        ("libmariadb-dev-compat", "libmariadb3"),
+        ("libmysqlclient-dev", "libmariadb3"),
+        ("libjpeg-dev", "libjpeg62-turbo"),
+        ("libjpeg62-turbo-dev", "libjpeg62-turbo"),
+        ("libpng-dev", "libpng16-16"),
+        ("libxml2-dev", "libxml2"),
+        ("libxslt1-dev", "libxslt1.1"),
+        ("libxslt-dev", "libxslt1.1"),
+        ("libffi-dev", "libffi8"),
+        ("libssl-dev", "libssl3"),
+        ("libyaml-dev", "libyaml-0-2"),
+        ("libldap2-dev", "libldap-2.5-0"),
+        ("libsasl2-dev", "libsasl2-2"),
+        ("libgeos-dev", "libgeos-c1v5"),
+        ("libmagic-dev", "libmagic1"),
+        ("zlib1g-dev", "zlib1g"),
+        ("libfreetype6-dev", "libfreetype6"),
+        ("libtiff-dev", "libtiff6"),
+        ("libwebp-dev", "libwebp7"),
+        ("libcurl4-openssl-dev", "libcurl4"),
+        ("libsqlite3-dev", "libsqlite3-0"),
+        ("libgdal-dev", "gdal-bin"),
+    ];
+    let apk = [
+        ("postgresql-dev", "libpq"),
+        ("libpq-dev", "libpq"),
+        ("mariadb-dev", "mariadb-connector-c"),
+        ("mariadb-connector-c-dev", "mariadb-connector-c"),
+        ("jpeg-dev", "libjpeg-turbo"),
+        ("libjpeg-turbo-dev", "libjpeg-turbo"),
+        ("zlib-dev", "zlib"),
+        ("libxml2-dev", "libxml2"),
+        ("libxslt-dev", "libxslt"),
+        ("libffi-dev", "libffi"),
+        ("openssl-dev", "libssl3"),
+        ("yaml-dev", "yaml"),
+        ("freetype-dev", "freetype"),
+        ("libpng-dev", "libpng"),
+        ("geos-dev", "geos"),
+    ];
+    let table: &[(&str, &str)] = match manager {
+        Manager::Apt => &apt,
+        Manager::Apk => &apk,
+    };
+    table
+        .iter()
+        .find(|(dev, _)| *dev == package)
+        .map(|(_, runtime)| *runtime)
+}
+
+/// A RUN line that installs `packages` in a final image of `manager`'s distribution.
+pub fn install_line(manager: Manager, packages: &[&str]) -> String {
+    let list = packages.join(" ");
+    match manager {
+        Manager::Apt => format!(
+            "RUN apt-get update && apt-get install -y --no-install-recommends {list} && rm -rf /var/lib/apt/lists/*"
+        ),
+        Manager::Apk => format!("RUN apk add --no-cache {list}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_installs_and_their_packages() {
+        let found = installs(
+            "apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev=15 && rm -rf /x",
+        );
+        assert_eq!(
+            found,
+            vec![Install {
+                manager: Manager::Apt,
+                packages: vec!["gcc".into(), "libpq-dev".into()]
+            }]
+        );
+        let virtual_group = installs("apk add --no-cache --virtual .build-deps gcc musl-dev");
+        assert_eq!(virtual_group[0].packages, vec!["gcc", "musl-dev"]);
+    }
+
+    #[test]
+    fn build_only_and_runtime_counterparts() {
+        assert!(is_build_only("build-essential") && is_build_only("libffi-dev"));
+        assert!(!is_build_only("curl") && !is_build_only("libpq5"));
+        assert_eq!(runtime_for("libpq-dev", Manager::Apt), Some("libpq5"));
+        assert_eq!(runtime_for("postgresql-dev", Manager::Apk), Some("libpq"));
+        assert_eq!(runtime_for("gcc", Manager::Apt), None);
+    }
+}

@@ -1,0 +1,296 @@
+//! A rewrite plan and how it becomes text. A plan lists, for the builder and for the
+//! final stage, which original instructions they keep (byte for byte, with the comments
+//! and blank lines above them), which they keep with edits, and which new lines they
+//! add. Emission also owns what is the same for every ecosystem: directives and global
+//! ARGs stay first, ARGs are declared again in the stages that use them and nowhere
+//! else, new lines follow the file's line break and keyword case.
+
+use std::ops::Range;
+
+use crate::analyze::{Analysis, ItemId, mentions_variable};
+use crate::syntax::{Command, ItemKind, Keyword, LineKind, Span};
+
+use super::{Decision, Input};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// An original instruction, as written.
+    Keep(ItemId),
+    /// An original instruction with its text replaced (comments above it stay).
+    Edit(ItemId, String),
+    /// A new instruction, written in upper case (`RUN …`), without a line break.
+    New(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The final stage's base image.
+    pub final_image: String,
+    pub builder: Vec<Step>,
+    pub final_stage: Vec<Step>,
+    pub decisions: Vec<Decision>,
+}
+
+/// The builder's name when the original FROM has no alias of its own.
+pub const BUILDER: &str = "builder";
+
+impl Step {
+    /// The instruction `id` with byte ranges of its text (absolute spans) replaced.
+    pub fn edit(analysis: &Analysis, id: ItemId, mut edits: Vec<(Span, String)>) -> Step {
+        let span = analysis.instruction(id).span;
+        let mut text = analysis.text(id).to_owned();
+        edits.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
+        for (range, replacement) in edits {
+            text.replace_range(range.start - span.start..range.end - span.start, &replacement);
+        }
+        Step::Edit(id, text)
+    }
+
+    fn id(&self) -> Option<ItemId> {
+        match self {
+            Step::Keep(id) | Step::Edit(id, _) => Some(*id),
+            Step::New(_) => None,
+        }
+    }
+}
+
+/// The name COPY --from uses for the builder stage.
+pub fn builder_name(input: &Input) -> String {
+    input.stage.alias.clone().unwrap_or_else(|| BUILDER.to_owned())
+}
+
+impl Plan {
+    pub fn emit(&self, input: &Input) -> String {
+        let mut out = Emitter::new(input);
+        let from = input.stage.from;
+        out.raw(out.prelude_end(from));
+        out.builder_from();
+        out.stage(&self.builder);
+        out.stage_break();
+        out.line(&self.final_from(input));
+        out.stage(&self.final_stage);
+        out.finish()
+    }
+
+    fn final_from(&self, input: &Input) -> String {
+        let from = input.analysis.instruction(input.stage.from);
+        match from.command() {
+            Some(Command::From(from)) if from.platform.is_some() => format!(
+                "FROM --platform={} {}",
+                from.platform.unwrap_or_default(),
+                self.final_image
+            ),
+            _ => format!("FROM {}", self.final_image),
+        }
+    }
+
+    /// Instructions that no stage keeps (ARGs are placed by emission itself).
+    pub fn dropped(&self, input: &Input) -> Vec<ItemId> {
+        let kept: Vec<ItemId> = self
+            .builder
+            .iter()
+            .chain(&self.final_stage)
+            .filter_map(Step::id)
+            .collect();
+        input
+            .stage
+            .body
+            .iter()
+            .copied()
+            .filter(|id| !kept.contains(id) && !input.analysis.instruction(*id).is(Keyword::Arg))
+            .collect()
+    }
+}
+
+struct Emitter<'a> {
+    analysis: &'a Analysis<'a>,
+    input: &'a Input<'a>,
+    out: String,
+    line_break: &'static str,
+    lowercase: bool,
+}
+
+impl<'a> Emitter<'a> {
+    fn new(input: &'a Input<'a>) -> Emitter<'a> {
+        let dockerfile = input.analysis.dockerfile;
+        let (lower, upper): (Vec<_>, Vec<_>) = dockerfile
+            .instructions()
+            .map(|i| dockerfile.slice(i.keyword_span))
+            .partition(|written| written.chars().all(|c| !c.is_ascii_uppercase()));
+        Emitter {
+            analysis: input.analysis,
+            input,
+            out: String::new(),
+            line_break: dockerfile.line_break(),
+            lowercase: lower.len() > upper.len(),
+        }
+    }
+
+    fn text(&self, range: Range<usize>) -> &'a str {
+        &self.analysis.dockerfile.text()[range]
+    }
+
+    fn raw(&mut self, range: Range<usize>) {
+        let text = self.text(range);
+        self.out.push_str(text);
+        self.ensure_line_break();
+    }
+
+    fn ensure_line_break(&mut self) {
+        if !self.out.is_empty() && !self.out.ends_with('\n') {
+            self.out.push_str(self.line_break);
+        }
+    }
+
+    /// A new line of the file's own conventions.
+    fn line(&mut self, text: &str) {
+        self.ensure_line_break();
+        match text.split_once(' ') {
+            Some((keyword, rest)) if self.lowercase => {
+                self.out.push_str(&keyword.to_ascii_lowercase());
+                self.out.push(' ');
+                self.out.push_str(rest);
+            }
+            _ => self.out.push_str(text),
+        }
+        self.out.push_str(self.line_break);
+    }
+
+    /// Where the items before `id`'s comments end: the comments, blank lines and
+    /// directives that lead into the previous instruction stay with it.
+    fn prefix_start(&self, id: ItemId) -> usize {
+        let items = self.analysis.dockerfile.items();
+        let mut start = id.0;
+        while start > 0
+            && matches!(items[start - 1].kind, ItemKind::Comment | ItemKind::Blank)
+        {
+            start -= 1;
+        }
+        items.get(start).map_or(0, |item| item.span.start)
+    }
+
+    /// Everything before the FROM's own comments: BOM, directives, global ARGs.
+    fn prelude_end(&self, from: ItemId) -> Range<usize> {
+        0..self.prefix_start(from)
+    }
+
+    /// The comments and blank lines above `id`, as written.
+    fn prefix(&mut self, id: ItemId) {
+        let start = self.prefix_start(id);
+        let end = self.analysis.instruction(id).span.start;
+        if start < end {
+            self.raw(start..end);
+        }
+    }
+
+    /// The original FROM, named so that the final stage can copy from it.
+    fn builder_from(&mut self) {
+        let id = self.input.stage.from;
+        self.prefix(id);
+        let from = self.analysis.instruction(id);
+        let text = self.text(from.span.start..from.span.end);
+        if self.input.stage.alias.is_some() {
+            self.out.push_str(text);
+        } else {
+            let end = match from.lines.last().map(|line| &line.kind) {
+                Some(LineKind::Text { text, .. }) => text.end,
+                _ => from.span.end,
+            };
+            let as_kw = if self.lowercase { "as" } else { "AS" };
+            let content = self.text(from.span.start..end).trim_end();
+            self.out.push_str(content);
+            self.out.push_str(&format!(" {as_kw} {BUILDER}"));
+            self.out.push_str(&self.text(end..from.span.end).trim_start_matches([' ', '\t']).to_owned());
+        }
+        self.ensure_line_break();
+    }
+
+    fn step(&mut self, step: &Step) {
+        match step {
+            Step::Keep(id) => {
+                self.prefix(*id);
+                let span = self.analysis.instruction(*id).span;
+                self.raw(span.start..span.end);
+            }
+            Step::Edit(id, text) => {
+                self.prefix(*id);
+                self.out.push_str(text);
+                self.ensure_line_break();
+            }
+            Step::New(text) => self.line(text),
+        }
+    }
+
+    /// A stage's steps, with the ARGs they expand: global ARGs are declared again after
+    /// FROM; the stage's own ARG instructions are kept, in place, only where used.
+    fn stage(&mut self, steps: &[Step]) {
+        let texts: Vec<(Option<ItemId>, String)> = steps
+            .iter()
+            .map(|step| match step {
+                Step::Keep(id) => (Some(*id), self.analysis.text(*id).to_owned()),
+                Step::Edit(id, text) => (Some(*id), text.clone()),
+                Step::New(text) => (None, text.clone()),
+            })
+            .collect();
+        let used = |arg: ItemId| {
+            arg_names(self.analysis, arg).into_iter().any(|name| {
+                texts.iter().any(|(id, text)| {
+                    id.is_none_or(|id| id > arg) && mentions_variable(text, &name)
+                })
+            })
+        };
+        let global: Vec<ItemId> = self.analysis.global_args.iter().copied().filter(|&arg| used(arg)).collect();
+        let mut own: Vec<ItemId> = self
+            .analysis
+            .with_keyword(self.input.stage, Keyword::Arg)
+            .filter(|&arg| used(arg))
+            .collect();
+        for arg in global {
+            for name in arg_names(self.analysis, arg) {
+                if texts.iter().any(|(_, text)| mentions_variable(text, &name)) {
+                    self.line(&format!("ARG {name}"));
+                }
+            }
+        }
+        for step in steps {
+            let due = own.iter().take_while(|&&arg| step.id().is_none_or(|id| arg < id)).count();
+            for arg in own.drain(..due) {
+                self.step(&Step::Keep(arg));
+            }
+            self.step(step);
+        }
+    }
+
+    fn finish(mut self) -> String {
+        let text = self.analysis.dockerfile.text();
+        let last_end = self
+            .analysis
+            .dockerfile
+            .instructions()
+            .map(|i| i.span.end)
+            .max()
+            .unwrap_or(0);
+        if last_end < text.len() {
+            self.raw(last_end..text.len());
+        }
+        if !text.ends_with('\n') {
+            let trimmed = self.out.trim_end_matches(['\r', '\n']).len();
+            self.out.truncate(trimmed);
+        }
+        self.out
+    }
+
+    fn stage_break(&mut self) {
+        self.ensure_line_break();
+        if !self.out.ends_with(&format!("{0}{0}", self.line_break)) {
+            self.out.push_str(self.line_break);
+        }
+    }
+}
+
+fn arg_names(analysis: &Analysis, id: ItemId) -> Vec<String> {
+    match analysis.instruction(id).command() {
+        Some(Command::Arg(decls)) => decls.into_iter().map(|decl| decl.name).collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,147 @@
+//! Just enough reading of shell-form RUN commands to classify them: the simple commands
+//! of an `&&`/`;`/`|` list, their words, and where a phrase sits in the raw text.
+
+use crate::analyze::{Analysis, ItemId};
+use crate::syntax::Span;
+
+/// The simple commands of a shell command line, split at `&&`, `||`, `;` and `|`
+/// outside quotes, each trimmed.
+pub fn commands(line: &str) -> Vec<&str> {
+    let bytes = line.as_bytes();
+    let mut out = Vec::new();
+    let mut quote = None;
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), b'\\') => i += 1,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(b),
+            (None, b'\\') => i += 1,
+            (None, b'&' | b'|' | b';') => {
+                out.push(line[start..i].trim());
+                if i + 1 < bytes.len() && (bytes[i + 1] == b'&' || bytes[i + 1] == b'|') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(line[start.min(line.len())..].trim());
+    out.retain(|command| !command.is_empty());
+    out
+}
+
+/// The words of a simple command, quotes removed, with leading `VAR=value`
+/// assignments skipped.
+pub fn words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote = None;
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => {
+                if let Some(next) = chars.next() {
+                    if !next.is_whitespace() {
+                        word.push(next);
+                        in_word = true;
+                    }
+                }
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    let assignments = words
+        .iter()
+        .take_while(|word| is_assignment(word))
+        .count();
+    words.drain(..assignments);
+    words
+}
+
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// Where `phrase` occurs in the instruction's own lines (not its heredocs), as
+/// absolute spans, matching runs of blanks loosely.
+pub fn find(analysis: &Analysis, id: ItemId, phrase: &str) -> Vec<Span> {
+    let instruction = analysis.instruction(id);
+    let head = instruction.head();
+    let text = &analysis.dockerfile.text()[head.start..head.end];
+    let parts: Vec<&str> = phrase.split(' ').collect();
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = text[from..].find(parts[0]) {
+        let start = from + offset;
+        let mut end = start + parts[0].len();
+        let mut matched = word_starts(text, start);
+        for part in &parts[1..] {
+            let gap = text[end..].len() - text[end..].trim_start_matches([' ', '\t']).len();
+            if gap == 0 || !text[end + gap..].starts_with(part) {
+                matched = false;
+                break;
+            }
+            end += gap + part.len();
+        }
+        if matched && !text[end..].starts_with(|c: char| c.is_alphanumeric() || c == '-') {
+            found.push(Span::new(head.start + start, head.start + end));
+        }
+        from = start + parts[0].len();
+    }
+    found
+}
+
+fn word_starts(text: &str, at: usize) -> bool {
+    text[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_' || c == '.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_lists_outside_quotes() {
+        assert_eq!(
+            commands("apt-get update && apt-get install -y gcc; echo 'a && b' | tee x"),
+            vec!["apt-get update", "apt-get install -y gcc", "echo 'a && b'", "tee x"]
+        );
+    }
+
+    #[test]
+    fn words_skip_assignments_and_quotes() {
+        assert_eq!(
+            words("CGO_ENABLED=0 GOOS=linux go build -o \"my app\" ."),
+            vec!["go", "build", "-o", "my app", "."]
+        );
+    }
+}
