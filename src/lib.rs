@@ -13,3 +13,4 @@ pub mod diagnostic;
 pub mod ecosystem;
 pub mod syntax;
 pub mod transform;
+pub mod verify;

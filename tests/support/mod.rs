@@ -75,7 +75,11 @@ pub fn buildkit_parse(paths: &[PathBuf]) -> Vec<serde_json::Value> {
     let writer = std::thread::spawn(move || stdin.write_all(list.as_bytes()));
     let output = child.wait_with_output().expect("run buildkit.py");
     writer.join().unwrap().expect("write paths to buildkit.py");
-    assert!(output.status.success(), "buildkit.py failed: {}", output.status);
+    assert!(
+        output.status.success(),
+        "buildkit.py failed: {}",
+        output.status
+    );
     let records: Vec<serde_json::Value> = String::from_utf8(output.stdout)
         .expect("UTF-8 output")
         .lines()

@@ -7,10 +7,10 @@
 //! shell form (also as an ONBUILD trigger) can open heredocs. Reading the bodies is the
 //! grammar's job, not this module's.
 
+use super::LineError;
 use super::go_text::{quote, to_lower};
 use super::line_parsers::ParsedLine;
 use super::shell_words::Lex;
-use super::LineError;
 
 /// A heredoc opened by an instruction line (`<<EOF`, `<<-EOF`, `<<'EOF'`, `3<<EOF`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -104,7 +104,9 @@ pub(super) fn parse_line(line: &str, escape: char) -> Result<ParsedLine, LineErr
         Parser::MaybeJson => parse_maybe_json(&rest)?,
         Parser::Env => Args::shell(parse_name_val(&rest, "ENV", escape)?),
         Parser::Label => Args::shell(parse_name_val(&rest, "LABEL", escape)?),
-        Parser::StringsWhitespaceDelimited => Args::shell(parse_strings_whitespace_delimited(&rest)),
+        Parser::StringsWhitespaceDelimited => {
+            Args::shell(parse_strings_whitespace_delimited(&rest))
+        }
         Parser::HealthConfig => parse_health_config(&rest)?,
         Parser::String => Args::shell(parse_string(&rest)),
         Parser::SubCommand => parse_sub_command(&rest, escape)?,
@@ -132,38 +134,38 @@ fn parse_sub_command(rest: &str, escape: char) -> Result<Args, LineError> {
 
 #[derive(PartialEq)]
 enum Phase {
-    InSpaces,
-    InWord,
-    InQuote,
+    Spaces,
+    Word,
+    Quote,
 }
 
 /// BuildKit's `parseWords`: whitespace-separated words, quotes and escapes kept.
 fn parse_words(rest: &str, escape: char) -> Vec<String> {
     let chars: Vec<char> = rest.chars().collect();
     let mut words = Vec::new();
-    let mut phase = Phase::InSpaces;
+    let mut phase = Phase::Spaces;
     let mut quote = '\0';
     let mut blank_ok = false;
     let mut word = String::new();
     let mut pos = 0;
     loop {
         let Some(&c) = chars.get(pos) else {
-            if phase != Phase::InSpaces && (blank_ok || !word.is_empty()) {
+            if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
                 words.push(word);
             }
             return words;
         };
         let mut c = c;
-        if phase == Phase::InSpaces {
+        if phase == Phase::Spaces {
             if is_space(c) {
                 pos += 1;
                 continue;
             }
-            phase = Phase::InWord;
+            phase = Phase::Word;
         }
-        if phase == Phase::InWord {
+        if phase == Phase::Word {
             if is_space(c) {
-                phase = Phase::InSpaces;
+                phase = Phase::Spaces;
                 if blank_ok || !word.is_empty() {
                     words.push(std::mem::take(&mut word));
                 }
@@ -174,7 +176,7 @@ fn parse_words(rest: &str, escape: char) -> Vec<String> {
             if c == '\'' || c == '"' {
                 quote = c;
                 blank_ok = true;
-                phase = Phase::InQuote;
+                phase = Phase::Quote;
             }
             if c == escape {
                 if pos + 1 == chars.len() {
@@ -191,11 +193,11 @@ fn parse_words(rest: &str, escape: char) -> Vec<String> {
         }
         // In a quote.
         if c == quote {
-            phase = Phase::InWord;
+            phase = Phase::Word;
         }
         if c == escape && quote != '\'' {
             if pos + 1 == chars.len() {
-                phase = Phase::InWord;
+                phase = Phase::Word;
                 pos += 1;
                 continue;
             }

@@ -22,9 +22,9 @@ pub(super) fn split_command(line: &str) -> (String, Vec<String>, String) {
 
 #[derive(PartialEq)]
 enum Phase {
-    InSpaces,
-    InWord,
-    InQuote,
+    Spaces,
+    Word,
+    Quote,
 }
 
 /// Returns the text after the flags and the flags themselves, quotes and escapes removed.
@@ -32,7 +32,7 @@ fn extract_builder_flags(line: &str) -> (String, Vec<String>) {
     let bytes = line.as_bytes();
     let rest_from = |pos: usize| String::from_utf8_lossy(&bytes[pos..]).into_owned();
     let mut words = Vec::new();
-    let mut phase = Phase::InSpaces;
+    let mut phase = Phase::Spaces;
     let mut word = String::new();
     let mut quote = '\0';
     let mut blank_ok = false;
@@ -43,7 +43,7 @@ fn extract_builder_flags(line: &str) -> (String, Vec<String>) {
         if !at_end {
             ch = latin1(bytes[pos]);
         }
-        if phase == Phase::InSpaces {
+        if phase == Phase::Spaces {
             if at_end {
                 break;
             }
@@ -54,7 +54,7 @@ fn extract_builder_flags(line: &str) -> (String, Vec<String>) {
             if ch != '-' || pos + 1 == bytes.len() || bytes[pos + 1] != b'-' {
                 return (rest_from(pos), words);
             }
-            phase = Phase::InWord;
+            phase = Phase::Word;
         }
         if at_end {
             if word != "--" && (blank_ok || !word.is_empty()) {
@@ -62,9 +62,9 @@ fn extract_builder_flags(line: &str) -> (String, Vec<String>) {
             }
             break;
         }
-        if phase == Phase::InWord {
+        if phase == Phase::Word {
             if is_space(ch) {
-                phase = Phase::InSpaces;
+                phase = Phase::Spaces;
                 if word == "--" {
                     return (rest_from(pos), words);
                 }
@@ -79,7 +79,7 @@ fn extract_builder_flags(line: &str) -> (String, Vec<String>) {
             if ch == '\'' || ch == '"' {
                 quote = ch;
                 blank_ok = true;
-                phase = Phase::InQuote;
+                phase = Phase::Quote;
                 pos += 1;
                 continue;
             }
@@ -97,13 +97,13 @@ fn extract_builder_flags(line: &str) -> (String, Vec<String>) {
         }
         // In a quote.
         if ch == quote {
-            phase = Phase::InWord;
+            phase = Phase::Word;
             pos += 1;
             continue;
         }
         if ch == '\\' {
             if pos + 1 == bytes.len() {
-                phase = Phase::InWord;
+                phase = Phase::Word;
                 pos += 1;
                 continue;
             }

@@ -52,11 +52,26 @@ mod tests {
 
     #[test]
     fn suggests_the_nearest_instruction_in_the_written_case() {
-        assert_eq!(instruction_hint("FORM").as_deref(), Some("did you mean FROM?"));
-        assert_eq!(instruction_hint("form").as_deref(), Some("did you mean from?"));
-        assert_eq!(instruction_hint("Form").as_deref(), Some("did you mean from?"));
-        assert_eq!(instruction_hint("WORKDI").as_deref(), Some("did you mean WORKDIR?"));
-        assert_eq!(instruction_hint("ENTRYPINT").as_deref(), Some("did you mean ENTRYPOINT?"));
+        assert_eq!(
+            instruction_hint("FORM").as_deref(),
+            Some("did you mean FROM?")
+        );
+        assert_eq!(
+            instruction_hint("form").as_deref(),
+            Some("did you mean from?")
+        );
+        assert_eq!(
+            instruction_hint("Form").as_deref(),
+            Some("did you mean from?")
+        );
+        assert_eq!(
+            instruction_hint("WORKDI").as_deref(),
+            Some("did you mean WORKDIR?")
+        );
+        assert_eq!(
+            instruction_hint("ENTRYPINT").as_deref(),
+            Some("did you mean ENTRYPOINT?")
+        );
         assert_eq!(instruction_hint("XYZZY"), None);
         assert_eq!(instruction_hint(""), None);
     }
