@@ -75,37 +75,6 @@ impl Keyword {
     }
 }
 
-impl Keyword {
-    /// The instruction whose name is nearest to `written` (a typo's likely meaning).
-    pub fn closest(written: &str) -> Option<Keyword> {
-        let written = written.to_ascii_lowercase();
-        Keyword::ALL
-            .into_iter()
-            .map(|keyword| (edit_distance(&written, keyword.as_str()), keyword))
-            .filter(|(distance, keyword)| *distance <= keyword.as_str().len() / 3 + 1)
-            .min_by_key(|(distance, _)| *distance)
-            .map(|(_, keyword)| keyword)
-    }
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (diagonal + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
 impl FromStr for Keyword {
     type Err = ();
 
@@ -132,12 +101,5 @@ mod tests {
     fn names_are_case_insensitive() {
         assert_eq!("fRoM".parse(), Ok(Keyword::From));
         assert_eq!("FORM".parse::<Keyword>(), Err(()));
-    }
-
-    #[test]
-    fn typos_suggest_the_nearest_instruction() {
-        assert_eq!(Keyword::closest("FORM"), Some(Keyword::From));
-        assert_eq!(Keyword::closest("ENTRYPONT"), Some(Keyword::Entrypoint));
-        assert_eq!(Keyword::closest("xyzzy"), None);
     }
 }

@@ -12,7 +12,6 @@ use super::buildkit::{self, HeredocMarker};
 use super::error::ParseError;
 use super::grammar::{DockerfileGrammar, Rule};
 use super::instruction::{Heredoc, Instruction, Line, LineKind};
-use super::keyword::Keyword;
 use super::span::Span;
 use super::tree::{Directive, Dockerfile, Item, ItemKind};
 
@@ -48,8 +47,8 @@ fn unknown_instruction(dockerfile: &Dockerfile, instruction: &Instruction) -> Pa
         format!("unknown instruction: {written}"),
         instruction.keyword_span.start,
     );
-    match Keyword::closest(written) {
-        Some(keyword) => error.with_hint(format!("did you mean {keyword}?")),
+    match buildkit::instruction_hint(written) {
+        Some(hint) => error.with_hint(hint),
         None => error.with_hint("instructions are FROM, RUN, COPY, CMD, ENV, …"),
     }
 }

@@ -73,8 +73,8 @@ mod tests {
         let text = "FROM a\nRUN é x\n";
         assert_eq!(Position::locate(text, 0), Position { line: 1, column: 1 });
         assert_eq!(Position::locate(text, 7), Position { line: 2, column: 1 });
-        // "x" follows a two-byte character: byte 13, character column 7.
-        assert_eq!(Position::locate(text, 13), Position { line: 2, column: 7 });
+        // "x" follows a two-byte character: byte 14, character column 7.
+        assert_eq!(Position::locate(text, 14), Position { line: 2, column: 7 });
         assert_eq!(line_containing(text, 9), "RUN é x");
     }
 

@@ -159,6 +159,9 @@ pub fn restage(
             format!("the base image `{}` is not one restage rewrites around", stage.base.image.raw),
         ));
     }
+    if let Some(reason) = not_an_app(&analysis, stage) {
+        return Ok(declined(Some(ecosystem), reason));
+    }
     let input = Input {
         analysis: &analysis,
         stage,
@@ -176,6 +179,25 @@ pub fn restage(
         text,
         decisions: plan.decisions,
     }))
+}
+
+/// Why the image is not one that runs an app (a development, CI or tool image), if so.
+fn not_an_app(analysis: &Analysis, stage: &Stage) -> Option<String> {
+    let (entrypoint, cmd) = analysis.start_command(stage);
+    let Some(start) = entrypoint.as_ref().or(cmd.as_ref()) else {
+        return Some("no CMD or ENTRYPOINT: the image does not say which app it runs".into());
+    };
+    let words = start.words();
+    let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
+    let shell_session = matches!(program, Some("bash" | "sh" | "zsh" | "ash")) && !words.contains(&"-c");
+    let idle = matches!(program, Some("sleep" | "tail" | "true"));
+    let tests = words.iter().any(|w| matches!(*w, "pytest" | "test" | "tox" | "nosetests"));
+    (shell_session || idle || tests).then(|| {
+        format!(
+            "the start command `{}` runs a shell, tests or nothing: this looks like a development or CI image, not an app",
+            words.join(" ")
+        )
+    })
 }
 
 fn declined(ecosystem: Option<Ecosystem>, reason: impl Into<String>) -> Outcome {

@@ -31,8 +31,8 @@ pub struct Plan {
     pub decisions: Vec<Decision>,
 }
 
-/// The builder's name when the original FROM has no alias of its own.
-pub const BUILDER: &str = "builder";
+/// The builder stage's name.
+const BUILDER: &str = "builder";
 
 impl Step {
     /// The instruction `id` with byte ranges of its text (absolute spans) replaced.
@@ -54,9 +54,13 @@ impl Step {
     }
 }
 
-/// The name COPY --from uses for the builder stage.
-pub fn builder_name(input: &Input) -> String {
-    input.stage.alias.clone().unwrap_or_else(|| BUILDER.to_owned())
+/// The name COPY --from uses for the builder stage. The original stage name, if any,
+/// goes to the final stage, so that `docker build --target <name>` still gives the app.
+pub fn builder_name(input: &Input) -> &'static str {
+    match input.stage.alias.as_deref() {
+        Some(alias) if alias.eq_ignore_ascii_case(BUILDER) => "build",
+        _ => BUILDER,
+    }
 }
 
 impl Plan {
@@ -74,14 +78,15 @@ impl Plan {
 
     fn final_from(&self, input: &Input) -> String {
         let from = input.analysis.instruction(input.stage.from);
-        match from.command() {
-            Some(Command::From(from)) if from.platform.is_some() => format!(
-                "FROM --platform={} {}",
-                from.platform.unwrap_or_default(),
-                self.final_image
-            ),
-            _ => format!("FROM {}", self.final_image),
-        }
+        let Some(Command::From(from)) = from.command() else {
+            unreachable!("a stage starts with FROM");
+        };
+        let platform = from
+            .platform
+            .map(|platform| format!("--platform={platform} "))
+            .unwrap_or_default();
+        let alias = from.alias.map(|alias| format!(" AS {alias}")).unwrap_or_default();
+        format!("FROM {platform}{}{alias}", self.final_image)
     }
 
     /// Instructions that no stage keeps (ARGs are placed by emission itself).
@@ -188,20 +193,24 @@ impl<'a> Emitter<'a> {
         let id = self.input.stage.from;
         self.prefix(id);
         let from = self.analysis.instruction(id);
-        let text = self.text(from.span.start..from.span.end);
-        if self.input.stage.alias.is_some() {
-            self.out.push_str(text);
-        } else {
-            let end = match from.lines.last().map(|line| &line.kind) {
-                Some(LineKind::Text { text, .. }) => text.end,
-                _ => from.span.end,
-            };
-            let as_kw = if self.lowercase { "as" } else { "AS" };
-            let content = self.text(from.span.start..end).trim_end();
-            self.out.push_str(content);
-            self.out.push_str(&format!(" {as_kw} {BUILDER}"));
-            self.out.push_str(&self.text(end..from.span.end).trim_start_matches([' ', '\t']).to_owned());
+        let name = builder_name(self.input);
+        let end = match from.lines.last().map(|line| &line.kind) {
+            Some(LineKind::Text { text, .. }) => text.end,
+            _ => from.span.end,
+        };
+        let mut content = self.text(from.span.start..end).trim_end();
+        if let Some(alias) = &self.input.stage.alias {
+            // `… AS alias`: the alias goes to the final stage, the builder gets its own.
+            let without = content.strip_suffix(alias.as_str()).map(str::trim_end);
+            if let Some(without) = without.filter(|w| w.to_ascii_lowercase().ends_with(" as")) {
+                content = without[..without.len() - 2].trim_end();
+            }
         }
+        let as_kw = if self.lowercase { "as" } else { "AS" };
+        self.out.push_str(content);
+        self.out.push_str(&format!(" {as_kw} {name}"));
+        let rest = self.text(end..from.span.end).trim_start_matches([' ', '\t']);
+        self.out.push_str(rest);
         self.ensure_line_break();
     }
 

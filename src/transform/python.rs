@@ -122,7 +122,7 @@ impl super::Transformer for Python {
                             ));
                             runtime_libraries.extend(runtime_packages(installs, &mut plan.decisions, slim.is_some()));
                             if id == last_install {
-                                final_dependencies(&mut plan, &builder, manager, &runtime_libraries);
+                                final_dependencies(&mut plan, builder, manager, &runtime_libraries);
                             }
                         }
                         Run::SystemPackages(installs) => {

@@ -19,7 +19,6 @@ pub(super) struct ParsedLine {
     /// The instruction name as written.
     pub cmd: String,
     pub flags: Vec<String>,
-    pub parser: Parser,
     pub args: Args,
 }
 
@@ -115,7 +114,6 @@ pub(super) fn parse_line(line: &str, escape: char) -> Result<ParsedLine, LineErr
     Ok(ParsedLine {
         cmd,
         flags,
-        parser,
         args,
     })
 }

@@ -6,8 +6,8 @@
 //! finding the heredoc markers the line opens. It is the reference the typed instruction views
 //! agree with; it does not see physical lines, spans, or heredoc bodies (the grammar owns those).
 //! The behaviour matches BuildKit v0.12.5, the version inside the `dockerfile` Python package that
-//! the tests compare against, quirks included. One deliberate difference: an unknown instruction
-//! is an error here (BuildKit's instruction layer rejects it later), with a spelling hint.
+//! the tests compare against, quirks included. Like BuildKit's parser it keeps an unknown
+//! instruction (as `parseIgnore` does); rejecting it, with [`instruction_hint`], is the caller's.
 
 mod go_text;
 mod heredoc;
@@ -21,6 +21,7 @@ mod suggest;
 mod tests;
 
 pub use heredoc::HeredocMarker;
+pub use suggest::instruction_hint;
 
 /// One instruction as BuildKit's parser reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,13 +66,6 @@ impl LineError {
 /// uses it, in the word splitting of ENV, LABEL and ARG.
 pub fn node_from_line(line: &str, escape: char) -> Result<Node, LineError> {
     let parsed = line_parsers::parse_line(line, escape)?;
-    if parsed.parser == line_parsers::Parser::Ignore {
-        let hint = suggest::instruction_hint(&parsed.cmd);
-        return Err(LineError {
-            message: format!("unknown instruction: {}", parsed.cmd),
-            hint,
-        });
-    }
     let heredocs = if heredoc::can_contain_heredoc(&parsed) {
         heredoc::heredocs_from_line(line)?
     } else {

@@ -8,7 +8,7 @@ use super::go_text::{to_lower, to_upper};
 use super::line_parsers::INSTRUCTIONS;
 
 /// `did you mean FROM?` for `FORM`, or nothing when no instruction is near.
-pub(super) fn instruction_hint(written: &str) -> Option<String> {
+pub fn instruction_hint(written: &str) -> Option<String> {
     let lower = to_lower(written);
     let mut best = None;
     let mut best_distance = 3;
