@@ -97,8 +97,14 @@ mod tests {
 
     #[test]
     fn refuses_unterminated_quotes_and_empty_commands() {
-        assert!(matches!(split("echo 'x"), Err(SplitError::Unterminated("single", _))));
-        assert!(matches!(split("echo \"x"), Err(SplitError::Unterminated("double", _))));
+        assert!(matches!(
+            split("echo 'x"),
+            Err(SplitError::Unterminated("single", _))
+        ));
+        assert!(matches!(
+            split("echo \"x"),
+            Err(SplitError::Unterminated("double", _))
+        ));
         assert_eq!(split("   "), Err(SplitError::Empty));
     }
 }

@@ -38,6 +38,16 @@ pub enum DockerError {
     Failed { command: String, message: String },
 }
 
+/// How both images are built.
+pub struct BuildSettings<'a> {
+    /// `key=value`, put on the image.
+    pub label: &'a str,
+    pub build_args: &'a [String],
+    pub no_cache: bool,
+    /// Copy the build's output to stderr as it comes.
+    pub echo: bool,
+}
+
 /// A build that did not produce an image, with the end of its log.
 #[derive(Debug)]
 pub struct BuildFailure {
@@ -123,16 +133,13 @@ impl Docker {
             })
     }
 
-    /// Builds `dockerfile` (which may live outside `context`) as `tag`. `echo` copies
-    /// the build's output to stderr as it comes.
+    /// Builds `dockerfile` (which may live outside `context`) as `tag`.
     pub fn build(
         &self,
         dockerfile: &Path,
         context: &Path,
         tag: &str,
-        label: &str,
-        build_args: &[String],
-        echo: bool,
+        settings: &BuildSettings,
     ) -> Result<(), BuildFailure> {
         let mut command = self.command();
         command.arg("build");
@@ -145,10 +152,14 @@ impl Docker {
             }
             Builder::Auto => {}
         }
+        // --force-rm: a failed step's container is removed too, not only a passing one's.
         command
-            .args(["-t", tag, "--label", label, "-f"])
+            .args(["--force-rm", "-t", tag, "--label", settings.label, "-f"])
             .arg(dockerfile);
-        for arg in build_args {
+        if settings.no_cache {
+            command.arg("--no-cache");
+        }
+        for arg in settings.build_args {
             command.args(["--build-arg", arg]);
         }
         command.arg(context);
@@ -157,15 +168,15 @@ impl Docker {
             log_tail: String::new(),
             error: Some(self.spawn_error(source)),
         })?;
-        let (status, log) = wait_collecting(child, echo);
+        let (status, log) = wait_collecting(child, settings.echo);
         match status {
             Ok(status) if status.success() => Ok(()),
             Ok(_) => Err(BuildFailure {
-                log_tail: last_lines(&log, 30),
+                log_tail: last_lines(&strip_ansi(&log), 30),
                 error: None,
             }),
             Err(source) => Err(BuildFailure {
-                log_tail: last_lines(&log, 30),
+                log_tail: last_lines(&strip_ansi(&log), 30),
                 error: Some(self.spawn_error(source)),
             }),
         }
@@ -309,8 +320,14 @@ fn wait_collecting(
 ) -> (std::io::Result<std::process::ExitStatus>, String) {
     let log = Arc::new(Mutex::new(String::new()));
     let readers: Vec<_> = [
-        child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
-        child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
     ]
     .into_iter()
     .flatten()
@@ -348,6 +365,27 @@ fn drain<R: Read + Send + 'static>(stream: Option<R>) -> thread::JoinHandle<Vec<
     })
 }
 
+/// `text` without terminal colour codes (`ESC [ … letter`), which builds print.
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The last `n` non-empty lines of `text`.
 pub fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -363,6 +401,11 @@ mod tests {
         assert_eq!(last_lines("a\n\nb\nc\n\n", 2), "b\nc");
         assert_eq!(last_lines("a\n", 5), "a");
         assert_eq!(last_lines("", 5), "");
+    }
+
+    #[test]
+    fn strips_colour_codes() {
+        assert_eq!(strip_ansi("\u{1b}[91mERROR: x\n\u{1b}[0m"), "ERROR: x\n");
     }
 
     #[test]

@@ -34,7 +34,9 @@ impl std::str::FromStr for Target {
             .parse::<u16>()
             .ok()
             .filter(|&p| p != 0)
-            .ok_or_else(|| format!("`{spec}` is not PORT or PORT/path (e.g. 8080 or 8080/health)"))?;
+            .ok_or_else(|| {
+                format!("`{spec}` is not PORT or PORT/path (e.g. 8080 or 8080/health)")
+            })?;
         Ok(Target {
             port,
             path: path.to_owned(),
@@ -55,13 +57,18 @@ pub fn get(port: u16, path: &str, timeout: Duration) -> io::Result<Answer> {
     let mut stream = TcpStream::connect_timeout(&address, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    write!(
-        stream,
+    // One write: a server that reads the head once must see all of it.
+    let request = format!(
         "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: restage-verify\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-    )?;
+    );
+    stream.write_all(request.as_bytes())?;
     let mut raw = Vec::new();
-    stream.take(MAX_BODY as u64 + 64 * 1024).read_to_end(&mut raw)?;
-    parse(&raw)
+    let limit = MAX_BODY as u64 + 64 * 1024;
+    match stream.take(limit).read_to_end(&mut raw) {
+        Ok(_) => parse(&raw),
+        // A reset after a whole answer (some servers close hard) still counts.
+        Err(error) => parse(&raw).map_err(|_| error),
+    }
 }
 
 /// Reads a whole HTTP/1.x response.
@@ -97,8 +104,9 @@ pub fn parse(raw: &[u8]) -> io::Result<Answer> {
         dechunk(rest).ok_or_else(|| invalid("bad chunked body"))?
     } else {
         match length {
-            Some(length) if length <= rest.len() => rest[..length].to_vec(),
-            _ => rest.to_vec(),
+            Some(length) if length > rest.len() => return Err(invalid("body cut short")),
+            Some(length) => rest[..length].to_vec(),
+            None => rest.to_vec(),
         }
     };
     body.truncate(MAX_BODY);
@@ -134,7 +142,10 @@ mod tests {
         let target: Target = "8080".parse().unwrap();
         assert_eq!((target.port, target.path.as_str()), (8080, "/"));
         let target: Target = "3000/health?full=1".parse().unwrap();
-        assert_eq!((target.port, target.path.as_str()), (3000, "/health?full=1"));
+        assert_eq!(
+            (target.port, target.path.as_str()),
+            (3000, "/health?full=1")
+        );
         assert!("http".parse::<Target>().is_err());
         assert!("0/".parse::<Target>().is_err());
         assert!("70000".parse::<Target>().is_err());
@@ -143,9 +154,15 @@ mod tests {
     #[test]
     fn reads_length_and_close_delimited_bodies() {
         let answer = parse(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello world").unwrap();
-        assert_eq!((answer.status, answer.body.as_slice()), (200, &b"hello"[..]));
+        assert_eq!(
+            (answer.status, answer.body.as_slice()),
+            (200, &b"hello"[..])
+        );
         let answer = parse(b"HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\nnope\n").unwrap();
-        assert_eq!((answer.status, answer.body.as_slice()), (404, &b"nope\n"[..]));
+        assert_eq!(
+            (answer.status, answer.body.as_slice()),
+            (404, &b"nope\n"[..])
+        );
     }
 
     #[test]
@@ -159,6 +176,7 @@ mod tests {
         assert!(parse(b"").is_err());
         assert!(parse(b"HTTP/1.1 200 OK\r\nContent-Le").is_err());
         assert!(parse(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
+        assert!(parse(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhalf").is_err());
     }
 
     #[test]
@@ -167,9 +185,14 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let server = std::thread::spawn(move || {
             let (mut stream, _) = listener.accept().unwrap();
-            let mut request = [0u8; 1024];
-            let n = stream.read(&mut request).unwrap();
-            let request = String::from_utf8_lossy(&request[..n]).into_owned();
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while find(&request, b"\r\n\r\n").is_none() {
+                let n = stream.read(&mut buffer).unwrap();
+                assert!(n > 0, "the request ended early");
+                request.extend_from_slice(&buffer[..n]);
+            }
+            let request = String::from_utf8_lossy(&request).into_owned();
             stream
                 .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 .unwrap();

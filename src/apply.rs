@@ -1,0 +1,163 @@
+//! `--write`: puts a rewrite in place of the original, atomically. The new text goes to
+//! a temp file in the same folder (so the rename cannot cross file systems), gets the
+//! original's permissions (and owner, where allowed), is synced, and is renamed over the
+//! original. Readers see the old file or the new one, never half of either; on any
+//! failure the temp file is removed and the original is left as it was.
+//!
+//! It refuses when the file changed since restage read it (another tool or an editor
+//! wrote it meanwhile) and when the file is read-only: a rename would replace a
+//! read-only file without complaint, which is not what a read-only bit asks for.
+//!
+//! Symlinks: the file a symlink points at is rewritten, in its own folder, and the link
+//! stays a link (renaming over the link itself would turn it into a copy).
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use crate::walk::io_message;
+
+/// Why a rewrite was not written; the file is as it was.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ApplyError {
+    ReadOnly,
+    Changed,
+    Io(String),
+}
+
+impl ApplyError {
+    /// The error as a sentence about the file shown as `path`.
+    pub fn message(&self, path: &str) -> String {
+        match self {
+            ApplyError::ReadOnly => format!("cannot write {path}: the file is read-only"),
+            ApplyError::Changed => {
+                format!("not written: {path} changed since restage read it; run restage again")
+            }
+            ApplyError::Io(reason) => format!("cannot write {path}: {reason}"),
+        }
+    }
+}
+
+/// Replaces the file at `path`, whose contents were `original` when read, with `new`.
+pub fn write_atomically(path: &Path, original: &[u8], new: &[u8]) -> Result<(), ApplyError> {
+    let io = |error: std::io::Error| ApplyError::Io(io_message(&error));
+    let target = fs::canonicalize(path).map_err(io)?;
+    let metadata = fs::metadata(&target).map_err(io)?;
+    if metadata.permissions().readonly() {
+        return Err(ApplyError::ReadOnly);
+    }
+    if fs::read(&target).map_err(io)? != original {
+        return Err(ApplyError::Changed);
+    }
+    let folder = target.parent().unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".restage-")
+        .suffix(".tmp")
+        .tempfile_in(folder)
+        .map_err(io)?;
+    temp.write_all(new).map_err(io)?;
+    temp.as_file()
+        .set_permissions(metadata.permissions())
+        .map_err(io)?;
+    keep_owner(temp.as_file(), &metadata);
+    temp.as_file().sync_all().map_err(io)?;
+    // The last look before the rename: a write that lands between here and the rename
+    // is the only one that can still be lost.
+    if fs::read(&target).map_err(io)? != original {
+        return Err(ApplyError::Changed);
+    }
+    temp.persist(&target).map_err(|error| io(error.error))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn keep_owner(file: &fs::File, metadata: &fs::Metadata) {
+    use std::os::unix::fs::MetadataExt;
+    // Only root can give a file away; for anyone else the temp file already has the
+    // owner the original most likely has, and failing here would gain nothing.
+    let _ = std::os::unix::fs::fchown(file, Some(metadata.uid()), Some(metadata.gid()));
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_file: &fs::File, _metadata: &fs::Metadata) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".restage-"))
+            .collect()
+    }
+
+    #[test]
+    fn replaces_the_file_and_keeps_its_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Dockerfile");
+        fs::write(&path, "old\r\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        write_atomically(&path, b"old\r\n", b"new\r\n").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new\r\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o640
+            );
+        }
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn refuses_a_file_that_changed_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Dockerfile");
+        fs::write(&path, "edited meanwhile\n").unwrap();
+        let error = write_atomically(&path, b"as read\n", b"rewrite\n").unwrap_err();
+        assert_eq!(error, ApplyError::Changed);
+        assert_eq!(fs::read(&path).unwrap(), b"edited meanwhile\n");
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn refuses_a_read_only_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Dockerfile");
+        fs::write(&path, "old\n").unwrap();
+        let mut permissions = fs::metadata(&path).unwrap().permissions();
+        permissions.set_readonly(true);
+        fs::set_permissions(&path, permissions).unwrap();
+        let error = write_atomically(&path, b"old\n", b"new\n").unwrap_err();
+        assert_eq!(error, ApplyError::ReadOnly);
+        assert_eq!(fs::read(&path).unwrap(), b"old\n");
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_through_a_symlink_and_keeps_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("real")).unwrap();
+        let target = dir.path().join("real/Dockerfile");
+        fs::write(&target, "old\n").unwrap();
+        let link = dir.path().join("Dockerfile");
+        std::os::unix::fs::symlink("real/Dockerfile", &link).unwrap();
+        write_atomically(&link, b"old\n", b"new\n").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&target).unwrap(), b"new\n");
+        assert!(leftovers(dir.path()).is_empty() && leftovers(&dir.path().join("real")).is_empty());
+    }
+}

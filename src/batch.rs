@@ -1,0 +1,435 @@
+//! The per-file pipeline and the batch around it. One file goes read → parse → options
+//! (`restage.toml` and the command line) → build context → rewrite → diff → (with
+//! `--write`) apply, and ends as a [`Report`], whatever happened: a failure is part of
+//! that file's report and never stops the others.
+//!
+//! Files are processed on worker threads and reported in discovery order. At most
+//! `window` files are between discovery and output at any time, so memory stays flat
+//! however many files a batch has.
+//!
+//! The status of a file that parses:
+//! - `rewritten`: restage made a multistage rewrite (shown, checked or written);
+//! - `unchanged`: the file is already multistage (restage's own output included):
+//!   it is in the shape restage produces, and there is nothing to do;
+//! - `declined`: a single-stage file restage chose not to rewrite (no recognised
+//!   ecosystem, not an app, something it is not sure about), with the reason.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+
+use restage::analyze::Analysis;
+use restage::context::BuildContext;
+use restage::diagnostic::Diagnostic;
+use restage::ecosystem::Ecosystem;
+use restage::syntax::{self, ParseError};
+use restage::transform::{self, Decision, Outcome};
+
+use crate::apply;
+use crate::config::{Finder, Overrides};
+use crate::render;
+use crate::walk::{Input, io_message};
+
+/// What the run does with a rewrite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Diff,
+    Check,
+    Write,
+    Stdout,
+}
+
+#[derive(Debug)]
+pub struct Settings {
+    pub mode: Mode,
+    pub overrides: Overrides,
+    pub use_config: bool,
+    pub finder: Finder,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Rewritten,
+    Unchanged,
+    Declined,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Rewritten => "rewritten",
+            Status::Unchanged => "unchanged",
+            Status::Declined => "declined",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// Why a file failed, placed where possible.
+#[derive(Clone, Debug)]
+pub struct FileError {
+    pub message: String,
+    /// 1-based, in the Dockerfile; `None` when the error is not at a place in it.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The rustc-style text with the line and a caret, when there is a place to show.
+    pub rendered: Option<String>,
+}
+
+/// Everything about one file's run.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The path as shown (`./` dropped), or `<stdin>`.
+    pub path: String,
+    pub status: Status,
+    pub ecosystem: Option<Ecosystem>,
+    pub decisions: Vec<Decision>,
+    /// Why a file is unchanged or declined.
+    pub reason: Option<String>,
+    pub diff: Option<String>,
+    /// With `--stdout`: the bytes to print (the rewrite, or the original when declined).
+    pub output: Option<Vec<u8>>,
+    pub written: bool,
+    pub error: Option<FileError>,
+    /// An `EmptyFolder` input: a warning, not a file.
+    pub empty_folder: bool,
+}
+
+impl Report {
+    fn new(path: String, status: Status) -> Report {
+        Report {
+            path,
+            status,
+            ecosystem: None,
+            decisions: Vec::new(),
+            reason: None,
+            diff: None,
+            output: None,
+            written: false,
+            error: None,
+            empty_folder: false,
+        }
+    }
+
+    fn failed(path: String, message: String) -> Report {
+        Report {
+            error: Some(FileError {
+                message,
+                line: None,
+                column: None,
+                rendered: None,
+            }),
+            ..Report::new(path, Status::Error)
+        }
+    }
+}
+
+/// Counts of the files by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub rewritten: usize,
+    pub unchanged: usize,
+    pub declined: usize,
+    pub errors: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, report: &Report) {
+        if report.empty_folder {
+            return;
+        }
+        match report.status {
+            Status::Rewritten => self.rewritten += 1,
+            Status::Unchanged => self.unchanged += 1,
+            Status::Declined => self.declined += 1,
+            Status::Error => self.errors += 1,
+        }
+    }
+
+    pub fn files(&self) -> usize {
+        self.rewritten + self.unchanged + self.declined + self.errors
+    }
+}
+
+/// A path as shown to people: without a leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let shown = path.strip_prefix(".").unwrap_or(path);
+    if shown.as_os_str().is_empty() {
+        path.display().to_string()
+    } else {
+        shown.display().to_string()
+    }
+}
+
+/// `path` relative to the current folder when it is under it.
+fn relative_to_cwd(path: &Path) -> &Path {
+    match std::env::current_dir() {
+        Ok(cwd) => path.strip_prefix(cwd).unwrap_or(path),
+        Err(_) => path,
+    }
+}
+
+pub const STDIN: &str = "<stdin>";
+
+/// Runs one input to its report.
+pub fn process(input: Input, settings: &Settings) -> Report {
+    match input {
+        Input::Missing { path, message } => {
+            let shown = display_path(&path);
+            Report::failed(shown.clone(), format!("{shown}: {message}"))
+        }
+        Input::EmptyFolder(path) => Report {
+            empty_folder: true,
+            ..Report::new(display_path(&path), Status::Unchanged)
+        },
+        Input::Stdin => {
+            let mut bytes = Vec::new();
+            if let Err(error) = std::io::stdin().lock().read_to_end(&mut bytes) {
+                return Report::failed(
+                    STDIN.into(),
+                    format!("cannot read stdin: {}", io_message(&error)),
+                );
+            }
+            rewrite(STDIN.into(), None, bytes, settings)
+        }
+        Input::File(path) => {
+            let shown = display_path(&path);
+            match std::fs::read(&path) {
+                Ok(bytes) => rewrite(shown, Some(&path), bytes, settings),
+                Err(error) => Report::failed(
+                    shown.clone(),
+                    format!("cannot read {shown}: {}", io_message(&error)),
+                ),
+            }
+        }
+    }
+}
+
+/// The pipeline after reading: `file` is `None` for stdin.
+fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settings) -> Report {
+    let located = |error: &ParseError, source: &[u8], path: &str| {
+        let diagnostic = Diagnostic::from_parse_error(path, source, error);
+        FileError {
+            message: error.message.clone(),
+            line: Some(diagnostic.position.line),
+            column: Some(diagnostic.position.column),
+            rendered: Some(diagnostic.render()),
+        }
+    };
+    // A NUL byte early on means a binary file: its "line" is not worth printing.
+    if bytes.iter().take(8192).any(|&byte| byte == 0) {
+        let message = format!("{shown}: a binary file, not a Dockerfile");
+        return Report::failed(shown, message);
+    }
+    let dockerfile = match syntax::parse_bytes(&bytes) {
+        Ok(dockerfile) => dockerfile,
+        Err(error) => {
+            return Report {
+                error: Some(located(&error, &bytes, &shown)),
+                ..Report::new(shown, Status::Error)
+            };
+        }
+    };
+    let dir = match file.and_then(Path::parent) {
+        Some(dir) if dir.as_os_str().is_empty() => PathBuf::from("."),
+        Some(dir) => dir.to_owned(),
+        None => PathBuf::from("."),
+    };
+    let config = if settings.use_config {
+        match settings.finder.for_dir(&dir) {
+            Ok(config) => config,
+            Err(error) => {
+                let path = display_path(relative_to_cwd(&error.path));
+                let mut shown_error = located(&error.error, &error.source, &path);
+                shown_error.message = format!("{path}: {}", shown_error.message);
+                // The place is in the configuration file, not in the Dockerfile.
+                shown_error.line = None;
+                shown_error.column = None;
+                return Report {
+                    error: Some(shown_error),
+                    ..Report::new(shown, Status::Error)
+                };
+            }
+        }
+    } else {
+        None
+    };
+    let options = settings.overrides.resolve(config.as_deref());
+    let context = match file {
+        Some(_) => BuildContext::read(&dir),
+        None => BuildContext::default(),
+    };
+    let outcome = match transform::restage(&dockerfile, &context, &options) {
+        Ok(outcome) => outcome,
+        Err(error) => return Report::failed(shown.clone(), format!("{shown}: {error}")),
+    };
+    let original = dockerfile.text();
+    let mut report = match outcome {
+        Outcome::Rewritten(rewrite) if rewrite.text != original => Report {
+            ecosystem: Some(rewrite.ecosystem),
+            decisions: rewrite.decisions,
+            diff: render::unified_diff(&shown, original, &rewrite.text),
+            output: Some(rewrite.text.into_bytes()),
+            ..Report::new(shown, Status::Rewritten)
+        },
+        Outcome::Rewritten(rewrite) => Report {
+            ecosystem: Some(rewrite.ecosystem),
+            reason: Some("the rewrite is the file as it is".into()),
+            ..Report::new(shown, Status::Unchanged)
+        },
+        Outcome::Declined(decline) => {
+            let status = if Analysis::new(&dockerfile).stages.len() > 1 {
+                Status::Unchanged
+            } else {
+                Status::Declined
+            };
+            Report {
+                ecosystem: decline.ecosystem,
+                reason: Some(decline.reason),
+                ..Report::new(shown, status)
+            }
+        }
+    };
+    match settings.mode {
+        Mode::Stdout => {
+            if report.output.is_none() {
+                report.output = Some(bytes);
+            }
+        }
+        Mode::Write if report.status == Status::Rewritten => {
+            let new = report.output.take().unwrap_or_default();
+            let path = file.expect("stdin is refused with --write");
+            match apply::write_atomically(path, &bytes, &new) {
+                Ok(()) => report.written = true,
+                Err(error) => {
+                    report.status = Status::Error;
+                    report.error = Some(FileError {
+                        message: error.message(&report.path),
+                        line: None,
+                        column: None,
+                        rendered: None,
+                    });
+                }
+            }
+        }
+        _ => report.output = None,
+    }
+    report
+}
+
+/// Processes `inputs` on `jobs` threads and hands each report to `emit` in input order.
+/// When `emit` breaks, no further files are started; the ones already started finish.
+pub fn run(
+    inputs: impl Iterator<Item = Input> + Send,
+    settings: &Settings,
+    jobs: usize,
+    mut emit: impl FnMut(Report) -> ControlFlow<()>,
+) {
+    let window = jobs * 4;
+    let stop = AtomicBool::new(false);
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Input)>(jobs);
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let (result_tx, result_rx) = mpsc::channel::<(usize, Report)>();
+    // One token per file allowed between discovery and output.
+    let (token_tx, token_rx) = mpsc::sync_channel::<()>(window);
+    for _ in 0..window {
+        token_tx
+            .send(())
+            .expect("the token channel has room for the window");
+    }
+    std::thread::scope(|scope| {
+        let stop = &stop;
+        scope.spawn(move || {
+            for (index, input) in inputs.enumerate() {
+                if token_rx.recv().is_err() || stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                if job_tx.send((index, input)).is_err() {
+                    break;
+                }
+            }
+        });
+        for _ in 0..jobs {
+            let job_rx = Arc::clone(&job_rx);
+            let result_tx = result_tx.clone();
+            scope.spawn(move || {
+                loop {
+                    let job = job_rx.lock().unwrap().recv();
+                    let Ok((index, input)) = job else { break };
+                    if stop.load(Ordering::Relaxed) {
+                        continue;
+                    }
+                    if result_tx.send((index, process(input, settings))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(result_tx);
+        let mut token_tx = Some(token_tx);
+        let mut pending = BTreeMap::new();
+        let mut next = 0;
+        for (index, report) in result_rx {
+            pending.insert(index, report);
+            while let Some(report) = pending.remove(&next) {
+                next += 1;
+                if token_tx.is_none() {
+                    continue;
+                }
+                if emit(report).is_break() {
+                    stop.store(true, Ordering::Relaxed);
+                    // Closing the token channel wakes the discovery thread, which stops.
+                    token_tx = None;
+                } else if let Some(tokens) = &token_tx {
+                    let _ = tokens.send(());
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            mode: Mode::Check,
+            overrides: Overrides::default(),
+            use_config: false,
+            finder: Finder::default(),
+        }
+    }
+
+    fn missing(count: usize) -> impl Iterator<Item = Input> + Send {
+        (0..count).map(|index| Input::Missing {
+            path: PathBuf::from(format!("f{index:04}")),
+            message: "gone".into(),
+        })
+    }
+
+    #[test]
+    fn reports_come_in_input_order() {
+        let mut seen = Vec::new();
+        run(missing(500), &settings(), 8, |report| {
+            seen.push(report.path);
+            ControlFlow::Continue(())
+        });
+        let expected: Vec<String> = (0..500).map(|index| format!("f{index:04}")).collect();
+        assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn a_break_stops_the_batch_without_hanging() {
+        let mut seen = 0;
+        run(missing(10_000), &settings(), 4, |_| {
+            seen += 1;
+            ControlFlow::Break(())
+        });
+        assert_eq!(seen, 1);
+    }
+}

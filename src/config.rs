@@ -1,0 +1,190 @@
+//! `restage.toml`: the transformer options a repository can set for itself. The nearest
+//! file upward from each Dockerfile's folder applies (no merging of several files); a
+//! choice made on the command line wins over it. Lookups are cached per folder, so a
+//! batch reads each configuration file once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::Deserialize;
+
+use restage::ecosystem::Ecosystem;
+use restage::syntax::ParseError;
+use restage::transform::{GoFinal, Options};
+
+pub const FILE_NAME: &str = "restage.toml";
+
+/// The keys of `restage.toml`. Unknown keys are an error, so a typo does not pass silently.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    pub go_final: Option<String>,
+    pub slim: Option<bool>,
+    #[serde(default, deserialize_with = "ecosystem")]
+    pub ecosystem: Option<Ecosystem>,
+}
+
+fn ecosystem<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Ecosystem>, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    <Ecosystem as clap::ValueEnum>::from_str(&name, true)
+        .map(Some)
+        .map_err(|_| {
+            serde::de::Error::custom(format!(
+                "unknown ecosystem `{name}`, expected python, go or node"
+            ))
+        })
+}
+
+/// The options given on the command line; `None` leaves the choice to the configuration.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub go_final: Option<String>,
+    pub slim: Option<bool>,
+    pub ecosystem: Option<Ecosystem>,
+}
+
+impl Overrides {
+    /// The options for a file under `config` (if any): the command line first, then the
+    /// file, then restage's defaults.
+    pub fn resolve(&self, config: Option<&Config>) -> Options {
+        let config = config.cloned().unwrap_or_default();
+        let defaults = Options::default();
+        Options {
+            go_final: self
+                .go_final
+                .as_deref()
+                .or(config.go_final.as_deref())
+                .map(|name| {
+                    name.parse::<GoFinal>()
+                        .unwrap_or_else(|never| match never {})
+                })
+                .unwrap_or(defaults.go_final),
+            slim: self.slim.or(config.slim).unwrap_or(defaults.slim),
+            ecosystem: self.ecosystem.or(config.ecosystem).or(defaults.ecosystem),
+        }
+    }
+}
+
+/// A `restage.toml` that could not be used.
+#[derive(Clone, Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// The file's text, for showing where the error is (empty when it could not be read).
+    pub source: Vec<u8>,
+    pub error: ParseError,
+}
+
+type Found = Result<Option<Arc<Config>>, Arc<ConfigError>>;
+
+/// Finds and reads configuration files, once per folder.
+#[derive(Debug, Default)]
+pub struct Finder {
+    by_dir: Mutex<HashMap<PathBuf, Found>>,
+}
+
+impl Finder {
+    /// The configuration that applies to files in `dir`: the nearest `restage.toml` in
+    /// `dir` or a folder above it.
+    pub fn for_dir(&self, dir: &Path) -> Found {
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+        if let Some(found) = self.by_dir.lock().unwrap().get(&dir) {
+            return found.clone();
+        }
+        let candidate = dir.join(FILE_NAME);
+        let found = if candidate.is_file() {
+            read(&candidate)
+                .map(|config| Some(Arc::new(config)))
+                .map_err(Arc::new)
+        } else {
+            match dir.parent() {
+                Some(parent) => self.for_dir(parent),
+                None => Ok(None),
+            }
+        };
+        self.by_dir.lock().unwrap().insert(dir, found.clone());
+        found
+    }
+}
+
+fn read(path: &Path) -> Result<Config, ConfigError> {
+    let fail = |source: Vec<u8>, error: ParseError| ConfigError {
+        path: path.to_owned(),
+        source,
+        error,
+    };
+    let source = std::fs::read(path).map_err(|error| {
+        fail(
+            Vec::new(),
+            ParseError::new(format!("cannot read {FILE_NAME}: {error}"), 0),
+        )
+    })?;
+    let text = std::str::from_utf8(&source).map_err(|error| {
+        fail(
+            source.clone(),
+            ParseError::new(format!("{FILE_NAME} is not UTF-8"), error.valid_up_to()),
+        )
+    })?;
+    toml::from_str(text).map_err(|error| {
+        let offset = error.span().map_or(0, |span| span.start);
+        let message = format!("invalid {FILE_NAME}: {}", error.message());
+        let parse_error = ParseError::new(message, offset)
+            .with_hint("the keys are go-final (a string), slim (true or false) and ecosystem (python, go or node)");
+        fail(source.clone(), parse_error)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nearest_file_applies_and_the_command_line_wins() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(
+            root.path().join(FILE_NAME),
+            "go-final = \"scratch\"\nslim = false\n",
+        )
+        .unwrap();
+        let nested = root.path().join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        let finder = Finder::default();
+        let config = finder.for_dir(&nested).unwrap().unwrap();
+        assert_eq!(config.go_final.as_deref(), Some("scratch"));
+
+        let options = Overrides::default().resolve(Some(&config));
+        assert_eq!((options.go_final, options.slim), (GoFinal::Scratch, false));
+
+        let cli = Overrides {
+            go_final: Some("gcr.io/distroless/base".into()),
+            slim: Some(true),
+            ecosystem: Some(Ecosystem::Go),
+        };
+        let options = cli.resolve(Some(&config));
+        assert_eq!(
+            options.go_final,
+            GoFinal::Image("gcr.io/distroless/base".into())
+        );
+        assert!(options.slim);
+        assert_eq!(options.ecosystem, Some(Ecosystem::Go));
+    }
+
+    #[test]
+    fn an_unknown_key_is_located() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(
+            root.path().join(FILE_NAME),
+            "slim = true\ngo_final = \"x\"\n",
+        )
+        .unwrap();
+        let error = Finder::default().for_dir(root.path()).unwrap_err();
+        assert!(
+            error.error.message.contains("unknown field"),
+            "{}",
+            error.error.message
+        );
+        assert_eq!(error.error.offset, 12);
+    }
+}

@@ -1,0 +1,472 @@
+//! What the Go rewrite reads from the stage before deciding anything: the variables and
+//! working directory at each instruction, where go.mod lands in the image and the
+//! module's path, what each RUN does, and which binaries the builds write where.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::analyze::ItemId;
+use crate::syntax::{Command, Form, Keyword};
+use crate::transform::Input;
+
+use super::command::{self, GoBuild, RunFacts, expand, file_name, join, parent};
+
+/// The PATH of the official golang images.
+pub const GOLANG_PATH: &str =
+    "/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Folders every golang image has, for telling `-o dir` from `-o file`.
+const SYSTEM_DIRS: &[&str] = &[
+    "/",
+    "/bin",
+    "/usr/bin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/local/sbin",
+    "/sbin",
+    "/go",
+    "/go/bin",
+    "/go/src",
+    "/tmp",
+    "/root",
+    "/usr/local",
+    "/opt",
+    "/srv",
+    "/home",
+    "/app",
+];
+
+/// A binary a build writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binary {
+    /// Where the builder has it.
+    pub path: String,
+    pub run: ItemId,
+    /// `go install pkg@version`: build tooling, unless the app starts it.
+    pub tool: bool,
+}
+
+/// Where the module is.
+#[derive(Clone, Debug, Default)]
+pub struct Module {
+    /// The `module` line of go.mod (or `go mod init`).
+    pub path: Option<String>,
+    /// The folder go.mod is copied to in the image.
+    pub root: Option<String>,
+    /// go.mod is in the context or named by the Dockerfile.
+    pub known: bool,
+}
+
+pub struct Facts<'a> {
+    pub input: &'a Input<'a>,
+    pub runs: BTreeMap<ItemId, RunFacts>,
+    pub module: Module,
+    pub binaries: Vec<Binary>,
+    /// COPY/ADD instructions that copy the whole context.
+    pub whole_copies: Vec<ItemId>,
+    /// COPY instructions that name go.mod or go.sum without copying everything.
+    pub module_copies: Vec<ItemId>,
+    dirs: BTreeSet<String>,
+}
+
+impl<'a> Facts<'a> {
+    pub fn read(input: &'a Input<'a>) -> Result<Facts<'a>, String> {
+        let mut facts = Facts {
+            input,
+            runs: BTreeMap::new(),
+            module: Module {
+                path: input.context.file("go.mod").and_then(module_path),
+                known: input.context.has("go.mod"),
+                root: None,
+            },
+            binaries: Vec::new(),
+            whole_copies: Vec::new(),
+            module_copies: Vec::new(),
+            dirs: SYSTEM_DIRS.iter().map(|dir| (*dir).to_owned()).collect(),
+        };
+        for &id in &input.stage.body {
+            let instruction = input.analysis.instruction(id);
+            match instruction.command() {
+                Some(Command::Workdir(_)) => {
+                    let dir = facts.workdir(ItemId(id.0 + 1))?;
+                    facts.add_dir(&dir);
+                }
+                Some(Command::Copy(copy)) if copy.from.is_none() => facts.read_copy(id, &copy)?,
+                Some(Command::Run(run)) => {
+                    let line = match &run.command {
+                        Form::Shell(line) => line.clone(),
+                        Form::Exec(words) => words.join(" "),
+                    };
+                    let run_facts = RunFacts::read(&line, &facts.workdir(id)?, &facts.vars_at(id));
+                    if !instruction.heredocs.is_empty() {
+                        return Err(format!(
+                            "`{}` runs a heredoc script, which restage does not read",
+                            one_line(input.analysis.text(id))
+                        ));
+                    }
+                    if matches!(run.command, Form::Exec(_)) && run_facts.is_build() {
+                        return Err(format!(
+                            "`{}` builds in exec form, where restage cannot set CGO_ENABLED",
+                            one_line(input.analysis.text(id))
+                        ));
+                    }
+                    if let Some((path, dir)) = &run_facts.mod_init {
+                        facts.module = Module {
+                            path: Some(path.clone()),
+                            root: Some(dir.clone()),
+                            known: true,
+                        };
+                    }
+                    for words in &run_facts.files {
+                        if let [mkdir, dirs @ ..] = words.as_slice()
+                            && mkdir == "mkdir"
+                        {
+                            for dir in dirs.iter().filter(|dir| !dir.starts_with('-')) {
+                                let dir = join(&facts.workdir(id)?, dir);
+                                facts.add_dir(&dir);
+                            }
+                        }
+                    }
+                    facts.runs.insert(id, run_facts);
+                }
+                _ => {}
+            }
+        }
+        if let Some(get) = facts.runs.values().flat_map(|run| &run.gets).next() {
+            let gopath_mode = facts.runs.keys().any(|&id| {
+                facts
+                    .vars_at(id)
+                    .get("GO111MODULE")
+                    .is_some_and(|mode| mode == "off")
+            });
+            if !facts.module.known || gopath_mode {
+                return Err(format!(
+                    "a GOPATH-era build: `{get}` with no go.mod in the build context or the Dockerfile"
+                ));
+            }
+        }
+        let builds: Vec<(ItemId, GoBuild, String)> = facts
+            .runs
+            .iter()
+            .flat_map(|(id, run)| {
+                run.builds
+                    .iter()
+                    .map(|(build, cwd)| (*id, build.clone(), cwd.clone()))
+            })
+            .collect();
+        for (id, build, cwd) in builds {
+            let binaries = facts.outputs(id, &build, &cwd)?;
+            facts.binaries.extend(binaries);
+        }
+        Ok(facts)
+    }
+
+    fn read_copy(&mut self, id: ItemId, copy: &crate::syntax::Copy) -> Result<(), String> {
+        let context = self.input.context;
+        let vars = self.vars_at(id);
+        let dest = expand(&copy.dest, &vars).ok_or_else(|| {
+            format!(
+                "the COPY destination `{}` is a variable restage cannot resolve",
+                copy.dest
+            )
+        })?;
+        let resolved = join(&self.workdir(id)?, &dest);
+        let into_dir = dest.ends_with('/') || dest == "." || copy.sources.len() > 1;
+        let whole = copy
+            .sources
+            .iter()
+            .any(|source| source == "." || source == "./");
+        let names_module = copy.sources.iter().any(|source| {
+            matches!(
+                file_name(source),
+                "go.mod" | "go.sum" | "go.*" | "go.mod*" | "*.mod"
+            )
+        });
+        if whole {
+            self.whole_copies.push(id);
+            self.add_dir(&resolved);
+            if context.has("go.mod") || !context.present {
+                self.module.root = Some(resolved);
+            }
+        } else if names_module {
+            self.module_copies.push(id);
+            self.module.known = true;
+            let root = if into_dir || !dest.ends_with("go.mod") {
+                resolved
+            } else {
+                parent(&resolved)
+            };
+            self.add_dir(&root);
+            self.module.root = Some(root);
+        } else if into_dir {
+            self.add_dir(&resolved);
+        }
+        Ok(())
+    }
+
+    fn add_dir(&mut self, dir: &str) {
+        let mut dir = dir.to_owned();
+        while dir != "/" {
+            self.dirs.insert(dir.clone());
+            dir = parent(&dir);
+        }
+    }
+
+    /// Folders the image has (WORKDIRs, COPY destinations, `mkdir`s and their parents).
+    pub fn is_dir(&self, path: &str) -> bool {
+        self.dirs.contains(path)
+    }
+
+    /// ENV and ARG values in force at `id` (with the golang image's own environment).
+    pub fn vars_at(&self, id: ItemId) -> BTreeMap<String, String> {
+        self.vars_with(id, GOLANG_PATH)
+    }
+
+    /// As `vars_at`, with `path` as the image's own PATH.
+    pub fn vars_with(&self, id: ItemId, path: &str) -> BTreeMap<String, String> {
+        let analysis = self.input.analysis;
+        let mut vars = BTreeMap::from([
+            ("GOPATH".to_owned(), "/go".to_owned()),
+            ("PATH".to_owned(), path.to_owned()),
+            ("HOME".to_owned(), "/root".to_owned()),
+        ]);
+        let mut globals = BTreeMap::new();
+        for &arg in &analysis.global_args {
+            if let Some(Command::Arg(decls)) = analysis.instruction(arg).command() {
+                for decl in decls {
+                    if let Some(value) = decl.default {
+                        globals.insert(decl.name, unquote(&value).to_owned());
+                    }
+                }
+            }
+        }
+        for &before in self
+            .input
+            .stage
+            .body
+            .iter()
+            .take_while(|&&before| before < id)
+        {
+            match analysis.instruction(before).command() {
+                Some(Command::Env(pairs)) => {
+                    for (name, value) in pairs {
+                        match expand(unquote(&value), &vars) {
+                            Some(value) => vars.insert(name, value),
+                            None => vars.remove(&name),
+                        };
+                    }
+                }
+                Some(Command::Arg(decls)) => {
+                    for decl in decls {
+                        let value = match &decl.default {
+                            Some(value) => expand(unquote(value), &vars),
+                            None => globals.get(&decl.name).cloned(),
+                        };
+                        match value {
+                            Some(value) => vars.insert(decl.name, value),
+                            None => vars.remove(&decl.name),
+                        };
+                    }
+                }
+                _ => {}
+            }
+        }
+        vars
+    }
+
+    /// The working directory at `id`, absolute (the golang images start in /go).
+    pub fn workdir(&self, id: ItemId) -> Result<String, String> {
+        let input = self.input;
+        let Some(dir) = input.analysis.workdir_at(input.stage, id) else {
+            return Ok("/go".to_owned());
+        };
+        let expanded = expand(&dir, &self.vars_at(id))
+            .ok_or_else(|| format!("the WORKDIR `{dir}` is a variable restage cannot resolve"))?;
+        Ok(join("/go", &expanded))
+    }
+
+    /// The binaries one `go build` or `go install` writes.
+    fn outputs(&self, id: ItemId, build: &GoBuild, cwd: &str) -> Result<Vec<Binary>, String> {
+        let vars = self.vars_at(id);
+        let unresolved = |what: &str| format!("`{what}` is a variable restage cannot resolve");
+        let cwd = match &build.chdir {
+            Some(dir) => join(cwd, &expand(dir, &vars).ok_or_else(|| unresolved(dir))?),
+            None => cwd.to_owned(),
+        };
+        let packages: Vec<String> = match build.packages.as_slice() {
+            [] => vec![".".to_owned()],
+            packages => packages
+                .iter()
+                .map(|package| expand(package, &vars).ok_or_else(|| unresolved(package)))
+                .collect::<Result<_, _>>()?,
+        };
+        let verb = if build.install {
+            "go install"
+        } else {
+            "go build"
+        };
+        if packages.iter().any(|package| package.contains("...")) {
+            return match (build.install, &build.output) {
+                (false, None) => Ok(Vec::new()),
+                _ => Err(format!(
+                    "`{verb} {}` writes a binary for every command under it; restage cannot tell which",
+                    packages.join(" ")
+                )),
+            };
+        }
+        let output = match &build.output {
+            Some(output) => Some(expand(output, &vars).ok_or_else(|| unresolved(output))?),
+            None => None,
+        };
+        // `-o file` names the binary itself; the default name matters otherwise.
+        if let Some(output) = output
+            .as_deref()
+            .filter(|_| !build.install && packages.len() == 1)
+        {
+            let path = join(&cwd, output);
+            if !output.ends_with('/') && !self.is_dir(&path) {
+                return Ok(vec![Binary {
+                    path,
+                    run: id,
+                    tool: false,
+                }]);
+            }
+        }
+        let names: Vec<String> = if packages[0].ends_with(".go") {
+            vec![file_name(&packages[0]).trim_end_matches(".go").to_owned()]
+        } else {
+            packages
+                .iter()
+                .map(|package| self.package_name(package, &cwd, verb))
+                .collect::<Result<_, _>>()?
+        };
+        if build.install {
+            let dir = match vars.get("GOBIN").filter(|dir| !dir.is_empty()) {
+                Some(dir) => dir.clone(),
+                None => format!("{}/bin", vars["GOPATH"].split(':').next().unwrap_or("/go")),
+            };
+            return Ok(names
+                .iter()
+                .zip(&packages)
+                .map(|(name, package)| Binary {
+                    path: join(&dir, name),
+                    run: id,
+                    tool: package.contains('@'),
+                })
+                .collect());
+        }
+        let path = match &output {
+            // `go build` of several packages without -o only compiles them.
+            None if names.len() > 1 => return Ok(Vec::new()),
+            None => join(&cwd, &names[0]),
+            Some(output) if names.len() > 1 => {
+                return Err(format!(
+                    "`go build -o {output}` builds several packages into one folder"
+                ));
+            }
+            Some(output) => join(&join(&cwd, output), &names[0]),
+        };
+        Ok(vec![Binary {
+            path,
+            run: id,
+            tool: false,
+        }])
+    }
+
+    /// The default executable name of a package, as the go command chooses it.
+    pub fn package_name(&self, package: &str, cwd: &str, verb: &str) -> Result<String, String> {
+        if !(package.starts_with('.') || package.starts_with('/')) {
+            return command::import_path_name(package)
+                .ok_or_else(|| format!("cannot tell the binary name of `{verb} {package}`"));
+        }
+        let dir = join(cwd, package);
+        if self.module.root.as_deref() == Some(dir.as_str()) {
+            return match &self.module.path {
+                Some(path) => command::import_path_name(path).ok_or_else(|| {
+                    format!("cannot read a binary name from the module path `{path}`")
+                }),
+                None => Err(format!(
+                    "`{verb}` names the binary after the module path in go.mod, which is not in the build context; add `-o <path>` to the build"
+                )),
+            };
+        }
+        if package == "." && self.module.root.is_none() {
+            return Err(format!(
+                "`{verb}` in {dir} names the binary after its module, and restage cannot tell which module that is; add `-o <path>` to the build"
+            ));
+        }
+        Ok(file_name(&dir).to_owned())
+    }
+
+    /// The binary a program name or path refers to, at instruction `id`.
+    pub fn binary_for(&self, program: &str, id: ItemId) -> Option<&Binary> {
+        let vars = self.vars_at(id);
+        let program = expand(program, &vars)?;
+        if program.contains('/') {
+            let path = join(&self.workdir(id).ok()?, &program);
+            return self.binaries.iter().find(|binary| binary.path == path);
+        }
+        vars.get("PATH")?.split(':').find_map(|dir| {
+            let path = join("/", &format!("{dir}/{program}"));
+            self.binaries.iter().find(|binary| binary.path == path)
+        })
+    }
+
+    /// The RUN ids that build binaries.
+    pub fn last_build(&self) -> Option<ItemId> {
+        self.runs
+            .iter()
+            .filter(|(_, run)| run.is_build())
+            .map(|(id, _)| *id)
+            .next_back()
+    }
+
+    /// The last ENTRYPOINT and the last CMD.
+    pub fn start(&self) -> (Option<ItemId>, Option<ItemId>) {
+        let analysis = self.input.analysis;
+        let stage = self.input.stage;
+        (
+            analysis.with_keyword(stage, Keyword::Entrypoint).last(),
+            analysis.with_keyword(stage, Keyword::Cmd).last(),
+        )
+    }
+}
+
+fn module_path(go_mod: &str) -> Option<String> {
+    go_mod.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("module")?;
+        let path = rest.split("//").next()?.trim().trim_matches('"');
+        (!path.is_empty() && rest.starts_with([' ', '\t'])).then(|| path.to_owned())
+    })
+}
+
+fn unquote(value: &str) -> &str {
+    value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+        .unwrap_or(value)
+}
+
+/// The first line of an instruction, shortened for messages.
+pub fn one_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    let line = line.trim_end_matches(['\\', '`']).trim_end();
+    match line.char_indices().nth(72) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_module_line() {
+        assert_eq!(
+            module_path("// x\nmodule \"example.com/a/v2\" // c\n\ngo 1.22\n").as_deref(),
+            Some("example.com/a/v2")
+        );
+        assert_eq!(module_path("go 1.22\n"), None);
+    }
+}

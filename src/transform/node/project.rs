@@ -1,0 +1,169 @@
+//! What the build context says about a Node project: its package.json (scripts,
+//! devDependencies, workspaces), which lock files there are, and which npm the base
+//! image's Node ships.
+
+use serde_json::Value;
+
+use crate::context::BuildContext;
+use crate::ecosystem::Base;
+
+use super::run::Manager;
+
+#[derive(Clone, Debug, Default)]
+pub struct Project {
+    pub scripts: Vec<(String, String)>,
+    pub dev_dependencies: Vec<String>,
+    pub workspaces: bool,
+}
+
+impl Project {
+    pub fn read(context: &BuildContext) -> Project {
+        let Some(value) = context
+            .file("package.json")
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        else {
+            return Project::default();
+        };
+        let names = |key: &str| -> Vec<String> {
+            value
+                .get(key)
+                .and_then(Value::as_object)
+                .map(|map| map.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let scripts = value
+            .get("scripts")
+            .and_then(Value::as_object)
+            .map(|map| {
+                map.iter()
+                    .filter_map(|(name, body)| Some((name.clone(), body.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Project {
+            scripts,
+            dev_dependencies: names("devDependencies"),
+            workspaces: value.get("workspaces").is_some()
+                || ["pnpm-workspace.yaml", "lerna.json", "nx.json", "turbo.json"]
+                    .iter()
+                    .any(|file| context.has(file)),
+        }
+    }
+
+    pub fn script(&self, name: &str) -> Option<&str> {
+        self.scripts
+            .iter()
+            .find(|(script, _)| script == name)
+            .map(|(_, body)| body.as_str())
+    }
+
+    /// The script bodies `npm run <name>` runs: pre-, the script, post-.
+    pub fn run_of(&self, name: &str) -> Vec<&str> {
+        [format!("pre{name}"), name.to_owned(), format!("post{name}")]
+            .iter()
+            .filter_map(|script| self.script(script))
+            .collect()
+    }
+
+    /// The devDependency whose command `word` runs, if any.
+    pub fn dev_tool(&self, word: &str) -> Option<&str> {
+        let word = word.rsplit('/').next().unwrap_or(word);
+        if matches!(
+            word,
+            "node" | "npm" | "npx" | "yarn" | "pnpm" | "sh" | "bash"
+        ) {
+            return None;
+        }
+        self.dev_dependencies
+            .iter()
+            .filter(|dep| !dep.starts_with("@types/"))
+            .find(|dep| super::run::bins(dep).iter().any(|bin| bin == word) || dep.as_str() == word)
+            .map(String::as_str)
+    }
+}
+
+/// The package manager the context's lock file names, when exactly one does.
+pub fn lock_manager(context: &BuildContext) -> Option<Manager> {
+    let found: Vec<Manager> = [Manager::Npm, Manager::Yarn, Manager::Pnpm]
+        .into_iter()
+        .filter(|manager| manager.lock_files().iter().any(|lock| context.has(lock)))
+        .collect();
+    match found.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// Yarn 2+ ("berry"): its lock file has a `__metadata` block, its config is `.yarnrc.yml`.
+pub fn is_yarn_berry(context: &BuildContext) -> bool {
+    context.has(".yarnrc.yml")
+        || context
+            .file("yarn.lock")
+            .is_some_and(|lock| lock.lines().any(|line| line.starts_with("__metadata:")))
+}
+
+/// The Node major version of the base image's tag, if it says one.
+pub fn node_major(base: &Base) -> Option<u32> {
+    let tag = base.image.tag.as_deref()?;
+    let first = tag.split('-').next()?;
+    if let Some(major) = first.split('.').next().and_then(|m| m.parse().ok()) {
+        return Some(major);
+    }
+    let codenames = [
+        ("argon", 4),
+        ("boron", 6),
+        ("carbon", 8),
+        ("dubnium", 10),
+        ("erbium", 12),
+        ("fermium", 14),
+        ("gallium", 16),
+        ("hydrogen", 18),
+        ("iron", 20),
+        ("jod", 22),
+    ];
+    codenames
+        .iter()
+        .find(|(name, _)| *name == first)
+        .map(|(_, major)| *major)
+}
+
+/// The npm of Node 15 and later (npm 7+) knows `--omit=dev`; Node 10 and later ship an
+/// npm with `npm ci`. A tag without a version (`lts`, `alpine`, a variable) is taken as
+/// a current one.
+pub fn npm_has_omit(base: &Base) -> bool {
+    node_major(base).is_none_or(|major| major >= 15)
+}
+
+pub fn npm_has_ci(base: &Base) -> bool {
+    node_major(base).is_none_or(|major| major >= 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::ImageRef;
+
+    #[test]
+    fn node_versions_from_tags() {
+        let major = |raw: &str| node_major(&Base::of(&ImageRef::parse(raw)));
+        assert_eq!(major("node:14.17.3-alpine3.14"), Some(14));
+        assert_eq!(major("node:20-slim"), Some(20));
+        assert_eq!(major("node:carbon"), Some(8));
+        assert_eq!(major("node:lts-alpine"), None);
+        assert_eq!(major("node"), None);
+    }
+
+    #[test]
+    fn package_json_scripts_and_dev_tools() {
+        let mut context = BuildContext::default();
+        context.files.insert(
+            "package.json".into(),
+            r#"{"scripts":{"prestart":"tsc","start":"node dist/a.js"},"devDependencies":{"typescript":"5"}}"#.into(),
+        );
+        let project = Project::read(&context);
+        assert_eq!(project.run_of("start"), vec!["tsc", "node dist/a.js"]);
+        assert_eq!(project.dev_tool("tsc"), Some("typescript"));
+        assert_eq!(project.dev_tool("node"), None);
+        assert!(!project.workspaces);
+    }
+}

@@ -1,0 +1,161 @@
+//! Which files a run reads: the paths named on the command line, folders searched for
+//! Dockerfiles with the `ignore` crate (`.gitignore`, `.ignore`, hidden files), and `-`
+//! for stdin. Discovery is lazy: files come out one at a time, in a stable order
+//! (command-line order, then file name order within each folder), so a batch over
+//! thousands of repositories never holds the whole list.
+//!
+//! Symlinks: one named on the command line is followed (its target is read and, with
+//! `--write`, rewritten; the link stays a link). Symlinks met while searching a folder
+//! are skipped, as ripgrep does, so no file is reached twice under two names.
+
+use std::path::{Path, PathBuf};
+
+/// One thing to process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+    /// A path that cannot be searched or read, with the reason.
+    Missing {
+        path: PathBuf,
+        message: String,
+    },
+    /// A folder named on the command line that holds no Dockerfile.
+    EmptyFolder(PathBuf),
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WalkOptions {
+    pub hidden: bool,
+    pub no_ignore: bool,
+}
+
+/// Whether a file name is one restage looks for inside folders.
+pub fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    name == "Dockerfile"
+        || name == "Containerfile"
+        || name.starts_with("Dockerfile.")
+        || (lower.ends_with(".dockerfile") && lower.len() > ".dockerfile".len())
+}
+
+/// The inputs for `paths` (the current folder when empty), in order.
+pub fn inputs(
+    paths: &[PathBuf],
+    options: WalkOptions,
+) -> impl Iterator<Item = Input> + Send + use<> {
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    paths
+        .into_iter()
+        .flat_map(move |path| -> Box<dyn Iterator<Item = Input> + Send> {
+            if path.as_os_str() == "-" {
+                return Box::new(std::iter::once(Input::Stdin));
+            }
+            match std::fs::metadata(&path) {
+                Err(error) => Box::new(std::iter::once(Input::Missing {
+                    message: io_message(&error),
+                    path,
+                })),
+                Ok(meta) if meta.is_dir() => {
+                    let mut walk = folder(&path, options).peekable();
+                    match walk.peek() {
+                        None => Box::new(std::iter::once(Input::EmptyFolder(path))),
+                        Some(_) => Box::new(walk),
+                    }
+                }
+                Ok(_) => Box::new(std::iter::once(Input::File(path))),
+            }
+        })
+}
+
+/// The Dockerfiles under `root`, sorted by name within each folder.
+fn folder(root: &Path, options: WalkOptions) -> impl Iterator<Item = Input> + Send + use<> {
+    let filters = !options.no_ignore;
+    let root_path = root.to_owned();
+    ignore::WalkBuilder::new(root)
+        .hidden(!options.hidden)
+        .ignore(filters)
+        .git_ignore(filters)
+        .git_global(filters)
+        .git_exclude(filters)
+        .parents(filters)
+        // A copy of a repository without its `.git` still has its `.gitignore` respected.
+        .require_git(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build()
+        .filter_map(move |entry| match entry {
+            Ok(entry) => {
+                let is_file = entry.file_type().is_some_and(|kind| kind.is_file());
+                let name = entry.file_name().to_string_lossy();
+                (is_file && is_dockerfile_name(&name)).then(|| Input::File(entry.into_path()))
+            }
+            Err(error) => Some(walk_error(&root_path, error)),
+        })
+}
+
+fn walk_error(root: &Path, error: ignore::Error) -> Input {
+    let path = error_path(&error).unwrap_or(root).to_owned();
+    let message = match error.io_error() {
+        Some(io) => io_message(io),
+        None => error.to_string(),
+    };
+    Input::Missing { path, message }
+}
+
+fn error_path(error: &ignore::Error) -> Option<&Path> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+/// An IO error as a short phrase, without Rust's `(os error 2)` suffix.
+pub fn io_message(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => "no such file or folder".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error") {
+                Some(end) => text[..end].to_owned(),
+                None => text,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dockerfile_names() {
+        for name in [
+            "Dockerfile",
+            "Dockerfile.prod",
+            "api.Dockerfile",
+            "api.dockerfile",
+            "Containerfile",
+        ] {
+            assert!(is_dockerfile_name(name), "{name}");
+        }
+        for name in [
+            "dockerfile.txt",
+            "Dockerfiles",
+            ".dockerfile",
+            "Makefile",
+            "Dockerfile-old",
+        ] {
+            assert!(!is_dockerfile_name(name), "{name}");
+        }
+    }
+}

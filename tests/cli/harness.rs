@@ -1,0 +1,178 @@
+//! A small builder for the CLI tests: a temp folder with files in it, `restage` run
+//! there with arguments and stdin, and its exit code, stdout and stderr back.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A Flask app on a slim base: the Python transformer rewrites it.
+pub const PYTHON_APP: &str = "\
+FROM python:3.12-slim
+
+WORKDIR /app
+
+COPY . /app/
+
+RUN pip install -r requirements.txt
+
+CMD [\"python\", \"app.py\"]
+";
+
+/// The same app on a full base: the final stage can take the slim variant.
+pub const PYTHON_FULL: &str = "\
+FROM python:3.11
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY app.py .
+CMD [\"python\", \"app.py\"]
+";
+
+/// A single-stage file restage declines: no ecosystem it knows.
+pub const UNKNOWN_BASE: &str =
+    "FROM alpine:3.19\nRUN apk add --no-cache curl\nCMD [\"curl\", \"--version\"]\n";
+
+/// Already multistage: restage leaves it unchanged.
+pub const MULTISTAGE: &str = "\
+FROM python:3.12 AS builder
+RUN pip install --target=/deps flask
+
+FROM python:3.12-slim
+COPY --from=builder /deps /deps
+CMD [\"python\", \"-m\", \"flask\", \"run\"]
+";
+
+pub struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new() -> Project {
+        Project {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// Writes `contents` at `relative`, creating folders.
+    pub fn file(&self, relative: &str, contents: impl AsRef<[u8]>) -> &Project {
+        let path = self.join(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, contents).unwrap();
+        self
+    }
+
+    /// A Python app folder: the Dockerfile and its requirements.
+    pub fn python_app(&self, folder: &str) -> &Project {
+        let prefix = if folder.is_empty() {
+            String::new()
+        } else {
+            format!("{folder}/")
+        };
+        self.file(&format!("{prefix}Dockerfile"), PYTHON_APP)
+            .file(&format!("{prefix}requirements.txt"), "flask\n")
+            .file(&format!("{prefix}app.py"), "print('hi')\n")
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        fs::read_to_string(self.join(relative)).unwrap()
+    }
+
+    /// Names in `relative` that look like restage's temp files.
+    pub fn leftovers(&self, relative: &str) -> Vec<String> {
+        fs::read_dir(self.join(relative))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".restage-"))
+            .collect()
+    }
+
+    /// `restage` with `args`, run in the project folder, without the caller's NO_COLOR.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, None, &[])
+    }
+
+    pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        self.run_with(args, Some(stdin), &[])
+    }
+
+    pub fn run_with(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+        let mut command = restage();
+        command
+            .current_dir(self.path())
+            .args(args)
+            .env_remove("NO_COLOR");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        if let Some(stdin) = stdin {
+            command.write_stdin(stdin);
+        }
+        let output = command.output().unwrap();
+        Output {
+            code: output.status.code().expect("restage exited with a code"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+}
+
+pub fn restage() -> Command {
+    Command::cargo_bin("restage").unwrap()
+}
+
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// Asserts the exit code, showing everything when it is not the expected one.
+    pub fn code(&self, expected: i32) -> &Output {
+        assert_eq!(
+            self.code, expected,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// The JSON records of `--format json`.
+    pub fn records(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect()
+    }
+
+    /// The summary line (the last line of stderr).
+    pub fn summary(&self) -> &str {
+        self.stderr.lines().last().unwrap_or("")
+    }
+}
+
+/// Whether this process can write where permissions say it cannot (root).
+pub fn permissions_do_not_bind() -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked");
+    fs::create_dir(&locked).unwrap();
+    let mut permissions = fs::metadata(&locked).unwrap().permissions();
+    permissions.set_readonly(true);
+    fs::set_permissions(&locked, permissions.clone()).unwrap();
+    let bypassed = fs::write(locked.join("probe"), "").is_ok();
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    fs::set_permissions(&locked, permissions).unwrap();
+    bypassed
+}
