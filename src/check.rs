@@ -1,7 +1,7 @@
 //! The invariants every rewrite is held to before it is shown or written. A rewrite
 //! that breaks one is restage's bug: it is reported as an internal error, never output.
 
-use crate::analyze::{Analysis, Stage, mentions_variable};
+use crate::analyze::{Analysis, ItemId, Stage, mentions_variable};
 use crate::context::BuildContext;
 use crate::syntax::{self, Command, Dockerfile, Keyword};
 use crate::transform::{self, Options, Outcome};
@@ -26,7 +26,13 @@ const RUNTIME: &[Keyword] = &[
     Keyword::Cmd,
 ];
 
-pub fn invariants(original: &Dockerfile, text: &str, options: &Options) -> Result<(), InvariantError> {
+/// `replaced`: runtime instructions of the original that the rewrite changes on purpose.
+pub fn invariants(
+    original: &Dockerfile,
+    text: &str,
+    options: &Options,
+    replaced: &[ItemId],
+) -> Result<(), InvariantError> {
     let fail = |what: String| Err(InvariantError(what));
     let rewritten = match syntax::parse(text) {
         Ok(rewritten) => rewritten,
@@ -43,8 +49,8 @@ pub fn invariants(original: &Dockerfile, text: &str, options: &Options) -> Resul
     let Some(single) = before.single_stage() else {
         return fail("was made from a file that is not single-stage".into());
     };
-    let wanted = runtime_shape(&before, single);
-    let kept = runtime_shape(&after, last);
+    let wanted = runtime_shape(&before, single, replaced);
+    let kept = runtime_shape(&after, last, &[]);
     let mut kept_iter = kept.iter();
     for shape in &wanted {
         if !kept_iter.any(|k| k == shape) {
@@ -82,10 +88,11 @@ pub fn invariants(original: &Dockerfile, text: &str, options: &Options) -> Resul
 
 /// The runtime-shaping instructions of a stage, as comparable text: keyword, flags and
 /// arguments (CMD and ENTRYPOINT by their words, so exec and shell form compare).
-fn runtime_shape(analysis: &Analysis, stage: &Stage) -> Vec<String> {
+fn runtime_shape(analysis: &Analysis, stage: &Stage, skip: &[ItemId]) -> Vec<String> {
     stage
         .body
         .iter()
+        .filter(|id| !skip.contains(id))
         .filter_map(|&id| {
             let instruction = analysis.instruction(id);
             let keyword = instruction.keyword.filter(|k| RUNTIME.contains(k))?;

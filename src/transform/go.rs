@@ -148,6 +148,7 @@ fn plan(input: &Input) -> Result<Plan, String> {
     let anchor = copy_anchor(&facts, &start, build_point);
 
     let mut plan = Plan {
+            replaced: Vec::new(),
         final_image: image.image.clone(),
         builder: Vec::new(),
         final_stage: Vec::new(),
@@ -232,12 +233,10 @@ fn plan(input: &Input) -> Result<Plan, String> {
     if let Start::GoRun { id, build, binary } = &start {
         let line = go_run_build(build, binary, cgo.is_none());
         plan.builder.push(Step::New(line.clone()));
-        // The invariant check compares CMD/ENTRYPOINT by their words, and a `go run`
-        // start command necessarily changes; until the check can be told which
-        // instructions a rewrite replaces on purpose, this rewrite is not offered.
-        return Err(format!(
-            "`{}` starts the app with `go run`; the rewrite would build it in the builder (`{line}`) and start `{binary}`, but restage's invariant check does not yet accept a replaced start command",
-            text(*id)
+        plan.replaced.push(*id);
+        plan.decisions.push(Decision::new(
+            format!("`{}` starts `{binary}` instead", text(*id)),
+            format!("`go run` compiles at every start; the builder compiles once (`{line}`)"),
         ));
     }
     Ok(plan)

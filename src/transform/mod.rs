@@ -173,7 +173,7 @@ pub fn restage(
         Err(decline) => return Ok(Outcome::Declined(decline)),
     };
     let text = plan.emit(&input);
-    check::invariants(dockerfile, &text, options)?;
+    check::invariants(dockerfile, &text, options, &plan.replaced)?;
     Ok(Outcome::Rewritten(Rewrite {
         ecosystem,
         text,

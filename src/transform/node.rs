@@ -437,6 +437,7 @@ impl<'a> Layout<'a> {
         ));
 
         let mut plan = Plan {
+            replaced: Vec::new(),
             final_image,
             builder: Vec::new(),
             final_stage: Vec::new(),

@@ -29,6 +29,10 @@ pub struct Plan {
     pub builder: Vec<Step>,
     pub final_stage: Vec<Step>,
     pub decisions: Vec<Decision>,
+    /// Runtime instructions the rewrite changes on purpose (a `go run` start command
+    /// that becomes the built binary), each explained by a decision. The invariant
+    /// check does not hold the final stage to their original words.
+    pub replaced: Vec<ItemId>,
 }
 
 /// The builder stage's name.

@@ -74,6 +74,7 @@ impl super::Transformer for Python {
         };
         let builder = builder_name(input);
         let mut plan = Plan {
+            replaced: Vec::new(),
             final_image: final_image.clone(),
             builder: Vec::new(),
             final_stage: Vec::new(),
