@@ -300,9 +300,10 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
     }
     for flag in ["--user", "--system"] {
         for span in shell::find(analysis, id, flag) {
-            let (start, end) = (span.start, span.end);
-            let before = analysis.dockerfile.text()[..start].trim_end_matches([' ', '\t']).len();
-            edits.push((Span::new(before, end), String::new()));
+            // The flag and the blanks after it go; the --target option takes its place.
+            let after = &analysis.dockerfile.text()[span.end..];
+            let blanks = after.len() - after.trim_start_matches([' ', '\t']).len();
+            edits.push((Span::new(span.start, span.end + blanks), String::new()));
         }
     }
     Ok(Run::Dependencies { edits, installs })
