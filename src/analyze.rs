@@ -157,7 +157,10 @@ mod tests {
         assert_eq!(stage.alias.as_deref(), Some("app"));
         assert_eq!(stage.base.ecosystem, Some(Ecosystem::Python));
         let copy = stage.body[2];
-        assert_eq!(analysis.workdir_at(stage, copy).as_deref(), Some("/app/src"));
+        assert_eq!(
+            analysis.workdir_at(stage, copy).as_deref(),
+            Some("/app/src")
+        );
         let (entrypoint, cmd) = analysis.start_command(stage);
         assert_eq!(entrypoint, None);
         assert_eq!(cmd, Some(Form::Shell("python main.py".into())));

@@ -41,7 +41,10 @@ pub fn invariants(
     let before = Analysis::new(original);
     let after = Analysis::new(&rewritten);
     let [builder, last] = after.stages.as_slice() else {
-        return fail(format!("has {} stages, not a builder and a final stage", after.stages.len()));
+        return fail(format!(
+            "has {} stages, not a builder and a final stage",
+            after.stages.len()
+        ));
     };
     if builder.alias.is_none() {
         return fail("has an unnamed builder stage".into());
@@ -54,9 +57,7 @@ pub fn invariants(
     let mut kept_iter = kept.iter();
     for shape in &wanted {
         if !kept_iter.any(|k| k == shape) {
-            return fail(format!(
-                "lost or reordered `{shape}` in the final stage"
-            ));
+            return fail(format!("lost or reordered `{shape}` in the final stage"));
         }
     }
     for arg in after.with_keyword(last, Keyword::Arg) {
@@ -70,12 +71,18 @@ pub fn invariants(
                 .any(|&id| mentions_variable(after.text(id), &decl.name))
         });
         if !used {
-            return fail(format!("leaks the build ARG `{}` into the final stage", after.text(arg).trim()));
+            return fail(format!(
+                "leaks the build ARG `{}` into the final stage",
+                after.text(arg).trim()
+            ));
         }
     }
     for copy in after.with_keyword(last, Keyword::Copy) {
-        if let Some(Command::Copy(copy)) = after.instruction(copy).command() {
-            if copy.from.is_some() && copy.dest.trim_end_matches('/') == "/usr/local" {
+        if let Some(Command::Copy(copy)) = after.instruction(copy).command()
+            && copy.from.is_some()
+            && copy.dest.trim_end_matches('/') == "/usr/local"
+        {
+            {
                 return fail("copies a build folder over /usr/local, where Python does not look for packages".into());
             }
         }

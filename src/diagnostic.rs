@@ -65,7 +65,8 @@ mod tests {
     #[test]
     fn renders_location_line_caret_and_hint() {
         let source = b"FROM alpine\n  FORM x\n";
-        let error = ParseError::new("unknown instruction: FORM", 14).with_hint("did you mean FROM?");
+        let error =
+            ParseError::new("unknown instruction: FORM", 14).with_hint("did you mean FROM?");
         let shown = Diagnostic::from_parse_error("Dockerfile", source, &error).render();
         assert_eq!(
             shown,
@@ -78,6 +79,9 @@ mod tests {
         let source = b"FROM a\nRUN \xff\n";
         let error = ParseError::new("not UTF-8", 11);
         let diagnostic = Diagnostic::from_parse_error("D", source, &error);
-        assert_eq!((diagnostic.position.line, diagnostic.position.column), (2, 5));
+        assert_eq!(
+            (diagnostic.position.line, diagnostic.position.column),
+            (2, 5)
+        );
     }
 }

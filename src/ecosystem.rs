@@ -49,7 +49,8 @@ pub struct Base {
 
 impl Base {
     pub fn of(image: &ImageRef) -> Base {
-        let official = image.is_official() || image.path.ends_with(&format!("library/{}", image.name()));
+        let official =
+            image.is_official() || image.path.ends_with(&format!("library/{}", image.name()));
         let ecosystem = match image.name() {
             "python" if official => Some(Ecosystem::Python),
             "golang" if official => Some(Ecosystem::Go),
@@ -126,8 +127,14 @@ mod tests {
     #[test]
     fn families_and_variants() {
         assert_eq!(base("python:3.12").ecosystem, Some(Ecosystem::Python));
-        assert_eq!(base("docker.io/library/node:20").ecosystem, Some(Ecosystem::Node));
-        assert_eq!(base("mirror.gcr.io/library/golang:1.22").ecosystem, Some(Ecosystem::Go));
+        assert_eq!(
+            base("docker.io/library/node:20").ecosystem,
+            Some(Ecosystem::Node)
+        );
+        assert_eq!(
+            base("mirror.gcr.io/library/golang:1.22").ecosystem,
+            Some(Ecosystem::Go)
+        );
         assert_eq!(base("tiangolo/uwsgi-nginx-flask:python3.6").ecosystem, None);
         assert_eq!(base("python:3.12-alpine3.20").variant, Variant::Alpine);
         assert_eq!(base("python:3.12-slim-bookworm").variant, Variant::Slim);
@@ -138,15 +145,24 @@ mod tests {
 
     #[test]
     fn slim_variants_follow_each_family_s_naming() {
-        assert_eq!(base("python:3.12").slim().as_deref(), Some("python:3.12-slim"));
+        assert_eq!(
+            base("python:3.12").slim().as_deref(),
+            Some("python:3.12-slim")
+        );
         assert_eq!(
             base("python:3.12-bookworm").slim().as_deref(),
             Some("python:3.12-slim-bookworm")
         );
-        assert_eq!(base("node:20-bookworm").slim().as_deref(), Some("node:20-bookworm-slim"));
+        assert_eq!(
+            base("node:20-bookworm").slim().as_deref(),
+            Some("node:20-bookworm-slim")
+        );
         assert_eq!(base("node").slim().as_deref(), Some("node:slim"));
         assert_eq!(base("python:3.12-slim").slim(), None);
         assert_eq!(base("golang:1.22").slim(), None);
-        assert_eq!(base("python:3.12@sha256:ab").slim().as_deref(), Some("python:3.12-slim"));
+        assert_eq!(
+            base("python:3.12@sha256:ab").slim().as_deref(),
+            Some("python:3.12-slim")
+        );
     }
 }

@@ -96,18 +96,31 @@ fn disagreement(path: &Path, reference: &Value) -> Option<String> {
             }
         });
     match (tree, reference["ok"].as_bool().unwrap()) {
-        (Ok(_), false) => Some(format!("BuildKit rejects it ({}), restage accepts it", reference["error"])),
+        (Ok(_), false) => Some(format!(
+            "BuildKit rejects it ({}), restage accepts it",
+            reference["error"]
+        )),
         (Err(error), true) => Some(format!("restage rejects it ({error}), BuildKit accepts it")),
         (Err(_), false) => None,
         (Ok(tree), true) => {
             let ours = reading(&tree);
-            let theirs: Vec<Value> = reference["items"].as_array().unwrap().iter().map(theirs).collect();
+            let theirs: Vec<Value> = reference["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(theirs)
+                .collect();
             if ours.len() != theirs.len() {
-                return Some(format!("{} instructions, BuildKit reads {}", ours.len(), theirs.len()));
+                return Some(format!(
+                    "{} instructions, BuildKit reads {}",
+                    ours.len(),
+                    theirs.len()
+                ));
             }
-            ours.iter().zip(&theirs).find(|(a, b)| a != b).map(|(a, b)| {
-                format!("instruction differs:\n    restage:  {a}\n    buildkit: {b}")
-            })
+            ours.iter()
+                .zip(&theirs)
+                .find(|(a, b)| a != b)
+                .map(|(a, b)| format!("instruction differs:\n    restage:  {a}\n    buildkit: {b}"))
         }
     }
 }
@@ -132,7 +145,10 @@ fn restage_reads_every_file_as_buildkit_does() {
         eprintln!("disagrees: {line}");
     }
     let agreeing = files.len() - disagreements.len();
-    eprintln!("{agreeing} of {} files agree with BuildKit field for field", files.len());
+    eprintln!(
+        "{agreeing} of {} files agree with BuildKit field for field",
+        files.len()
+    );
     assert!(
         agreeing * 1000 >= files.len() * 995,
         "only {agreeing} of {} files agree",

@@ -53,7 +53,10 @@ fn dump_node(cmd: &str, flags: &[String], values: &[String], separator: Option<&
 fn dump(dockerfile: &Dockerfile, instruction: &Instruction) -> String {
     let node = &instruction.node;
     let pairs = instruction.is(Keyword::Env) || instruction.is(Keyword::Label);
-    let arguments = dockerfile.slice(Span::new(instruction.keyword_span.end, instruction.head().end));
+    let arguments = dockerfile.slice(Span::new(
+        instruction.keyword_span.end,
+        instruction.head().end,
+    ));
     let first_word = arguments.split_whitespace().next().unwrap_or("");
     let separator = pairs.then_some(if first_word.contains('=') { "=" } else { "" });
     match &node.sub_cmd {
@@ -62,7 +65,10 @@ fn dump(dockerfile: &Dockerfile, instruction: &Instruction) -> String {
             node.cmd.to_ascii_lowercase(),
             dump_node(sub_cmd, &node.sub_flags, &node.value, None)
         ),
-        None => format!("({})", dump_node(&node.cmd, &node.flags, &node.value, separator)),
+        None => format!(
+            "({})",
+            dump_node(&node.cmd, &node.flags, &node.value, separator)
+        ),
     }
 }
 
@@ -84,8 +90,16 @@ fn every_buildkit_test_file_parses_to_its_result() {
         let expected = fs::read_to_string(case.join("result")).unwrap();
         let dockerfile = syntax::parse_bytes(&source)
             .unwrap_or_else(|error| panic!("{}: {error}", case.display()));
-        assert_eq!(dockerfile.to_string().as_bytes(), source, "{} round-trips", case.display());
-        let got: Vec<String> = dockerfile.instructions().map(|i| dump(&dockerfile, i)).collect();
+        assert_eq!(
+            dockerfile.to_string().as_bytes(),
+            source,
+            "{} round-trips",
+            case.display()
+        );
+        let got: Vec<String> = dockerfile
+            .instructions()
+            .map(|i| dump(&dockerfile, i))
+            .collect();
         let want: Vec<&str> = expected.lines().filter(|line| !line.is_empty()).collect();
         assert_eq!(got, want, "{}", case.display());
         cases += 1;
@@ -108,10 +122,10 @@ fn every_negative_test_file_is_rejected() {
             case.display()
         );
         // The lossless tree still reads what BuildKit's parser reads.
-        if let Ok(text) = std::str::from_utf8(&source) {
-            if let Ok(tree) = syntax::parse_lossless(text) {
-                assert_eq!(tree.to_string(), text);
-            }
+        if let Ok(text) = std::str::from_utf8(&source)
+            && let Ok(tree) = syntax::parse_lossless(text)
+        {
+            assert_eq!(tree.to_string(), text);
         }
     }
 }

@@ -48,7 +48,9 @@ fn the_engine_rewrites_or_declines_every_corpus_file() {
     for row in &rows {
         let text = fs::read_to_string(dir.join(&row[0])).unwrap();
         let Ok(dockerfile) = syntax::parse(&text) else {
-            *table.entry(("-".into(), "error: does not parse".into())).or_default() += 1;
+            *table
+                .entry(("-".into(), "error: does not parse".into()))
+                .or_default() += 1;
             continue;
         };
         let outcome = restage(&dockerfile, &BuildContext::default(), &Options::default())
@@ -61,7 +63,12 @@ fn the_engine_rewrites_or_declines_every_corpus_file() {
                 (rewrite.ecosystem.to_string(), "rewritten".to_owned())
             }
             Outcome::Declined(decline) => {
-                let reason = decline.reason.split([':', '(']).next().unwrap_or("").to_owned();
+                let reason = decline
+                    .reason
+                    .split([':', '('])
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
                 let ecosystem = decline.ecosystem.map_or("-".into(), |e| e.to_string());
                 (ecosystem, format!("declined: {}", reason.trim()))
             }

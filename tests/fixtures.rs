@@ -26,9 +26,8 @@ fn options(case: &Path) -> Options {
             "go_final" => options.go_final = value.trim().parse().unwrap(),
             "slim" => options.slim = value.trim() == "true",
             "ecosystem" => {
-                options.ecosystem = Some(
-                    <Ecosystem as clap::ValueEnum>::from_str(value.trim(), true).unwrap(),
-                )
+                options.ecosystem =
+                    Some(<Ecosystem as clap::ValueEnum>::from_str(value.trim(), true).unwrap())
             }
             other => panic!("{}: unknown option {other}", case.display()),
         }
@@ -83,7 +82,10 @@ fn golden_fixtures() {
                     )),
                 }
                 if !matches!(outcome(case, &rewrite.text), Outcome::Declined(_)) {
-                    failures.push(format!("{}: the rewrite is rewritten again", case.display()));
+                    failures.push(format!(
+                        "{}: the rewrite is rewritten again",
+                        case.display()
+                    ));
                 }
             }
             Outcome::Declined(decline) => {

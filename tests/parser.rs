@@ -44,12 +44,24 @@ fn directives() {
     ] {
         let tree = syntax::parse(text).unwrap();
         assert_eq!(tree.escape(), escape, "{text:?}");
-        let directives = tree.items().iter().filter(|i| matches!(i.kind, ItemKind::Directive(_))).count();
+        let directives = tree
+            .items()
+            .iter()
+            .filter(|i| matches!(i.kind, ItemKind::Directive(_)))
+            .count();
         assert_eq!(directives, kinds, "{text:?}");
         assert_eq!(tree.to_string(), text);
     }
-    assert!(error("# escape=x\nFROM a\n").message.contains("invalid escape token"));
-    assert!(error("# escape=`\n# escape=\\\nFROM a\n").message.contains("only one escape"));
+    assert!(
+        error("# escape=x\nFROM a\n")
+            .message
+            .contains("invalid escape token")
+    );
+    assert!(
+        error("# escape=`\n# escape=\\\nFROM a\n")
+            .message
+            .contains("only one escape")
+    );
 }
 
 #[test]
@@ -84,8 +96,13 @@ fn lines_of_an_instruction_keep_their_kinds() {
         .lines
         .iter()
         .map(|line| match line.kind {
-            LineKind::Text { continuation: Some(_), .. } => "continued",
-            LineKind::Text { continuation: None, .. } => "text",
+            LineKind::Text {
+                continuation: Some(_),
+                ..
+            } => "continued",
+            LineKind::Text {
+                continuation: None, ..
+            } => "text",
             LineKind::Comment => "comment",
             LineKind::Blank => "blank",
         })
@@ -96,21 +113,36 @@ fn lines_of_an_instruction_keep_their_kinds() {
 
 #[test]
 fn instruction_names_in_any_case_and_bom_crlf() {
-    assert_eq!(read("\u{feff}fRoM a\r\nrun b\r\n")[1], ("run".into(), v(&["b"])));
+    assert_eq!(
+        read("\u{feff}fRoM a\r\nrun b\r\n")[1],
+        ("run".into(), v(&["b"]))
+    );
     let tree = syntax::parse("FROM a\r\nCMD b\r\n").unwrap();
     assert_eq!(tree.line_break(), "\r\n");
 }
 
 #[test]
 fn exec_and_shell_forms() {
-    let form = |text: &str| match syntax::parse(text).unwrap().instructions().nth(1).unwrap().command() {
+    let form = |text: &str| match syntax::parse(text)
+        .unwrap()
+        .instructions()
+        .nth(1)
+        .unwrap()
+        .command()
+    {
         Some(Command::Cmd(form)) => form,
         other => panic!("{other:?}"),
     };
-    assert_eq!(form("FROM a\nCMD [\"a\", \"b c\"]\n"), Form::Exec(v(&["a", "b c"])));
+    assert_eq!(
+        form("FROM a\nCMD [\"a\", \"b c\"]\n"),
+        Form::Exec(v(&["a", "b c"]))
+    );
     assert_eq!(form("FROM a\nCMD ['a']\n"), Form::Shell("['a']".into()));
     assert_eq!(form("FROM a\nCMD [\"a\"\n"), Form::Shell("[\"a\"".into()));
-    assert_eq!(form("FROM a\nCMD python app.py\n"), Form::Shell("python app.py".into()));
+    assert_eq!(
+        form("FROM a\nCMD python app.py\n"),
+        Form::Shell("python app.py".into())
+    );
 }
 
 #[test]
@@ -139,36 +171,75 @@ fn instructions_and_their_views() {
     ))
     .unwrap();
     let commands: Vec<Command> = tree.instructions().filter_map(|i| i.command()).collect();
-    let Command::From(from) = &commands[1] else { panic!() };
+    let Command::From(from) = &commands[1] else {
+        panic!()
+    };
     assert_eq!(from.image.name(), "python");
     assert_eq!(from.image.tag.as_deref(), Some("3.12"));
     assert_eq!(from.image.digest.as_deref(), Some("sha256:ab"));
     assert_eq!(from.platform.as_deref(), Some("$BUILDPLATFORM"));
     assert_eq!(from.alias.as_deref(), Some("build"));
-    let Command::Copy(copy) = &commands[2] else { panic!() };
+    let Command::Copy(copy) = &commands[2] else {
+        panic!()
+    };
     assert_eq!(
-        (copy.from.as_deref(), copy.chown.as_deref(), copy.chmod.as_deref(), copy.link),
+        (
+            copy.from.as_deref(),
+            copy.chown.as_deref(),
+            copy.chmod.as_deref(),
+            copy.link
+        ),
         (Some("x"), Some("1:2"), Some("644"), true)
     );
-    assert_eq!((copy.sources.clone(), copy.dest.as_str()), (v(&["a", "b"]), "/dest/"));
-    let Command::Run(run) = &commands[4] else { panic!() };
+    assert_eq!(
+        (copy.sources.clone(), copy.dest.as_str()),
+        (v(&["a", "b"]), "/dest/")
+    );
+    let Command::Run(run) = &commands[4] else {
+        panic!()
+    };
     assert_eq!(run.mounts, v(&["type=cache,target=/c", "type=secret,id=s"]));
-    assert_eq!((run.network.as_deref(), run.security.as_deref()), (Some("none"), Some("insecure")));
-    assert_eq!(commands[5], Command::Env(vec![("A".into(), "1".into()), ("B".into(), "\"x y\"".into())]));
-    assert_eq!(commands[6], Command::Env(vec![("LEGACY".into(), "a b".into())]));
+    assert_eq!(
+        (run.network.as_deref(), run.security.as_deref()),
+        (Some("none"), Some("insecure"))
+    );
+    assert_eq!(
+        commands[5],
+        Command::Env(vec![
+            ("A".into(), "1".into()),
+            ("B".into(), "\"x y\"".into())
+        ])
+    );
+    assert_eq!(
+        commands[6],
+        Command::Env(vec![("LEGACY".into(), "a b".into())])
+    );
     assert_eq!(commands[8], Command::Expose(v(&["80", "443/udp"])));
     assert_eq!(commands[9], Command::Volume(v(&["/a", "/b"])));
     assert_eq!(commands[11], Command::User("app:app".into()));
-    let Command::Healthcheck(syntax::Healthcheck::Cmd { options, command }) = &commands[14] else { panic!() };
+    let Command::Healthcheck(syntax::Healthcheck::Cmd { options, command }) = &commands[14] else {
+        panic!()
+    };
     assert_eq!(options, &v(&["--interval=5s", "--timeout=3s"]));
     assert_eq!(command, &Form::Shell("curl -f http://x/".into()));
-    assert_eq!(commands[15], Command::Healthcheck(syntax::Healthcheck::None));
+    assert_eq!(
+        commands[15],
+        Command::Healthcheck(syntax::Healthcheck::None)
+    );
     assert_eq!(
         commands[16],
-        Command::Onbuild { trigger: "RUN".into(), arguments: v(&["echo hi"]) }
+        Command::Onbuild {
+            trigger: "RUN".into(),
+            arguments: v(&["echo hi"])
+        }
     );
-    let Command::Arg(args) = &commands[0] else { panic!() };
-    assert_eq!((args[0].default.as_deref(), args[1].default.as_deref()), (None, Some("2")));
+    let Command::Arg(args) = &commands[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (args[0].default.as_deref(), args[1].default.as_deref()),
+        (None, Some("2"))
+    );
 }
 
 #[test]
@@ -177,19 +248,38 @@ fn heredocs() {
         let tree = syntax::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
         assert_eq!(tree.to_string(), text);
         tree.instructions()
-            .flat_map(|i| i.heredocs.iter().map(|h| (h.marker.name.clone(), tree.slice(h.body).to_owned())))
+            .flat_map(|i| {
+                i.heredocs
+                    .iter()
+                    .map(|h| (h.marker.name.clone(), tree.slice(h.body).to_owned()))
+            })
             .collect()
     };
     let pair = |n: &str, b: &str| (n.to_owned(), b.to_owned());
-    assert_eq!(bodies("FROM a\nRUN <<EOF\necho hi\nEOF\n"), [pair("EOF", "echo hi\n")]);
-    assert_eq!(bodies("FROM a\nRUN <<-EOF\n\techo\n\tEOF\n"), [pair("EOF", "\techo\n")]);
-    assert_eq!(bodies("FROM a\nRUN <<\"EOF\"\n$x\nEOF\n"), [pair("EOF", "$x\n")]);
-    assert_eq!(bodies("FROM a\nRUN <<'EOF' python3\nprint(1)\nEOF\n"), [pair("EOF", "print(1)\n")]);
+    assert_eq!(
+        bodies("FROM a\nRUN <<EOF\necho hi\nEOF\n"),
+        [pair("EOF", "echo hi\n")]
+    );
+    assert_eq!(
+        bodies("FROM a\nRUN <<-EOF\n\techo\n\tEOF\n"),
+        [pair("EOF", "\techo\n")]
+    );
+    assert_eq!(
+        bodies("FROM a\nRUN <<\"EOF\"\n$x\nEOF\n"),
+        [pair("EOF", "$x\n")]
+    );
+    assert_eq!(
+        bodies("FROM a\nRUN <<'EOF' python3\nprint(1)\nEOF\n"),
+        [pair("EOF", "print(1)\n")]
+    );
     assert_eq!(
         bodies("FROM a\nCOPY <<A <<B /d/\na\nA\nb\nB\nCMD x\n"),
         [pair("A", "a\n"), pair("B", "b\n")]
     );
-    assert_eq!(bodies("FROM a\nONBUILD RUN <<EOF\nx\nEOF\n"), [pair("EOF", "x\n")]);
+    assert_eq!(
+        bodies("FROM a\nONBUILD RUN <<EOF\nx\nEOF\n"),
+        [pair("EOF", "x\n")]
+    );
     // Not heredocs: exec form, or an instruction that cannot hold one.
     assert!(bodies("FROM a\nRUN [\"cat\", \"<<EOF\"]\n").is_empty());
     assert!(bodies("FROM a\nENV A=<<EOF\n").is_empty());
@@ -205,8 +295,15 @@ fn errors_people_can_act_on() {
     assert_eq!(unknown.offset, 7);
     assert_eq!(unknown.hint.as_deref(), Some("did you mean FROM?"));
     assert_eq!(error("").message, "file with no instructions");
-    assert_eq!(error("# only a comment\n").message, "file with no instructions");
-    assert!(error("FROM a\nENV PATH\n").message.contains("ENV must have two arguments"));
+    assert_eq!(
+        error("# only a comment\n").message,
+        "file with no instructions"
+    );
+    assert!(
+        error("FROM a\nENV PATH\n")
+            .message
+            .contains("ENV must have two arguments")
+    );
     let utf8 = syntax::parse_bytes(b"FROM a\nRUN \xff\n").unwrap_err();
     assert_eq!(utf8.offset, 11);
     // The lossless reading keeps what BuildKit's parser keeps.

@@ -25,7 +25,10 @@ pub enum Command {
     Stopsignal(String),
     Maintainer(String),
     /// The trigger instruction, upper-cased, and its arguments as written.
-    Onbuild { trigger: String, arguments: Vec<String> },
+    Onbuild {
+        trigger: String,
+        arguments: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,7 +168,11 @@ impl Command {
             Keyword::Stopsignal => Command::Stopsignal(first()),
             Keyword::Maintainer => Command::Maintainer(first()),
             Keyword::Onbuild => Command::Onbuild {
-                trigger: node.sub_cmd.clone().unwrap_or_default().to_ascii_uppercase(),
+                trigger: node
+                    .sub_cmd
+                    .clone()
+                    .unwrap_or_default()
+                    .to_ascii_uppercase(),
                 arguments: value.clone(),
             },
         }

@@ -67,13 +67,18 @@ impl Instruction {
 
     /// The span of the instruction's lines, without heredoc bodies.
     pub fn head(&self) -> Span {
-        let end = self.lines.last().map_or(self.span.start, |line| line.span.end);
+        let end = self
+            .lines
+            .last()
+            .map_or(self.span.start, |line| line.span.end);
         Span::new(self.span.start, end)
     }
 
     /// The body of the heredoc called `name`, if the instruction has one.
     pub fn heredoc(&self, name: &str) -> Option<&Heredoc> {
-        self.heredocs.iter().find(|heredoc| heredoc.marker.name == name)
+        self.heredocs
+            .iter()
+            .find(|heredoc| heredoc.marker.name == name)
     }
 
     pub(crate) fn leaves(&self) -> Vec<Span> {

@@ -19,11 +19,10 @@ use super::tree::{Directive, Dockerfile, Item, ItemKind};
 pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, ParseError> {
     match std::str::from_utf8(bytes) {
         Ok(text) => parse(text),
-        Err(error) => Err(ParseError::new(
-            "the file is not valid UTF-8 text",
-            error.valid_up_to(),
-        )
-        .with_hint("restage reads Dockerfiles as UTF-8; is this a binary file?")),
+        Err(error) => Err(
+            ParseError::new("the file is not valid UTF-8 text", error.valid_up_to())
+                .with_hint("restage reads Dockerfiles as UTF-8; is this a binary file?"),
+        ),
     }
 }
 
@@ -168,7 +167,10 @@ impl<'a> Driver<'a> {
             Rule::comment => self.push(end, ItemKind::Comment),
             _ => {
                 let instruction = self.instruction(pair)?;
-                self.push(instruction.span.end, ItemKind::Instruction(instruction));
+                self.push(
+                    instruction.span.end,
+                    ItemKind::Instruction(Box::new(instruction)),
+                );
             }
         }
         Ok(())

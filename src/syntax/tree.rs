@@ -31,7 +31,7 @@ pub enum ItemKind {
     Blank,
     /// A comment line outside any instruction.
     Comment,
-    Instruction(Instruction),
+    Instruction(Box<Instruction>),
 }
 
 #[derive(Clone, Debug)]
@@ -61,7 +61,7 @@ impl Dockerfile {
 
     pub fn instructions(&self) -> impl Iterator<Item = &Instruction> {
         self.items.iter().filter_map(|item| match &item.kind {
-            ItemKind::Instruction(instruction) => Some(instruction),
+            ItemKind::Instruction(instruction) => Some(&**instruction),
             _ => None,
         })
     }

@@ -148,7 +148,7 @@ fn plan(input: &Input) -> Result<Plan, String> {
     let anchor = copy_anchor(&facts, &start, build_point);
 
     let mut plan = Plan {
-            replaced: Vec::new(),
+        replaced: Vec::new(),
         final_image: image.image.clone(),
         builder: Vec::new(),
         final_stage: Vec::new(),

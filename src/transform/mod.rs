@@ -156,7 +156,10 @@ pub fn restage(
     if matches!(stage.base.variant, Variant::Other) {
         return Ok(declined(
             Some(ecosystem),
-            format!("the base image `{}` is not one restage rewrites around", stage.base.image.raw),
+            format!(
+                "the base image `{}` is not one restage rewrites around",
+                stage.base.image.raw
+            ),
         ));
     }
     if let Some(reason) = not_an_app(&analysis, stage) {
@@ -189,9 +192,12 @@ fn not_an_app(analysis: &Analysis, stage: &Stage) -> Option<String> {
     };
     let words = start.words();
     let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
-    let shell_session = matches!(program, Some("bash" | "sh" | "zsh" | "ash")) && !words.contains(&"-c");
+    let shell_session =
+        matches!(program, Some("bash" | "sh" | "zsh" | "ash")) && !words.contains(&"-c");
     let idle = matches!(program, Some("sleep" | "tail" | "true"));
-    let tests = words.iter().any(|w| matches!(*w, "pytest" | "test" | "tox" | "nosetests"));
+    let tests = words
+        .iter()
+        .any(|w| matches!(*w, "pytest" | "test" | "tox" | "nosetests"));
     (shell_session || idle || tests).then(|| {
         format!(
             "the start command `{}` runs a shell, tests or nothing: this looks like a development or CI image, not an app",

@@ -47,9 +47,27 @@ pub fn installs(line: &str) -> Vec<Install> {
 /// A package only the build needs: compilers, build tools, headers.
 pub fn is_build_only(package: &str) -> bool {
     const TOOLS: &[&str] = &[
-        "gcc", "g++", "make", "cmake", "build-essential", "build-base", "musl-dev",
-        "libc-dev", "libc6-dev", "pkg-config", "pkgconf", "autoconf", "automake", "libtool",
-        "cargo", "rust", "gfortran", "clang", "linux-headers", "python3-dev", "python-dev",
+        "gcc",
+        "g++",
+        "make",
+        "cmake",
+        "build-essential",
+        "build-base",
+        "musl-dev",
+        "libc-dev",
+        "libc6-dev",
+        "pkg-config",
+        "pkgconf",
+        "autoconf",
+        "automake",
+        "libtool",
+        "cargo",
+        "rust",
+        "gfortran",
+        "clang",
+        "linux-headers",
+        "python3-dev",
+        "python-dev",
     ];
     TOOLS.contains(&package) || package.ends_with("-dev") || package.ends_with("-devel")
 }

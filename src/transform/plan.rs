@@ -45,7 +45,10 @@ impl Step {
         let mut text = analysis.text(id).to_owned();
         edits.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
         for (range, replacement) in edits {
-            text.replace_range(range.start - span.start..range.end - span.start, &replacement);
+            text.replace_range(
+                range.start - span.start..range.end - span.start,
+                &replacement,
+            );
         }
         Step::Edit(id, text)
     }
@@ -89,7 +92,10 @@ impl Plan {
             .platform
             .map(|platform| format!("--platform={platform} "))
             .unwrap_or_default();
-        let alias = from.alias.map(|alias| format!(" AS {alias}")).unwrap_or_default();
+        let alias = from
+            .alias
+            .map(|alias| format!(" AS {alias}"))
+            .unwrap_or_default();
         format!("FROM {platform}{}{alias}", self.final_image)
     }
 
@@ -170,9 +176,7 @@ impl<'a> Emitter<'a> {
     fn prefix_start(&self, id: ItemId) -> usize {
         let items = self.analysis.dockerfile.items();
         let mut start = id.0;
-        while start > 0
-            && matches!(items[start - 1].kind, ItemKind::Comment | ItemKind::Blank)
-        {
+        while start > 0 && matches!(items[start - 1].kind, ItemKind::Comment | ItemKind::Blank) {
             start -= 1;
         }
         items.get(start).map_or(0, |item| item.span.start)
@@ -213,7 +217,9 @@ impl<'a> Emitter<'a> {
         let as_kw = if self.lowercase { "as" } else { "AS" };
         self.out.push_str(content);
         self.out.push_str(&format!(" {as_kw} {name}"));
-        let rest = self.text(end..from.span.end).trim_start_matches([' ', '\t']);
+        let rest = self
+            .text(end..from.span.end)
+            .trim_start_matches([' ', '\t']);
         self.out.push_str(rest);
         self.ensure_line_break();
     }
@@ -252,7 +258,13 @@ impl<'a> Emitter<'a> {
                 })
             })
         };
-        let global: Vec<ItemId> = self.analysis.global_args.iter().copied().filter(|&arg| used(arg)).collect();
+        let global: Vec<ItemId> = self
+            .analysis
+            .global_args
+            .iter()
+            .copied()
+            .filter(|&arg| used(arg))
+            .collect();
         let mut own: Vec<ItemId> = self
             .analysis
             .with_keyword(self.input.stage, Keyword::Arg)
@@ -266,7 +278,10 @@ impl<'a> Emitter<'a> {
             }
         }
         for step in steps {
-            let due = own.iter().take_while(|&&arg| step.id().is_none_or(|id| arg < id)).count();
+            let due = own
+                .iter()
+                .take_while(|&&arg| step.id().is_none_or(|id| arg < id))
+                .count();
             for arg in own.drain(..due) {
                 self.step(&Step::Keep(arg));
             }

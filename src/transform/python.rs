@@ -81,7 +81,10 @@ impl super::Transformer for Python {
             decisions: vec![match &slim {
                 Some(slim) => Decision::new(
                     format!("final stage on `{slim}`"),
-                    format!("the slim variant of `{}`: compilers and headers stay in the builder", base.image.raw),
+                    format!(
+                        "the slim variant of `{}`: compilers and headers stay in the builder",
+                        base.image.raw
+                    ),
                 ),
                 None => Decision::new(
                     format!("final stage on `{final_image}`"),
@@ -112,16 +115,26 @@ impl super::Transformer for Python {
                     }
                 }
                 Keyword::Run => {
-                    let run = &runs.iter().find(|(run_id, _)| *run_id == id).expect("every RUN is classified").1;
+                    let run = &runs
+                        .iter()
+                        .find(|(run_id, _)| *run_id == id)
+                        .expect("every RUN is classified")
+                        .1;
                     let line = one_line(analysis.text(id));
                     match run {
                         Run::Dependencies { edits, installs } => {
                             plan.builder.push(Step::edit(analysis, id, edits.clone()));
                             plan.decisions.push(Decision::new(
-                                format!("`{line}` installs with `--target={TARGET}` in the builder"),
+                                format!(
+                                    "`{line}` installs with `--target={TARGET}` in the builder"
+                                ),
                                 "the final stage can then copy the dependencies alone",
                             ));
-                            runtime_libraries.extend(runtime_packages(installs, &mut plan.decisions, slim.is_some()));
+                            runtime_libraries.extend(runtime_packages(
+                                installs,
+                                &mut plan.decisions,
+                                slim.is_some(),
+                            ));
                             if id == last_install {
                                 final_dependencies(&mut plan, builder, manager, &runtime_libraries);
                             }
@@ -132,10 +145,16 @@ impl super::Transformer for Python {
                                 format!("`{line}` moved to the builder"),
                                 "it installs what the build needs",
                             ));
-                            runtime_libraries.extend(runtime_packages(installs, &mut plan.decisions, slim.is_some()));
+                            runtime_libraries.extend(runtime_packages(
+                                installs,
+                                &mut plan.decisions,
+                                slim.is_some(),
+                            ));
                             if id > last_install && !runtime_libraries.is_empty() {
-                                let names: Vec<&str> = runtime_libraries.iter().map(String::as_str).collect();
-                                plan.final_stage.push(Step::New(packages::install_line(manager, &names)));
+                                let names: Vec<&str> =
+                                    runtime_libraries.iter().map(String::as_str).collect();
+                                plan.final_stage
+                                    .push(Step::New(packages::install_line(manager, &names)));
                                 runtime_libraries.clear();
                             }
                         }
@@ -174,11 +193,16 @@ impl super::Transformer for Python {
 fn final_dependencies(plan: &mut Plan, builder: &str, manager: Manager, runtime: &[String]) {
     if !runtime.is_empty() {
         let names: Vec<&str> = runtime.iter().map(String::as_str).collect();
-        plan.final_stage.push(Step::New(packages::install_line(manager, &names)));
+        plan.final_stage
+            .push(Step::New(packages::install_line(manager, &names)));
     }
-    plan.final_stage.push(Step::New(format!("COPY --from={builder} {TARGET} {TARGET}")));
-    plan.final_stage.push(Step::New(format!("ENV PYTHONPATH={TARGET}")));
-    plan.final_stage.push(Step::New(format!("ENV PATH={TARGET}/bin:$PATH")));
+    plan.final_stage.push(Step::New(format!(
+        "COPY --from={builder} {TARGET} {TARGET}"
+    )));
+    plan.final_stage
+        .push(Step::New(format!("ENV PYTHONPATH={TARGET}")));
+    plan.final_stage
+        .push(Step::New(format!("ENV PATH={TARGET}/bin:$PATH")));
     plan.decisions.push(Decision::new(
         format!("the final stage copies {TARGET} and puts it on PYTHONPATH (its bin/ on PATH)"),
         "packages installed with --target are not on sys.path by themselves; copying them into /usr/local would not put them there either",
@@ -188,7 +212,11 @@ fn final_dependencies(plan: &mut Plan, builder: &str, manager: Manager, runtime:
 /// Runtime packages the final stage needs from a build's system installs: the
 /// libraries `-dev` packages imply, and packages that are not build-only (only when the
 /// final stage is a new, slimmer image; on the same base they are there already).
-fn runtime_packages(installs: &[Install], decisions: &mut Vec<Decision>, new_base: bool) -> Vec<String> {
+fn runtime_packages(
+    installs: &[Install],
+    decisions: &mut Vec<Decision>,
+    new_base: bool,
+) -> Vec<String> {
     let mut runtime = Vec::new();
     for install in installs {
         for package in &install.packages {
@@ -215,7 +243,10 @@ fn linked_libraries(input: &Input) -> Vec<String> {
         .iter()
         .filter(|(package, _)| {
             slim && requirements.lines().any(|line| {
-                let name = line.split(['=', '<', '>', '[', ';', ' ', '~', '!']).next().unwrap_or("");
+                let name = line
+                    .split(['=', '<', '>', '[', ';', ' ', '~', '!'])
+                    .next()
+                    .unwrap_or("");
                 name.trim().eq_ignore_ascii_case(package)
             })
         })
@@ -284,7 +315,10 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
             return Err("the file already installs with --target".into());
         }
         if pip.editable {
-            return Err("an editable install (`pip install -e`) needs the source tree where it was built".into());
+            return Err(
+                "an editable install (`pip install -e`) needs the source tree where it was built"
+                    .into(),
+            );
         }
         if pip.prefix {
             return Err("`pip install --prefix` chooses its own install folder".into());
@@ -296,7 +330,10 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
     }
     for (span, pip) in phrase_spans.into_iter().zip(&pip_commands) {
         let cache = if pip.no_cache { "" } else { " --no-cache-dir" };
-        edits.push((Span::new(span.end, span.end), format!("{cache} --target={TARGET}")));
+        edits.push((
+            Span::new(span.end, span.end),
+            format!("{cache} --target={TARGET}"),
+        ));
     }
     for flag in ["--user", "--system"] {
         for span in shell::find(analysis, id, flag) {
@@ -338,24 +375,28 @@ fn pip_install(words: &[&str]) -> Option<PipInstall> {
         ["uv", "pip", "install", rest @ ..] => rest,
         _ => return None,
     };
-    let requirement_files = rest.iter().any(|w| {
-        *w == "-r" || w.starts_with("--requirement") || w.starts_with("-r")
-    });
-    let packages: Vec<&&str> = rest
+    let requirement_files = rest
         .iter()
-        .filter(|w| !w.starts_with('-'))
-        .collect();
+        .any(|w| *w == "-r" || w.starts_with("--requirement") || w.starts_with("-r"));
+    let packages: Vec<&&str> = rest.iter().filter(|w| !w.starts_with('-')).collect();
     let tooling_only = !requirement_files
         && !packages.is_empty()
         && packages.iter().all(|package| {
-            let name = package.split(['=', '<', '>', '[', '~']).next().unwrap_or("");
+            let name = package
+                .split(['=', '<', '>', '[', '~'])
+                .next()
+                .unwrap_or("");
             TOOLING.contains(&name) || name == "poetry" || name == "pipenv"
         });
     Some(PipInstall {
         tooling_only,
         has_target: rest.iter().any(|w| *w == "-t" || w.starts_with("--target")),
-        editable: rest.iter().any(|w| *w == "-e" || w.starts_with("--editable")),
-        prefix: rest.iter().any(|w| w.starts_with("--prefix") || w.starts_with("--root")),
+        editable: rest
+            .iter()
+            .any(|w| *w == "-e" || w.starts_with("--editable")),
+        prefix: rest
+            .iter()
+            .any(|w| w.starts_with("--prefix") || w.starts_with("--root")),
         no_cache: rest.contains(&"--no-cache-dir"),
     })
 }

@@ -53,8 +53,10 @@ pub fn words(command: &str) -> Vec<String> {
                 in_word = true;
             }
             (None, '\\') => {
-                if let Some(next) = chars.next() {
-                    if !next.is_whitespace() {
+                if let Some(next) = chars.next()
+                    && !next.is_whitespace()
+                {
+                    {
                         word.push(next);
                         in_word = true;
                     }
@@ -75,10 +77,7 @@ pub fn words(command: &str) -> Vec<String> {
     if in_word {
         words.push(word);
     }
-    let assignments = words
-        .iter()
-        .take_while(|word| is_assignment(word))
-        .count();
+    let assignments = words.iter().take_while(|word| is_assignment(word)).count();
     words.drain(..assignments);
     words
 }
@@ -133,7 +132,12 @@ mod tests {
     fn splits_lists_outside_quotes() {
         assert_eq!(
             commands("apt-get update && apt-get install -y gcc; echo 'a && b' | tee x"),
-            vec!["apt-get update", "apt-get install -y gcc", "echo 'a && b'", "tee x"]
+            vec![
+                "apt-get update",
+                "apt-get install -y gcc",
+                "echo 'a && b'",
+                "tee x"
+            ]
         );
     }
 

@@ -111,11 +111,7 @@ pub(super) fn parse_line(line: &str, escape: char) -> Result<ParsedLine, LineErr
         Parser::SubCommand => parse_sub_command(&rest, escape)?,
         Parser::Ignore => Args::shell(vec![String::new()]),
     };
-    Ok(ParsedLine {
-        cmd,
-        flags,
-        args,
-    })
+    Ok(ParsedLine { cmd, flags, args })
 }
 
 fn parse_sub_command(rest: &str, escape: char) -> Result<Args, LineError> {
