@@ -11,6 +11,7 @@ mod paths;
 mod project;
 mod run;
 
+use crate::transform::shell::one_line;
 use std::collections::BTreeSet;
 
 use crate::analyze::ItemId;
@@ -1052,14 +1053,5 @@ fn place_words(place: Place) -> &'static str {
         Place::Builder => "only in the builder",
         Place::Final => "kept in the final stage",
         Place::Both => "kept in both stages",
-    }
-}
-
-fn one_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    let line = line.trim_end_matches(['\\', '`']).trim_end();
-    match line.char_indices().nth(72) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_owned(),
     }
 }

@@ -7,6 +7,7 @@
 use crate::analyze::ItemId;
 use crate::ecosystem::{Ecosystem, Variant};
 use crate::syntax::{Command, Form, Keyword, Span};
+use crate::transform::shell::one_line;
 
 use super::packages::{self, Install, Manager};
 use super::plan::{Step, builder_name};
@@ -252,15 +253,6 @@ fn linked_libraries(input: &Input) -> Vec<String> {
         })
         .map(|(_, library)| (*library).to_owned())
         .collect()
-}
-
-fn one_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    let line = line.trim_end_matches(['\\', '`']).trim_end();
-    match line.char_indices().nth(72) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_owned(),
-    }
 }
 
 /// Reads one RUN; an error is the reason to decline the whole file.

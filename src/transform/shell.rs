@@ -124,6 +124,16 @@ fn word_starts(text: &str, at: usize) -> bool {
         .is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_' || c == '.'))
 }
 
+/// The first line of an instruction, shortened for messages.
+pub fn one_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    let line = line.trim_end_matches(['\\', '`']).trim_end();
+    match line.char_indices().nth(72) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! working directory at each instruction, where go.mod lands in the image and the
 //! module's path, what each RUN does, and which binaries the builds write where.
 
+use crate::transform::shell::one_line;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analyze::ItemId;
@@ -445,16 +446,6 @@ fn unquote(value: &str) -> &str {
         .and_then(|v| v.strip_suffix('"'))
         .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
         .unwrap_or(value)
-}
-
-/// The first line of an instruction, shortened for messages.
-pub fn one_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    let line = line.trim_end_matches(['\\', '`']).trim_end();
-    match line.char_indices().nth(72) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_owned(),
-    }
 }
 
 #[cfg(test)]
