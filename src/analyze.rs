@@ -2,7 +2,7 @@
 //! global ARGs, the base image and its family, the WORKDIR and USER in force at each
 //! instruction, and the command that starts the app. Pure reading; no rewriting.
 
-use crate::ecosystem::{Base, Ecosystem};
+use crate::ecosystem::Base;
 use crate::syntax::{Command, Dockerfile, Form, Instruction, ItemKind, Keyword};
 
 /// An instruction of the file, by its index among the file's items.
@@ -76,11 +76,6 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    /// The ecosystem the base image names, if any.
-    pub fn ecosystem(&self) -> Option<Ecosystem> {
-        self.single_stage().and_then(|stage| stage.base.ecosystem)
-    }
-
     /// The WORKDIR in force when `id` runs (`None`: the image's default).
     pub fn workdir_at(&self, stage: &Stage, id: ItemId) -> Option<String> {
         let mut workdir: Option<String> = None;
@@ -143,6 +138,7 @@ pub fn mentions_variable(text: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ecosystem::Ecosystem;
     use crate::syntax::parse;
 
     #[test]

@@ -74,13 +74,6 @@ impl Instruction {
         Span::new(self.span.start, end)
     }
 
-    /// The body of the heredoc called `name`, if the instruction has one.
-    pub fn heredoc(&self, name: &str) -> Option<&Heredoc> {
-        self.heredocs
-            .iter()
-            .find(|heredoc| heredoc.marker.name == name)
-    }
-
     pub(crate) fn leaves(&self) -> Vec<Span> {
         let lines = self.lines.iter().map(|line| line.span);
         let heredocs = self

@@ -22,11 +22,6 @@ impl Span {
     pub fn is_empty(&self) -> bool {
         self.start == self.end
     }
-
-    /// The same span shifted right by `offset` bytes.
-    pub fn shifted(self, offset: usize) -> Self {
-        Span::new(self.start + offset, self.end + offset)
-    }
 }
 
 /// A 1-based line and column (the column counts characters, not bytes).

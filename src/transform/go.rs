@@ -86,10 +86,6 @@ const BUILD_TOOLS: &[&str] = &[
 const BUSYBOX: &[&str] = &["wget", "nc", "sh", "pgrep", "pidof", "test", "cat", "grep"];
 
 impl super::Transformer for Go {
-    fn ecosystem(&self) -> Ecosystem {
-        Ecosystem::Go
-    }
-
     fn plan(&self, input: &Input) -> Result<Plan, Decline> {
         plan(input).map_err(|reason| Decline::new(Some(Ecosystem::Go), reason))
     }

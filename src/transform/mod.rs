@@ -118,7 +118,6 @@ pub struct Input<'a> {
 
 /// One ecosystem's rewrite rules.
 pub trait Transformer {
-    fn ecosystem(&self) -> Ecosystem;
     /// A plan for the two stages, or the reason this file is not one to rewrite.
     fn plan(&self, input: &Input) -> Result<Plan, Decline>;
 }

@@ -54,10 +54,6 @@ enum Place {
 }
 
 impl super::Transformer for Node {
-    fn ecosystem(&self) -> Ecosystem {
-        Ecosystem::Node
-    }
-
     fn plan(&self, input: &Input) -> Result<Plan, Decline> {
         Layout::new(input)
             .map_err(|reason| Decline::new(Some(Ecosystem::Node), reason))?

@@ -98,23 +98,6 @@ impl Plan {
             .unwrap_or_default();
         format!("FROM {platform}{}{alias}", self.final_image)
     }
-
-    /// Instructions that no stage keeps (ARGs are placed by emission itself).
-    pub fn dropped(&self, input: &Input) -> Vec<ItemId> {
-        let kept: Vec<ItemId> = self
-            .builder
-            .iter()
-            .chain(&self.final_stage)
-            .filter_map(Step::id)
-            .collect();
-        input
-            .stage
-            .body
-            .iter()
-            .copied()
-            .filter(|id| !kept.contains(id) && !input.analysis.instruction(*id).is(Keyword::Arg))
-            .collect()
-    }
 }
 
 struct Emitter<'a> {

@@ -43,10 +43,6 @@ enum Run {
 }
 
 impl super::Transformer for Python {
-    fn ecosystem(&self) -> Ecosystem {
-        Ecosystem::Python
-    }
-
     fn plan(&self, input: &Input) -> Result<Plan, Decline> {
         let analysis = input.analysis;
         let decline = |reason: String| Decline::new(Some(Ecosystem::Python), reason);
@@ -193,7 +189,12 @@ impl super::Transformer for Python {
 /// The final stage's copy of the dependencies, where the last install was.
 fn final_dependencies(plan: &mut Plan, builder: &str, manager: Manager, runtime: &[String]) {
     if !runtime.is_empty() {
-        let names: Vec<&str> = runtime.iter().map(String::as_str).collect();
+        let mut names: Vec<&str> = Vec::new();
+        for name in runtime {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
         plan.final_stage
             .push(Step::New(packages::install_line(manager, &names)));
     }
