@@ -127,11 +127,8 @@ impl super::Transformer for Python {
                                 ),
                                 "the final stage can then copy the dependencies alone",
                             ));
-                            runtime_libraries.extend(runtime_packages(
-                                installs,
-                                &mut plan.decisions,
-                                slim.is_some(),
-                            ));
+                            runtime_libraries
+                                .extend(runtime_packages(installs, &mut plan.decisions));
                             if id == last_install {
                                 final_dependencies(&mut plan, builder, manager, &runtime_libraries);
                             }
@@ -142,11 +139,8 @@ impl super::Transformer for Python {
                                 format!("`{line}` moved to the builder"),
                                 "it installs what the build needs",
                             ));
-                            runtime_libraries.extend(runtime_packages(
-                                installs,
-                                &mut plan.decisions,
-                                slim.is_some(),
-                            ));
+                            runtime_libraries
+                                .extend(runtime_packages(installs, &mut plan.decisions));
                             if id > last_install && !runtime_libraries.is_empty() {
                                 let names: Vec<&str> =
                                     runtime_libraries.iter().map(String::as_str).collect();
@@ -212,13 +206,9 @@ fn final_dependencies(plan: &mut Plan, builder: &str, manager: Manager, runtime:
 }
 
 /// Runtime packages the final stage needs from a build's system installs: the
-/// libraries `-dev` packages imply, and packages that are not build-only (only when the
-/// final stage is a new, slimmer image; on the same base they are there already).
-fn runtime_packages(
-    installs: &[Install],
-    decisions: &mut Vec<Decision>,
-    new_base: bool,
-) -> Vec<String> {
+/// libraries `-dev` packages imply, and packages that are not build-only. The final
+/// stage starts afresh from its base, whichever it is, so it needs them either way.
+fn runtime_packages(installs: &[Install], decisions: &mut Vec<Decision>) -> Vec<String> {
     let mut runtime = Vec::new();
     for install in installs {
         for package in &install.packages {
@@ -228,7 +218,7 @@ fn runtime_packages(
                     format!("the runtime library of `{package}`, which the build links against"),
                 ));
                 runtime.push(library.to_owned());
-            } else if !packages::is_build_only(package) && new_base {
+            } else if !packages::is_build_only(package) {
                 runtime.push(package.clone());
             }
         }
