@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use restage::analyze::Analysis;
-use restage::context::BuildContext;
+use restage::context::{BuildContext, ContextCache};
 use restage::diagnostic::Diagnostic;
 use restage::ecosystem::Ecosystem;
 use restage::syntax::{self, ParseError};
@@ -48,6 +48,8 @@ pub struct Settings {
     pub overrides: Overrides,
     pub use_config: bool,
     pub finder: Finder,
+    /// Build contexts shared by the files of a folder.
+    pub contexts: ContextCache,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -259,11 +261,11 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
         None
     };
     let options = settings.overrides.resolve(config.as_deref());
-    let context = match file {
-        Some(_) => BuildContext::read(&dir),
-        None => BuildContext::default(),
+    let context = || match file {
+        Some(_) => settings.contexts.get(&dir),
+        None => Arc::new(BuildContext::default()),
     };
-    let outcome = match transform::restage(&dockerfile, &context, &options) {
+    let outcome = match transform::restage(&dockerfile, context, &options) {
         Ok(outcome) => outcome,
         Err(error) => return Report::failed(shown.clone(), format!("{shown}: {error}")),
     };
@@ -402,6 +404,7 @@ mod tests {
             overrides: Overrides::default(),
             use_config: false,
             finder: Finder::default(),
+            contexts: ContextCache::default(),
         }
     }
 

@@ -87,7 +87,7 @@ pub fn invariants(
             }
         }
     }
-    match transform::restage(&rewritten, &BuildContext::default(), options) {
+    match transform::restage(&rewritten, BuildContext::default, options) {
         Ok(Outcome::Declined(_)) => Ok(()),
         _ => fail("is not left alone when rewritten again".into()),
     }

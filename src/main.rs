@@ -22,6 +22,7 @@ use batch::{Mode, Report, Settings, Status, Summary};
 use cli::{Cli, ColorChoice, Command, Format, ParseArgs, ParseFormat, RewriteArgs};
 use config::Overrides;
 use render::Palette;
+use restage::context::ContextCache;
 
 /// A batch shows its progress bar once it has run this long (on a terminal only).
 const PROGRESS_AFTER: Duration = Duration::from_millis(800);
@@ -103,6 +104,7 @@ fn rewrite(args: &RewriteArgs) -> ExitCode {
         },
         use_config: !args.no_config,
         finder: config::Finder::default(),
+        contexts: ContextCache::default(),
     };
     let jobs = args
         .jobs

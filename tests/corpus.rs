@@ -53,7 +53,7 @@ fn the_engine_rewrites_or_declines_every_corpus_file() {
                 .or_default() += 1;
             continue;
         };
-        let outcome = restage(&dockerfile, &BuildContext::default(), &Options::default())
+        let outcome = restage(&dockerfile, BuildContext::default, &Options::default())
             .unwrap_or_else(|error| panic!("{}: {error}", row[0]));
         let is_target = row[7].contains("SINGLE-STAGE-PGN-toolchain-base");
         target += usize::from(is_target);

@@ -42,7 +42,7 @@ fn outcome(case: &Path, text: &str) -> Outcome {
         dir if dir.is_dir() => BuildContext::read(&dir),
         _ => BuildContext::default(),
     };
-    restage(&dockerfile, &context, &options(case))
+    restage(&dockerfile, || context, &options(case))
         .unwrap_or_else(|error| panic!("{}: {error}", case.display()))
 }
 

@@ -10,6 +10,8 @@ mod plan;
 mod python;
 mod shell;
 
+use std::borrow::Borrow;
+
 use serde::Serialize;
 
 use crate::analyze::{Analysis, Stage};
@@ -132,9 +134,12 @@ fn transformer(ecosystem: Ecosystem) -> &'static dyn Transformer {
 
 /// Rewrites a parsed Dockerfile, or says why not. An `Err` is restage's own bug: a
 /// rewrite that broke an invariant, which is never shown as a result.
-pub fn restage(
+///
+/// `context` is asked for the build context only when a transformer needs it: files
+/// declined on their own text (most of a bulk run) cost no file IO.
+pub fn restage<C: Borrow<BuildContext>>(
     dockerfile: &Dockerfile,
-    context: &BuildContext,
+    context: impl FnOnce() -> C,
     options: &Options,
 ) -> Result<Outcome, InvariantError> {
     let analysis = Analysis::new(dockerfile);
@@ -164,10 +169,11 @@ pub fn restage(
     if let Some(reason) = not_an_app(&analysis, stage) {
         return Ok(declined(Some(ecosystem), reason));
     }
+    let context = context();
     let input = Input {
         analysis: &analysis,
         stage,
-        context,
+        context: context.borrow(),
         options,
     };
     let plan = match transformer(ecosystem).plan(&input) {
@@ -207,4 +213,28 @@ fn not_an_app(analysis: &Analysis, stage: &Stage) -> Option<String> {
 
 fn declined(ecosystem: Option<Ecosystem>, reason: impl Into<String>) -> Outcome {
     Outcome::Declined(Decline::new(ecosystem, reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn no_context() -> BuildContext {
+        panic!("the build context was read for a file declined on its own text")
+    }
+
+    #[test]
+    fn files_declined_on_their_text_do_not_read_the_context() {
+        let cases = [
+            "FROM golang:1.22 AS build\nRUN go build\nFROM scratch\nCOPY --from=build /app /app\n",
+            "FROM nginx:1.25\nCOPY site /usr/share/nginx/html\n",
+            "FROM python:3.12\nRUN pip install -r requirements.txt\n",
+        ];
+        for text in cases {
+            let dockerfile = parse(text).unwrap();
+            let outcome = restage(&dockerfile, no_context, &Options::default()).unwrap();
+            assert!(matches!(outcome, Outcome::Declined(_)), "{text}");
+        }
+    }
 }

@@ -192,7 +192,7 @@ pub fn verify(args: &VerifyArgs) -> Report {
     if let Some(stage) = original_analysis.stages.last() {
         describe_base(&mut report.original, &stage.base);
     }
-    let rewrite = match transform::restage(&parsed, &BuildContext::read(&context_dir), &options) {
+    let rewrite = match transform::restage(&parsed, || BuildContext::read(&context_dir), &options) {
         Ok(Outcome::Rewritten(rewrite)) => rewrite,
         Ok(Outcome::Declined(decline)) => {
             report.ecosystem = decline.ecosystem;
