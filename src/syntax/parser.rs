@@ -62,8 +62,7 @@ pub fn parse_lossless(text: &str) -> Result<Dockerfile, ParseError> {
         items: Vec::new(),
         escape: '\\',
     };
-    driver.bom();
-    driver.directives()?;
+    driver.prelude()?;
     while driver.pos < text.len() {
         driver.item()?;
     }
@@ -96,59 +95,65 @@ impl<'a> Driver<'a> {
         self.pos = end;
     }
 
-    fn bom(&mut self) {
-        if let Ok(mut pairs) = DockerfileGrammar::parse(Rule::bom, self.rest()) {
-            let end = self.pos + pairs.next().map_or(0, |pair| pair.as_str().len());
-            self.push(end, ItemKind::Bom);
-        }
-    }
-
-    /// Directives lead the file; the first line that is not one ends them.
-    fn directives(&mut self) -> Result<(), ParseError> {
+    /// The byte order mark and the directives that lead the file; the first line that
+    /// is not a directive ends them.
+    fn prelude(&mut self) -> Result<(), ParseError> {
+        let prelude = DockerfileGrammar::parse(Rule::prelude, self.text)
+            .ok()
+            .and_then(|mut pairs| pairs.next())
+            .expect("the prelude matches, if only the empty string");
         let mut seen = HashSet::new();
-        while let Ok(mut pairs) = DockerfileGrammar::parse(Rule::directive, self.rest()) {
-            let pair = pairs.next().expect("a match has its rule's pair");
-            let end = self.pos + pair.as_str().len();
-            let mut name = String::new();
-            let mut value = (String::new(), 0);
-            for part in pair.into_inner() {
-                match part.as_rule() {
-                    Rule::directive_name => name = part.as_str().to_ascii_lowercase(),
-                    Rule::directive_value => {
-                        value = (part.as_str().to_owned(), self.pos + part.as_span().start())
-                    }
-                    _ => {}
-                }
+        for pair in prelude.into_inner() {
+            let end = pair.as_span().end();
+            if pair.as_rule() == Rule::bom {
+                self.push(end, ItemKind::Bom);
+            } else {
+                let directive = self.directive(pair, &mut seen)?;
+                self.push(end, ItemKind::Directive(directive));
             }
-            if !seen.insert(name.clone()) {
-                return Err(ParseError::new(
-                    format!("only one {name} parser directive can be used"),
-                    self.pos,
-                )
-                .with_hint("remove the repeated directive"));
-            }
-            if name == "escape" {
-                self.escape = match value.0.as_str() {
-                    "\\" => '\\',
-                    "`" => '`',
-                    other => {
-                        return Err(ParseError::new(
-                            format!("invalid escape token '{other}' does not match ` or \\"),
-                            value.1,
-                        )
-                        .with_hint("the escape character is either \\ or `"));
-                    }
-                };
-            }
-            self.push(
-                end,
-                ItemKind::Directive(Directive {
-                    name,
-                    value: value.0,
-                }),
-            );
         }
         Ok(())
+    }
+
+    /// One directive, which may set the escape character.
+    fn directive(
+        &mut self,
+        pair: Pair<'a, Rule>,
+        seen: &mut HashSet<String>,
+    ) -> Result<Directive, ParseError> {
+        let mut name = String::new();
+        let mut value = (String::new(), 0);
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::directive_name => name = part.as_str().to_ascii_lowercase(),
+                Rule::directive_value => value = (part.as_str().to_owned(), part.as_span().start()),
+                _ => {}
+            }
+        }
+        if !seen.insert(name.clone()) {
+            return Err(ParseError::new(
+                format!("only one {name} parser directive can be used"),
+                self.pos,
+            )
+            .with_hint("remove the repeated directive"));
+        }
+        if name == "escape" {
+            self.escape = match value.0.as_str() {
+                "\\" => '\\',
+                "`" => '`',
+                other => {
+                    return Err(ParseError::new(
+                        format!("invalid escape token '{other}' does not match ` or \\"),
+                        value.1,
+                    )
+                    .with_hint("the escape character is either \\ or `"));
+                }
+            };
+        }
+        Ok(Directive {
+            name,
+            value: value.0,
+        })
     }
 
     fn item(&mut self) -> Result<(), ParseError> {
