@@ -34,6 +34,9 @@ enum Run {
     Dependencies {
         edits: Vec<(Span, String)>,
         installs: Vec<Install>,
+        /// Commands that only read what the install put in place (`pip check`,
+        /// `<tool> --version`); they run in the builder with the target folder in view.
+        checks: Vec<String>,
     },
     /// Installs system packages only.
     SystemPackages(Vec<Install>),
@@ -90,6 +93,7 @@ impl super::Transformer for Python {
             }],
         };
         let mut runtime_libraries = linked_libraries(input);
+        let mut target_in_view = false;
 
         for &id in &input.stage.body {
             let instruction = analysis.instruction(id);
@@ -119,7 +123,14 @@ impl super::Transformer for Python {
                         .1;
                     let line = one_line(analysis.text(id));
                     match run {
-                        Run::Dependencies { edits, installs } => {
+                        Run::Dependencies {
+                            edits,
+                            installs,
+                            checks,
+                        } => {
+                            if !checks.is_empty() {
+                                checks_in_builder(&mut plan, &mut target_in_view, checks);
+                            }
                             plan.builder.push(Step::edit(analysis, id, edits.clone()));
                             plan.decisions.push(Decision::new(
                                 format!(
@@ -195,13 +206,35 @@ fn final_dependencies(plan: &mut Plan, builder: &str, manager: Manager, runtime:
     plan.final_stage.push(Step::New(format!(
         "COPY --from={builder} {TARGET} {TARGET}"
     )));
-    plan.final_stage
-        .push(Step::New(format!("ENV PYTHONPATH={TARGET}")));
-    plan.final_stage
-        .push(Step::New(format!("ENV PATH={TARGET}/bin:$PATH")));
+    plan.final_stage.extend(target_env());
     plan.decisions.push(Decision::new(
         format!("the final stage copies {TARGET} and puts it on PYTHONPATH (its bin/ on PATH)"),
         "packages installed with --target are not on sys.path by themselves; copying them into /usr/local would not put them there either",
+    ));
+}
+
+/// The ENV lines that make the packages in the target folder importable and their
+/// commands found.
+fn target_env() -> [Step; 2] {
+    [
+        Step::New(format!("ENV PYTHONPATH={TARGET}")),
+        Step::New(format!("ENV PATH={TARGET}/bin:$PATH")),
+    ]
+}
+
+/// The builder runs an install RUN's checks (`pip check`, `<tool> --version`) as the
+/// original did, with the target folder in view (once, before the first such RUN).
+fn checks_in_builder(plan: &mut Plan, target_in_view: &mut bool, checks: &[String]) {
+    if !std::mem::replace(target_in_view, true) {
+        plan.builder.extend(target_env());
+        plan.decisions.push(Decision::new(
+            format!("the builder puts {TARGET} on PYTHONPATH (its bin/ on PATH)"),
+            "so that the checks after the install see the installed packages, as in the original; the install itself is unchanged, since `pip install --target` ignores what is already installed (it implies --ignore-installed)",
+        ));
+    }
+    plan.decisions.push(Decision::new(
+        format!("`{}` runs in the builder only", checks.join("`, `")),
+        "a check of the install that writes no file: it fails the build where the original would, and the final stage copies what it checked",
     ));
 }
 
@@ -265,20 +298,22 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
     };
     let installs = packages::installs(&line);
     let mut pip_commands = Vec::new();
-    let mut tooling = false;
+    let mut checks = Vec::new();
     let mut others = Vec::new();
     for command in shell::commands(&line) {
         let words = shell::words(command);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         match pip_install(&words) {
-            Some(pip) if pip.tooling_only => tooling = true,
             Some(pip) => pip_commands.push(pip),
             None if is_install_chain(&words) => {}
+            None if is_check(&words) => checks.push(command.to_owned()),
             None => others.push(command.to_owned()),
         }
     }
-    if pip_commands.is_empty() {
-        return Ok(match (installs.is_empty(), tooling, others.is_empty()) {
+    if pip_commands.iter().all(|pip| pip.tooling_only) {
+        let tooling = !pip_commands.is_empty();
+        let others = others.is_empty() && checks.is_empty();
+        return Ok(match (installs.is_empty(), tooling, others) {
             (false, _, true) => Run::SystemPackages(installs),
             (true, true, true) => Run::Tooling,
             _ => Run::Other,
@@ -292,8 +327,7 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
             "a RUN mixes the dependency install with `{other}`, which the final stage may need"
         ));
     }
-    let mut edits = Vec::new();
-    for pip in &pip_commands {
+    for pip in pip_commands.iter().filter(|pip| !pip.tooling_only) {
         if pip.has_target {
             return Err("the file already installs with --target".into());
         }
@@ -307,11 +341,16 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
             return Err("`pip install --prefix` chooses its own install folder".into());
         }
     }
-    let phrase_spans = pip_phrases(input, id);
+    let phrase_spans = pip_phrases(input, id, &pip_commands);
     if phrase_spans.len() != pip_commands.len() {
         return Err("could not place the --target option in the RUN's text".into());
     }
+    let mut edits = Vec::new();
     for (span, pip) in phrase_spans.into_iter().zip(&pip_commands) {
+        if pip.tooling_only {
+            // Upgrading pip itself: the builder's installer, left where it is.
+            continue;
+        }
         let cache = if pip.no_cache { "" } else { " --no-cache-dir" };
         edits.push((
             Span::new(span.end, span.end),
@@ -326,14 +365,23 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
             edits.push((Span::new(span.start, span.end + blanks), String::new()));
         }
     }
-    Ok(Run::Dependencies { edits, installs })
+    Ok(Run::Dependencies {
+        edits,
+        installs,
+        checks,
+    })
 }
 
-/// The spans of `pip install` phrases (in any of their spellings), in text order.
-fn pip_phrases(input: &Input, id: ItemId) -> Vec<Span> {
-    let mut spans: Vec<Span> = ["pip install", "pip3 install"]
+/// The spans of the pip commands' heads (`pip install`, `python -m pip install`,
+/// `pip3 --no-cache-dir install`), in text order: one per command when each head is
+/// found only where its command starts.
+fn pip_phrases(input: &Input, id: ItemId, pips: &[PipInstall]) -> Vec<Span> {
+    let mut heads: Vec<&str> = pips.iter().map(|pip| pip.head.as_str()).collect();
+    heads.sort_unstable();
+    heads.dedup();
+    let mut spans: Vec<Span> = heads
         .iter()
-        .flat_map(|phrase| shell::find(input.analysis, id, phrase))
+        .flat_map(|head| shell::find(input.analysis, id, head))
         .collect();
     spans.sort_by_key(|span| span.start);
     spans.dedup_by_key(|span| span.end);
@@ -341,6 +389,8 @@ fn pip_phrases(input: &Input, id: ItemId) -> Vec<Span> {
 }
 
 struct PipInstall {
+    /// The command's words up to `install`, as one phrase to find in the RUN's text.
+    head: String,
     tooling_only: bool,
     has_target: bool,
     editable: bool,
@@ -348,16 +398,49 @@ struct PipInstall {
     no_cache: bool,
 }
 
-/// Reads `pip install …`, `python -m pip install …` or `uv pip install …`.
-fn pip_install(words: &[&str]) -> Option<PipInstall> {
-    let is_python = |w: &str| w.starts_with("python");
-    let is_pip = |w: &str| w == "pip" || w.starts_with("pip3") || w == "pip2";
-    let rest = match words {
-        [pip, "install", rest @ ..] if is_pip(pip) => rest,
-        [python, "-m", "pip", "install", rest @ ..] if is_python(python) => rest,
-        ["uv", "pip", "install", rest @ ..] => rest,
+/// pip's general options that take no value and may stand before its command.
+const PIP_GENERAL_FLAGS: &[&str] = &[
+    "--no-cache-dir",
+    "--disable-pip-version-check",
+    "--no-input",
+    "--no-color",
+    "--isolated",
+    "-q",
+    "-qq",
+    "-qqq",
+    "--quiet",
+    "-v",
+    "--verbose",
+];
+
+fn is_pip(word: &str) -> bool {
+    word == "pip" || word.starts_with("pip3") || word == "pip2"
+}
+
+fn is_python(word: &str) -> bool {
+    word.starts_with("python")
+}
+
+/// The arguments after pip's command word `command`, with the number of words up to
+/// it, in `pip …`, `python -m pip …` or `uv pip …` (general options may come first).
+fn pip_command<'a>(words: &'a [&'a str], command: &str) -> Option<(usize, &'a [&'a str])> {
+    let start = match words {
+        [pip, ..] if is_pip(pip) => 1,
+        [python, "-m", "pip", ..] if is_python(python) => 3,
+        ["uv", "pip", ..] => 2,
         _ => return None,
     };
+    let flags = words[start..]
+        .iter()
+        .take_while(|word| PIP_GENERAL_FLAGS.contains(word))
+        .count();
+    let at = start + flags;
+    (words.get(at) == Some(&command)).then(|| (at + 1, &words[at + 1..]))
+}
+
+/// Reads `pip install …`, `python -m pip install …` or `uv pip install …`.
+fn pip_install(words: &[&str]) -> Option<PipInstall> {
+    let (head, rest) = pip_command(words, "install")?;
     let requirement_files = rest
         .iter()
         .any(|w| *w == "-r" || w.starts_with("--requirement") || w.starts_with("-r"));
@@ -372,6 +455,7 @@ fn pip_install(words: &[&str]) -> Option<PipInstall> {
             TOOLING.contains(&name) || name == "poetry" || name == "pipenv"
         });
     Some(PipInstall {
+        head: words[..head].join(" "),
         tooling_only,
         has_target: rest.iter().any(|w| *w == "-t" || w.starts_with("--target")),
         editable: rest
@@ -380,8 +464,32 @@ fn pip_install(words: &[&str]) -> Option<PipInstall> {
         prefix: rest
             .iter()
             .any(|w| w.starts_with("--prefix") || w.starts_with("--root")),
-        no_cache: rest.contains(&"--no-cache-dir"),
+        no_cache: words.contains(&"--no-cache-dir"),
     })
+}
+
+/// A command that only reads what is installed and writes no file: `pip check`,
+/// `pip list`, `pip freeze`, `pip show …`, and a program asked for its version or help
+/// (`b2 version`, `diffoscope --version`).
+fn is_check(words: &[&str]) -> bool {
+    let reads_pip = ["check", "list", "freeze", "show"].iter().any(|command| {
+        match pip_command(words, command) {
+            Some((_, rest)) => *command == "show" || rest.is_empty(),
+            None => false,
+        }
+    });
+    /// Commands for which a word `version` or `help` would be a file to write.
+    const WRITERS: &[&str] = &[
+        "touch", "tee", "cp", "mv", "ln", "install", "wget", "curl", "chmod", "chown", "dd",
+    ];
+    let asks_version = match words {
+        [_, "--version" | "-version" | "-V" | "--help"] => true,
+        [program, "version" | "help"] => {
+            !WRITERS.contains(&program.rsplit('/').next().unwrap_or(program))
+        }
+        _ => false,
+    };
+    reads_pip || asks_version
 }
 
 /// Commands that belong to installing packages and cleaning up after it.
