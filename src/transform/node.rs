@@ -10,6 +10,7 @@
 mod paths;
 mod project;
 mod run;
+mod tool;
 
 use crate::transform::shell::one_line;
 use std::collections::BTreeSet;
@@ -55,10 +56,35 @@ enum Place {
 
 impl super::Transformer for Node {
     fn plan(&self, input: &Input) -> Result<Plan, Decline> {
-        Layout::new(input)
-            .map_err(|reason| Decline::new(Some(Ecosystem::Node), reason))?
-            .plan()
+        let decline = |reason| Decline::new(Some(Ecosystem::Node), reason);
+        let runs = read_runs(input).map_err(decline)?;
+        if tool::is_tool_image(&runs) {
+            return tool::plan(input, &runs).map_err(decline);
+        }
+        Layout::new(input, runs).map_err(decline)?.plan()
     }
+}
+
+/// Every RUN of the stage, read; an error when one runs a tool restage does not
+/// rewrite around.
+fn read_runs(input: &Input) -> Result<Vec<(ItemId, RunFacts)>, String> {
+    let runs: Vec<(ItemId, RunFacts)> = input
+        .analysis
+        .with_keyword(input.stage, Keyword::Run)
+        .map(|id| (id, RunFacts::read(input.analysis, id)))
+        .collect();
+    for (_, facts) in &runs {
+        if let Some(Action::Unsupported(tool)) = facts
+            .actions
+            .iter()
+            .find(|a| matches!(a, Action::Unsupported(_)))
+        {
+            return Err(format!(
+                "the build runs `{tool}`, a tool restage does not rewrite around"
+            ));
+        }
+    }
+    Ok(runs)
 }
 
 /// What the rewrite knows about the stage before it lays out the plan.
@@ -79,35 +105,15 @@ struct Layout<'a> {
 }
 
 impl<'a> Layout<'a> {
-    fn new(input: &'a Input<'a>) -> Result<Layout<'a>, String> {
+    fn new(input: &'a Input<'a>, runs: Vec<(ItemId, RunFacts)>) -> Result<Layout<'a>, String> {
         let analysis = input.analysis;
         let stage = input.stage;
-        let runs: Vec<(ItemId, RunFacts)> = analysis
-            .with_keyword(stage, Keyword::Run)
-            .map(|id| (id, RunFacts::read(analysis, id)))
-            .collect();
-        for (_, facts) in &runs {
-            if let Some(Action::Unsupported(tool)) = facts
-                .actions
-                .iter()
-                .find(|a| matches!(a, Action::Unsupported(_)))
-            {
-                return Err(format!(
-                    "the build runs `{tool}`, a tool restage does not rewrite around"
-                ));
-            }
-        }
         let install_runs: Vec<&(ItemId, RunFacts)> = runs
             .iter()
             .filter(|(_, facts)| facts.installs().next().is_some())
             .collect();
         let Some(&&(first_install, _)) = install_runs.first() else {
-            let global = runs.iter().any(|(_, facts)| !facts.globals().0.is_empty());
-            return Err(if global {
-                "nothing to build: the image only installs global packages (`npm install -g`, `yarn global add`), a tool rather than an app with dependencies".into()
-            } else {
-                "nothing to build: no install of the app's dependencies (`npm ci`, `npm install`, `yarn`, `pnpm install`)".into()
-            });
+            return Err("nothing to build: no install of the app's dependencies (`npm ci`, `npm install`, `yarn`, `pnpm install`)".into());
         };
         if install_runs.iter().any(|(_, facts)| facts.heredoc) {
             return Err("the dependency install is in a heredoc".into());

@@ -46,30 +46,38 @@ pub fn installs(line: &str) -> Vec<Install> {
 
 /// A package only the build needs: compilers, build tools, headers.
 pub fn is_build_only(package: &str) -> bool {
-    const TOOLS: &[&str] = &[
-        "gcc",
-        "g++",
-        "make",
-        "cmake",
-        "build-essential",
-        "build-base",
-        "musl-dev",
-        "libc-dev",
-        "libc6-dev",
-        "pkg-config",
-        "pkgconf",
-        "autoconf",
-        "automake",
-        "libtool",
-        "cargo",
-        "rust",
-        "gfortran",
-        "clang",
-        "linux-headers",
-        "python3-dev",
-        "python-dev",
-    ];
     TOOLS.contains(&package) || package.ends_with("-dev") || package.ends_with("-devel")
+}
+
+/// Compilers, build tools and the headers of the C library and the kernel.
+const TOOLS: &[&str] = &[
+    "gcc",
+    "g++",
+    "make",
+    "cmake",
+    "build-essential",
+    "build-base",
+    "musl-dev",
+    "libc-dev",
+    "libc6-dev",
+    "pkg-config",
+    "pkgconf",
+    "autoconf",
+    "automake",
+    "libtool",
+    "cargo",
+    "rust",
+    "gfortran",
+    "clang",
+    "linux-headers",
+    "python3-dev",
+    "python-dev",
+];
+
+/// The headers of a library (`libxext-dev`), as opposed to a build tool: what the build
+/// links against has a runtime package of its own, which the final image needs.
+pub fn is_library_headers(package: &str) -> bool {
+    (package.ends_with("-dev") || package.ends_with("-devel")) && !TOOLS.contains(&package)
 }
 
 /// The runtime library a `-dev` package's build links against, for the final image.
@@ -163,6 +171,7 @@ mod tests {
     fn build_only_and_runtime_counterparts() {
         assert!(is_build_only("build-essential") && is_build_only("libffi-dev"));
         assert!(!is_build_only("curl") && !is_build_only("libpq5"));
+        assert!(is_library_headers("libxext-dev") && !is_library_headers("musl-dev"));
         assert_eq!(runtime_for("libpq-dev", Manager::Apt), Some("libpq5"));
         assert_eq!(runtime_for("postgresql-dev", Manager::Apk), Some("libpq"));
         assert_eq!(runtime_for("gcc", Manager::Apt), None);

@@ -364,15 +364,20 @@ pub fn action(words: &[&str], text: &str) -> Action {
     }
 }
 
-/// The commands a global package puts on PATH.
-pub fn bins(package: &str) -> Vec<String> {
-    let name = match package.strip_prefix('@') {
+/// A package's name without its version (`@scope/tool` of `@scope/tool@2`).
+pub fn package_name(package: &str) -> String {
+    match package.strip_prefix('@') {
         Some(scoped) => match scoped.split_once('@') {
             Some((name, _)) => format!("@{name}"),
             None => package.to_owned(),
         },
         None => package.split('@').next().unwrap_or(package).to_owned(),
-    };
+    }
+}
+
+/// The commands a global package puts on PATH.
+pub fn bins(package: &str) -> Vec<String> {
+    let name = package_name(package);
     let known: &[(&str, &[&str])] = &[
         ("typescript", &["tsc", "tsserver"]),
         ("pm2", &["pm2", "pm2-runtime", "pm2-docker"]),
