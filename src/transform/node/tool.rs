@@ -169,8 +169,14 @@ fn check_global_run(facts: &RunFacts) -> Result<(), String> {
                     "a RUN mixes the global install with `{text}`, which may change files outside {PREFIX} that the final stage would not get"
                 ));
             }
-            Action::Install(_) | Action::Prune | Action::Unsupported(_) => {
-                unreachable!("a tool image has no app install")
+            Action::Prune => {
+                return Err(
+                    "a RUN mixes the global install with `npm prune`, which works on a project restage does not see"
+                        .into(),
+                );
+            }
+            Action::Install(_) | Action::Unsupported(_) => {
+                unreachable!("a tool image has no app install, and no tool restage does not know")
             }
         }
     }
@@ -348,5 +354,25 @@ mod tests {
         assert!(check_packages(&[".".into()]).is_err());
         assert!(check_packages(&["npm@10".into()]).is_err());
         assert!(check_packages(&["puppeteer@22".into()]).is_err());
+    }
+
+    #[test]
+    fn global_runs_that_do_more_decline() {
+        let facts = |line: &str| RunFacts {
+            actions: shell::commands(line)
+                .into_iter()
+                .map(|command| {
+                    let words = shell::words(command);
+                    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                    run::action(&words, command)
+                })
+                .collect(),
+            ..RunFacts::default()
+        };
+        assert!(check_global_run(&facts("npm i -g x && npm cache clean --force")).is_ok());
+        assert!(check_global_run(&facts("npm i -g x && npm prune")).is_err());
+        assert!(check_global_run(&facts("npm i -g x && ln -s /a /b")).is_err());
+        assert!(check_global_run(&facts("yarn global add x")).is_err());
+        assert!(check_global_run(&facts("npm install -g --prefix /x y")).is_err());
     }
 }
