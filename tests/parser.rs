@@ -288,6 +288,55 @@ fn heredocs() {
     assert!(unterminated.hint.unwrap().contains("EOF"));
 }
 
+/// The driver reads items in runs that stop at a line with `<<`; whatever the
+/// neighbours of that line, the file reads as if read item by item.
+#[test]
+fn items_around_heredoc_lines() {
+    let kinds = |text: &str| -> Vec<String> {
+        let tree = syntax::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        assert_eq!(tree.to_string(), text);
+        tree.items()
+            .iter()
+            .map(|item| {
+                let kind = match &item.kind {
+                    ItemKind::Instruction(i) if !i.heredocs.is_empty() => "heredoc",
+                    ItemKind::Instruction(_) => "instruction",
+                    ItemKind::Comment => "comment",
+                    ItemKind::Blank => "blank",
+                    _ => "other",
+                };
+                format!("{kind}:{}", tree.slice(item.span).lines().count())
+            })
+            .collect()
+    };
+    // A continuation before the `<<` line, then items after the body.
+    assert_eq!(
+        kinds("FROM a\nRUN \\\n  cat <<EOF\nbody\nEOF\n# c\n\nCMD x\n"),
+        [
+            "instruction:1",
+            "heredoc:4",
+            "comment:1",
+            "blank:1",
+            "instruction:1"
+        ]
+    );
+    // `<<` in a comment and in a continuation line that opens no heredoc.
+    assert_eq!(
+        kinds("FROM a\n# see <<EOF\nRUN echo \\\n  '<<x' \\\n  done\nCMD y"),
+        [
+            "instruction:1",
+            "comment:1",
+            "instruction:3",
+            "instruction:1"
+        ]
+    );
+    // Heredocs one after another, the last at the end without a line feed.
+    assert_eq!(
+        kinds("FROM a\nRUN <<A\na\nA\nRUN <<B\nb\nB"),
+        ["instruction:1", "heredoc:3", "heredoc:3"]
+    );
+}
+
 #[test]
 fn errors_people_can_act_on() {
     let unknown = error("FROM a\nFORM b\n");

@@ -64,7 +64,7 @@ pub fn parse_lossless(text: &str) -> Result<Dockerfile, ParseError> {
     };
     driver.prelude()?;
     while driver.pos < text.len() {
-        driver.item()?;
+        driver.items()?;
     }
     Ok(Dockerfile {
         text: text.to_owned(),
@@ -156,35 +156,66 @@ impl<'a> Driver<'a> {
         })
     }
 
-    fn item(&mut self) -> Result<(), ParseError> {
-        let rule = match self.escape {
-            '`' => Rule::item_backtick,
-            _ => Rule::item_backslash,
+    /// The items from `pos` on, read in one pass of the grammar up to the line with
+    /// the next `<<`. A heredoc's body follows its instruction, and the grammar would
+    /// read it as items: so the last item of the pass (the one that reached that line)
+    /// is read again on its own, its heredoc bodies taken, and the caller asks for the
+    /// items after it. Each byte is read by at most two passes.
+    fn items(&mut self) -> Result<(), ParseError> {
+        let (run, single) = match self.escape {
+            '`' => (Rule::items_backtick, Rule::item_backtick),
+            _ => (Rule::items_backslash, Rule::item_backslash),
         };
-        let pair = DockerfileGrammar::parse(rule, self.rest())
+        let rest = self.rest();
+        let Some(arrows) = rest.find("<<") else {
+            return self.read(run, rest.len(), true);
+        };
+        let cut = rest[arrows..]
+            .find('\n')
+            .map_or(rest.len(), |i| arrows + i + 1);
+        self.read(run, cut, cut == rest.len())?;
+        if self.pos < self.text.len() {
+            self.read(single, self.text.len() - self.pos, true)?;
+        }
+        Ok(())
+    }
+
+    /// Reads the items of the next `len` bytes with `rule`, all of them when `all`, or
+    /// all but the last (which may go on past `len`).
+    fn read(&mut self, rule: Rule, len: usize, all: bool) -> Result<(), ParseError> {
+        let base = self.pos;
+        let input = &self.text[base..base + len];
+        let mut pairs = DockerfileGrammar::parse(rule, input)
             .ok()
             .and_then(|mut pairs| pairs.next())
-            .and_then(|pair| pair.into_inner().next())
-            .expect("the grammar reads every line as an item");
-        let end = self.pos + pair.as_str().len();
-        match pair.as_rule() {
-            Rule::blank => self.push(end, ItemKind::Blank),
-            Rule::comment => self.push(end, ItemKind::Comment),
-            _ => {
-                let instruction = self.instruction(pair)?;
-                self.push(
-                    instruction.span.end,
-                    ItemKind::Instruction(Box::new(instruction)),
-                );
+            .expect("the grammar reads every line as an item")
+            .into_inner()
+            .peekable();
+        while let Some(pair) = pairs.next() {
+            if !all && pairs.peek().is_none() {
+                break;
+            }
+            let end = base + pair.as_span().end();
+            match pair.as_rule() {
+                Rule::blank => self.push(end, ItemKind::Blank),
+                Rule::comment => self.push(end, ItemKind::Comment),
+                _ => {
+                    let instruction = self.instruction(pair, base)?;
+                    self.push(
+                        instruction.span.end,
+                        ItemKind::Instruction(Box::new(instruction)),
+                    );
+                }
             }
         }
         Ok(())
     }
 
-    fn instruction(&self, pair: Pair<'a, Rule>) -> Result<Instruction, ParseError> {
-        let start = self.pos;
-        let head_end = start + pair.as_str().len();
-        let (lines, logical) = physical_lines(pair, start, head_end);
+    /// The instruction `pair` of a grammar pass over the text from `base` on.
+    fn instruction(&self, pair: Pair<'a, Rule>, base: usize) -> Result<Instruction, ParseError> {
+        let start = base + pair.as_span().start();
+        let head_end = base + pair.as_span().end();
+        let (lines, logical) = physical_lines(pair, base, head_end);
         let text_start = match lines.first().map(|line| &line.kind) {
             Some(LineKind::Text { text, .. }) => text.start,
             _ => start,
@@ -229,14 +260,15 @@ impl<'a> Driver<'a> {
 }
 
 /// Splits an instruction's match into its physical lines and joins its logical line
-/// as BuildKit does: the texts of its lines, continuations removed.
-fn physical_lines(pair: Pair<'_, Rule>, start: usize, end: usize) -> (Vec<Line>, String) {
+/// as BuildKit does: the texts of its lines, continuations removed. The pair's
+/// positions count from `base`.
+fn physical_lines(pair: Pair<'_, Rule>, base: usize, end: usize) -> (Vec<Line>, String) {
     let mut lines = Vec::new();
     let mut logical = String::new();
-    let mut line_start = start;
+    let mut line_start = base + pair.as_span().start();
     let mut text = None;
     for part in pair.into_inner() {
-        let span = Span::new(start + part.as_span().start(), start + part.as_span().end());
+        let span = Span::new(base + part.as_span().start(), base + part.as_span().end());
         match part.as_rule() {
             Rule::line_text => {
                 logical.push_str(part.as_str());
