@@ -4,7 +4,7 @@
 //! `python:X` base becomes `python:X-slim` with the runtime libraries the build's
 //! `-dev` packages imply.
 
-use crate::analyze::ItemId;
+use crate::analyze::{ItemId, mentions_variable};
 use crate::ecosystem::{Ecosystem, Variant};
 use crate::syntax::{Command, Form, Keyword, Span};
 use crate::transform::shell::one_line;
@@ -64,6 +64,7 @@ impl super::Transformer for Python {
                 "nothing to build: no `pip install` of the app's dependencies".into(),
             ));
         };
+        search_path_env(input, last_install).map_err(decline)?;
 
         let base = &input.stage.base;
         let slim = input.options.slim.then(|| base.slim()).flatten();
@@ -211,6 +212,28 @@ fn final_dependencies(plan: &mut Plan, builder: &str, manager: Manager, runtime:
         format!("the final stage copies {TARGET} and puts it on PYTHONPATH (its bin/ on PATH)"),
         "packages installed with --target are not on sys.path by themselves; copying them into /usr/local would not put them there either",
     ));
+}
+
+/// An error when the file's own ENV would hide the target folder: any PYTHONPATH
+/// (the final stage sets its own), or a PATH after the install that drops `$PATH`.
+fn search_path_env(input: &Input, last_install: ItemId) -> Result<(), String> {
+    let analysis = input.analysis;
+    for id in analysis.with_keyword(input.stage, Keyword::Env) {
+        let Some(Command::Env(pairs)) = analysis.instruction(id).command() else {
+            continue;
+        };
+        for (name, value) in pairs {
+            let resets_path =
+                name == "PATH" && id > last_install && !mentions_variable(&value, "PATH");
+            if name == "PYTHONPATH" || resets_path {
+                return Err(format!(
+                    "`{}` sets {name} itself, where the final stage puts the installed packages ({TARGET})",
+                    one_line(analysis.text(id))
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The ENV lines that make the packages in the target folder importable and their
