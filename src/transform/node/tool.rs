@@ -99,7 +99,7 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
             Keyword::Arg => continue,
             Keyword::User if before => {
                 return Err(format!(
-                    "`{}` comes before the global install, which would then not run as root",
+                    "`{}` comes before the global install, which then runs as that user: where it installs depends on that user's npm setup, and the builder's {PREFIX} is root's",
                     one_line(analysis.text(id))
                 ));
             }
