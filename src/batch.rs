@@ -223,7 +223,7 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
         }
     };
     // A NUL byte early on means a binary file: its "line" is not worth printing.
-    if bytes.iter().take(8192).any(|&byte| byte == 0) {
+    if bytes[..bytes.len().min(8192)].contains(&0) {
         let message = format!("{shown}: a binary file, not a Dockerfile");
         return Report::failed(shown, message);
     }

@@ -6,6 +6,10 @@
 //! holds the result to its invariants.
 #![forbid(unsafe_code)]
 
+// pest runs without its `std` feature (see Cargo.toml), and the parser it generates
+// then names `alloc` for its boxes and vectors.
+extern crate alloc;
+
 pub mod analyze;
 pub mod check;
 pub mod context;
