@@ -30,7 +30,14 @@ enum Phase {
 /// Returns the text after the flags and the flags themselves, quotes and escapes removed.
 fn extract_builder_flags(line: &str) -> (String, Vec<String>) {
     let bytes = line.as_bytes();
-    let rest_from = |pos: usize| String::from_utf8_lossy(&bytes[pos..]).into_owned();
+    // `pos` can stop inside a multi-byte character (see above): only then is the rest
+    // not a slice of `line`.
+    let rest_from = |pos: usize| {
+        line.get(pos..).map_or_else(
+            || String::from_utf8_lossy(&bytes[pos..]).into_owned(),
+            str::to_owned,
+        )
+    };
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
     let mut word = String::new();
