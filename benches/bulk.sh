@@ -67,7 +67,11 @@ fi
 
 # The scale tree lives in a temp folder that goes away however the script ends.
 scale_dir=$(mktemp -d "${TMPDIR:-/tmp}/restage-bench.XXXXXX")
-cleanup() { rm -rf -- "$scale_dir"; }
+cleanup() {
+  echo "== removing the scale tree $scale_dir" >&2
+  rm -rf -- "$scale_dir"
+  echo "== bulk.sh took $((SECONDS - started)) s in all (build, venv and clean-up included)" >&2
+}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -78,5 +82,3 @@ trap 'exit 143' TERM
   --venv "$venv" \
   --scale-dir "$scale_dir" \
   --report target/bench-report.md
-
-echo "== bulk.sh took $((SECONDS - started)) s in all (build and venv included)" >&2
