@@ -8,9 +8,6 @@ mod support;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use restage::syntax::{self, Dockerfile};
-use serde_json::{Value, json};
-
 fn files() -> Vec<PathBuf> {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
     let mut files = Vec::new();
@@ -30,101 +27,6 @@ fn files() -> Vec<PathBuf> {
     files
 }
 
-/// restage's reading in the reference's terms.
-fn reading(dockerfile: &Dockerfile) -> Vec<Value> {
-    dockerfile
-        .instructions()
-        .map(|instruction| {
-            let node = &instruction.node;
-            // The package reports an ONBUILD trigger's heredocs as none.
-            let heredocs: Vec<Value> = if node.sub_cmd.is_some() {
-                Vec::new()
-            } else {
-                instruction
-                    .heredocs
-                    .iter()
-                    .map(|heredoc| {
-                        json!({"name": heredoc.marker.name, "content": dockerfile.slice(heredoc.body)})
-                    })
-                    .collect()
-            };
-            json!({
-                "cmd": node.cmd,
-                "sub_cmd": node.sub_cmd,
-                "json": node.json,
-                "flags": node.flags,
-                "value": node.value,
-                "start_line": instruction.start_line,
-                "end_line": instruction.end_line,
-                "heredocs": heredocs,
-            })
-        })
-        .collect()
-}
-
-fn theirs(item: &Value) -> Value {
-    let heredocs: Vec<Value> = item["heredocs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|heredoc| json!({"name": heredoc["name"], "content": heredoc["content"]}))
-        .collect();
-    json!({
-        "cmd": item["cmd"],
-        "sub_cmd": item["sub_cmd"],
-        "json": item["json"],
-        "flags": item["flags"],
-        "value": item["value"],
-        "start_line": item["start_line"],
-        "end_line": item["end_line"],
-        "heredocs": heredocs,
-    })
-}
-
-/// Why restage's reading of a file differs from BuildKit's, if it does.
-fn disagreement(path: &Path, reference: &Value) -> Option<String> {
-    let source = fs::read(path).unwrap();
-    // The lossless tree is BuildKit's parser's reading (unknown instructions kept).
-    let tree = std::str::from_utf8(&source)
-        .map_err(|error| error.to_string())
-        .and_then(|text| syntax::parse_lossless(text).map_err(|error| error.to_string()))
-        .and_then(|tree| {
-            if tree.instructions().next().is_none() {
-                Err("file with no instructions".to_owned())
-            } else {
-                Ok(tree)
-            }
-        });
-    match (tree, reference["ok"].as_bool().unwrap()) {
-        (Ok(_), false) => Some(format!(
-            "BuildKit rejects it ({}), restage accepts it",
-            reference["error"]
-        )),
-        (Err(error), true) => Some(format!("restage rejects it ({error}), BuildKit accepts it")),
-        (Err(_), false) => None,
-        (Ok(tree), true) => {
-            let ours = reading(&tree);
-            let theirs: Vec<Value> = reference["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(theirs)
-                .collect();
-            if ours.len() != theirs.len() {
-                return Some(format!(
-                    "{} instructions, BuildKit reads {}",
-                    ours.len(),
-                    theirs.len()
-                ));
-            }
-            ours.iter()
-                .zip(&theirs)
-                .find(|(a, b)| a != b)
-                .map(|(a, b)| format!("instruction differs:\n    restage:  {a}\n    buildkit: {b}"))
-        }
-    }
-}
-
 #[test]
 fn restage_reads_every_file_as_buildkit_does() {
     let files = files();
@@ -138,7 +40,8 @@ fn restage_reads_every_file_as_buildkit_does() {
         .iter()
         .zip(&references)
         .filter_map(|(path, reference)| {
-            disagreement(path, reference).map(|why| format!("{}: {why}", path.display()))
+            support::agreement::disagreement(&fs::read(path).unwrap(), reference)
+                .map(|why| format!("{}: {why}", path.display()))
         })
         .collect();
     for line in &disagreements {

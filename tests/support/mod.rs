@@ -2,7 +2,10 @@
 //!
 //! Owns the Python side: a virtualenv under the target folder with the pinned package (made on
 //! first use, safely when several test binaries start at once), and one run of
-//! `tests/support/buildkit.py` over a batch of files. What the records mean is the tests' concern.
+//! `tests/support/buildkit.py` over a batch of files. `agreement` compares a record with
+//! restage's own reading of the same file.
+
+pub mod agreement;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
