@@ -79,7 +79,12 @@ pub struct ConfigError {
 
 type Found = Result<Option<Arc<Config>>, Arc<ConfigError>>;
 
-/// Finds and reads configuration files, once per folder.
+/// How many folders a [`Finder`] remembers. A batch walks folder by folder, so when it
+/// is full, forgetting them all costs a few lookups again, and memory stays flat
+/// however many folders a run goes through.
+const REMEMBERED: usize = 1024;
+
+/// Finds and reads configuration files, once per folder (of the recent ones).
 #[derive(Debug, Default)]
 pub struct Finder {
     by_dir: Mutex<HashMap<PathBuf, Found>>,
@@ -104,7 +109,11 @@ impl Finder {
                 None => Ok(None),
             }
         };
-        self.by_dir.lock().unwrap().insert(dir, found.clone());
+        let mut by_dir = self.by_dir.lock().unwrap();
+        if by_dir.len() >= REMEMBERED {
+            by_dir.clear();
+        }
+        by_dir.insert(dir, found.clone());
         found
     }
 }
@@ -186,5 +195,18 @@ mod tests {
             error.error.message
         );
         assert_eq!(error.error.offset, 12);
+    }
+
+    #[test]
+    fn the_finder_forgets_old_folders_and_still_finds_the_file() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join(FILE_NAME), "slim = false\n").unwrap();
+        let finder = Finder::default();
+        for index in 0..REMEMBERED + 10 {
+            let dir = root.path().join(format!("repo{index}"));
+            let config = finder.for_dir(&dir).unwrap().unwrap();
+            assert_eq!(config.slim, Some(false));
+            assert!(finder.by_dir.lock().unwrap().len() <= REMEMBERED);
+        }
     }
 }
