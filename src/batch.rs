@@ -18,8 +18,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use restage::analyze::Analysis;
 use restage::context::{BuildContext, ContextCache};
@@ -325,73 +324,108 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
 
 /// Processes `inputs` on `jobs` threads and hands each report to `emit` in input order.
 /// When `emit` breaks, no further files are started; the ones already started finish.
+///
+/// No file changes hands: the worker that finishes a file takes the next input itself
+/// (discovery runs on whichever worker asks), and emits its report, with any reports
+/// after it that were waiting for it, as soon as the reports before it are out. A
+/// worker waits only when `window` files are between discovery and output.
 pub fn run(
     inputs: impl Iterator<Item = Input> + Send,
     settings: &Settings,
     jobs: usize,
-    mut emit: impl FnMut(Report) -> ControlFlow<()>,
+    emit: impl FnMut(Report) -> ControlFlow<()> + Send,
 ) {
     let window = jobs * 4;
-    let stop = AtomicBool::new(false);
-    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Input)>(jobs);
-    let job_rx = Arc::new(Mutex::new(job_rx));
-    let (result_tx, result_rx) = mpsc::channel::<(usize, Report)>();
-    // One token per file allowed between discovery and output.
-    let (token_tx, token_rx) = mpsc::sync_channel::<()>(window);
-    for _ in 0..window {
-        token_tx
-            .send(())
-            .expect("the token channel has room for the window");
-    }
+    let queue = Mutex::new(Queue {
+        inputs: inputs.enumerate(),
+        taken: 0,
+        emitted: 0,
+        waiting: 0,
+        stop: false,
+    });
+    let room = Condvar::new();
+    let output = Mutex::new(Output {
+        pending: BTreeMap::new(),
+        next: 0,
+        emit,
+        stopped: false,
+    });
     std::thread::scope(|scope| {
-        let stop = &stop;
-        scope.spawn(move || {
-            for (index, input) in inputs.enumerate() {
-                if token_rx.recv().is_err() || stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                if job_tx.send((index, input)).is_err() {
-                    break;
-                }
-            }
-        });
         for _ in 0..jobs {
-            let job_rx = Arc::clone(&job_rx);
-            let result_tx = result_tx.clone();
-            scope.spawn(move || {
-                loop {
-                    let job = job_rx.lock().unwrap().recv();
-                    let Ok((index, input)) = job else { break };
-                    if stop.load(Ordering::Relaxed) {
-                        continue;
-                    }
-                    if result_tx.send((index, process(input, settings))).is_err() {
-                        break;
+            scope.spawn(|| {
+                while let Some((index, input)) = Queue::take(&queue, &room, window) {
+                    let report = process(input, settings);
+                    let mut output = lock(&output);
+                    output.pending.insert(index, report);
+                    let (emitted, stopped) = output.flush();
+                    // Lock order: output, then queue (`take` holds only the queue).
+                    let mut queue = lock(&queue);
+                    queue.emitted = emitted;
+                    queue.stop = stopped;
+                    if queue.waiting > 0 {
+                        room.notify_all();
                     }
                 }
             });
         }
-        drop(result_tx);
-        let mut token_tx = Some(token_tx);
-        let mut pending = BTreeMap::new();
-        let mut next = 0;
-        for (index, report) in result_rx {
-            pending.insert(index, report);
-            while let Some(report) = pending.remove(&next) {
-                next += 1;
-                if token_tx.is_none() {
-                    continue;
-                }
-                if emit(report).is_break() {
-                    stop.store(true, Ordering::Relaxed);
-                    // Closing the token channel wakes the discovery thread, which stops.
-                    token_tx = None;
-                } else if let Some(tokens) = &token_tx {
-                    let _ = tokens.send(());
-                }
+    });
+}
+
+/// The reports waiting for the ones before them, and where output has got.
+struct Output<E> {
+    pending: BTreeMap<usize, Report>,
+    next: usize,
+    emit: E,
+    stopped: bool,
+}
+
+impl<E: FnMut(Report) -> ControlFlow<()>> Output<E> {
+    /// Emits every report whose turn has come; returns how many are out in all, and
+    /// whether `emit` has asked to stop (later reports are then dropped).
+    fn flush(&mut self) -> (usize, bool) {
+        while let Some(report) = self.pending.remove(&self.next) {
+            self.next += 1;
+            if !self.stopped {
+                self.stopped = (self.emit)(report).is_break();
             }
         }
-    });
+        (self.next, self.stopped)
+    }
+}
+
+/// The inputs not yet taken, and how far output has got.
+struct Queue<I> {
+    inputs: I,
+    taken: usize,
+    emitted: usize,
+    /// Workers waiting for room in the window.
+    waiting: usize,
+    stop: bool,
+}
+
+impl<I: Iterator<Item = (usize, Input)>> Queue<I> {
+    /// The next input, once fewer than `window` files are taken and not yet output;
+    /// `None` at the end or after a stop.
+    fn take(queue: &Mutex<Queue<I>>, room: &Condvar, window: usize) -> Option<(usize, Input)> {
+        let mut queue = lock(queue);
+        while !queue.stop && queue.taken - queue.emitted >= window {
+            queue.waiting += 1;
+            queue = room.wait(queue).unwrap_or_else(|poisoned| poisoned.into_inner());
+            queue.waiting -= 1;
+        }
+        if queue.stop {
+            return None;
+        }
+        let next = queue.inputs.next()?;
+        queue.taken += 1;
+        Some(next)
+    }
+}
+
+/// A worker that panicked leaves the queue consistent (it only ever holds whole
+/// updates), so a poisoned lock is used as it is.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -424,6 +458,22 @@ mod tests {
         });
         let expected: Vec<String> = (0..500).map(|index| format!("f{index:04}")).collect();
         assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn no_more_than_the_window_is_between_discovery_and_output() {
+        let taken = std::sync::atomic::AtomicUsize::new(0);
+        let counted = missing(2_000).inspect(|_| {
+            taken.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+        let (jobs, mut emitted) = (3, 0);
+        run(counted, &settings(), jobs, |_| {
+            emitted += 1;
+            let ahead = taken.load(std::sync::atomic::Ordering::SeqCst) - emitted;
+            assert!(ahead < jobs * 4, "{ahead} files ahead of the output");
+            ControlFlow::Continue(())
+        });
+        assert_eq!(emitted, 2_000);
     }
 
     #[test]

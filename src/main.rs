@@ -134,7 +134,7 @@ struct Printer {
     format: Format,
     explain: bool,
     quiet: bool,
-    out: io::StdoutLock<'static>,
+    out: io::Stdout,
     out_palette: Palette,
     err_palette: Palette,
     /// Set once stdout is closed; nothing more is printed there.
@@ -156,7 +156,7 @@ impl Printer {
             format: args.format,
             explain: args.explain,
             quiet: args.quiet,
-            out: io::stdout().lock(),
+            out: io::stdout(),
             out_palette: palette(args.color, io::stdout().is_terminal()),
             err_palette: palette(args.color, stderr_terminal),
             out_closed: false,
