@@ -410,7 +410,9 @@ impl<I: Iterator<Item = (usize, Input)>> Queue<I> {
         let mut queue = lock(queue);
         while !queue.stop && queue.taken - queue.emitted >= window {
             queue.waiting += 1;
-            queue = room.wait(queue).unwrap_or_else(|poisoned| poisoned.into_inner());
+            queue = room
+                .wait(queue)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             queue.waiting -= 1;
         }
         if queue.stop {
@@ -425,7 +427,9 @@ impl<I: Iterator<Item = (usize, Input)>> Queue<I> {
 /// A worker that panicked leaves the queue consistent (it only ever holds whole
 /// updates), so a poisoned lock is used as it is.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
