@@ -20,11 +20,10 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use restage::analyze::Analysis;
 use restage::context::{BuildContext, ContextCache};
 use restage::diagnostic::Diagnostic;
 use restage::ecosystem::Ecosystem;
-use restage::syntax::{self, ParseError};
+use restage::syntax::{self, Keyword, ParseError};
 use restage::transform::{self, Decision, Outcome};
 
 use crate::apply;
@@ -283,7 +282,9 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
             ..Report::new(shown, Status::Unchanged)
         },
         Outcome::Declined(decline) => {
-            let status = if Analysis::new(&dockerfile).stages.len() > 1 {
+            // A stage per FROM: more than one is a multistage file.
+            let froms = dockerfile.instructions().filter(|i| i.is(Keyword::From));
+            let status = if froms.count() > 1 {
                 Status::Unchanged
             } else {
                 Status::Declined
