@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Files whose contents the transformers read, by name relative to the context root.
 const MANIFESTS: &[&str] = &[
@@ -44,8 +44,11 @@ pub struct BuildContext {
     pub dirs: BTreeSet<String>,
     /// Top-level files of the context.
     pub top_files: BTreeSet<String>,
-    /// Some `.go` file imports "C".
-    pub uses_cgo: bool,
+    /// The folder the context was read from.
+    root: Option<PathBuf>,
+    /// Whether some `.go` file imports "C", found on first asking: only Go needs it,
+    /// and it reads the source tree.
+    cgo: OnceLock<bool>,
 }
 
 impl BuildContext {
@@ -81,8 +84,18 @@ impl BuildContext {
             }
             context.top_files.insert(name);
         }
-        context.uses_cgo = go_uses_cgo(dir, 3);
+        context.root = Some(dir.to_owned());
         context
+    }
+
+    /// Some `.go` file under the context (three folders deep, vendor and hidden
+    /// folders left out) imports "C".
+    pub fn uses_cgo(&self) -> bool {
+        *self.cgo.get_or_init(|| {
+            self.root
+                .as_deref()
+                .is_some_and(|root| go_uses_cgo(root, 3))
+        })
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -187,7 +200,7 @@ mod tests {
         assert_eq!(context.file("go.mod"), Some("module example.com/svc\n"));
         assert!(context.requirement_files.contains("requirements-dev.txt"));
         assert!(context.dirs.contains("templates"));
-        assert!(context.uses_cgo);
+        assert!(context.uses_cgo());
     }
 
     #[test]
@@ -206,6 +219,6 @@ mod tests {
     #[test]
     fn a_missing_folder_is_an_empty_context() {
         let context = BuildContext::read(Path::new("/nonexistent/restage"));
-        assert!(!context.present && context.files.is_empty() && !context.uses_cgo);
+        assert!(!context.present && context.files.is_empty() && !context.uses_cgo());
     }
 }

@@ -256,7 +256,7 @@ fn cgo_reason(facts: &Facts, start: &Start) -> Option<String> {
     if !settings.is_empty() {
         return None;
     }
-    if facts.input.context.uses_cgo {
+    if facts.input.context.uses_cgo() {
         return Some("a .go file in the context imports \"C\"".into());
     }
     let race = match start {

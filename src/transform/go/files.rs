@@ -142,10 +142,8 @@ mod tests {
 
     #[test]
     fn runtime_entries_skip_repository_files_and_ignored_ones() {
-        let mut context = BuildContext {
-            present: true,
-            ..BuildContext::default()
-        };
+        let mut context = BuildContext::default();
+        context.present = true;
         context
             .dirs
             .extend(["templates".into(), "cmd".into(), "static".into()]);
