@@ -12,6 +12,9 @@ pub(super) fn is_space(c: char) -> bool {
 
 /// Go's `strings.ToLower`: simple case mapping, rune by rune (`İ` lowers to `i`).
 pub(super) fn to_lower(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.chars()
         .map(|c| {
             let mut lower = c.to_lowercase();
@@ -54,21 +57,21 @@ pub(super) fn split_token_whitespace(s: &str, n: isize) -> Vec<String> {
     if s.is_empty() {
         return vec![String::new()];
     }
+    // The separators are ASCII, and no byte of a multi-byte character is: scanning
+    // bytes finds the same runs as scanning characters.
+    let bytes = s.as_bytes();
     let mut matches = Vec::new();
-    let mut rest = s.char_indices().peekable();
-    while let Some((start, c)) = rest.next() {
-        if !is_token_whitespace(c) {
+    let mut pos = 0;
+    while pos < bytes.len() {
+        if !is_token_whitespace(char::from(bytes[pos])) {
+            pos += 1;
             continue;
         }
-        let mut end = start + c.len_utf8();
-        while let Some(&(i, c)) = rest.peek() {
-            if !is_token_whitespace(c) {
-                break;
-            }
-            end = i + c.len_utf8();
-            rest.next();
+        let start = pos;
+        while pos < bytes.len() && is_token_whitespace(char::from(bytes[pos])) {
+            pos += 1;
         }
-        matches.push((start, end));
+        matches.push((start, pos));
         if n > 0 && matches.len() as isize == n {
             break;
         }
