@@ -45,6 +45,9 @@ pub struct Settings {
     pub mode: Mode,
     pub overrides: Overrides,
     pub use_config: bool,
+    /// Whether the output shows diffs (the text diff mode, JSON records); a run that
+    /// does not show them does not make them.
+    pub diffs: bool,
     pub finder: Finder,
     /// Build contexts shared by the files of a folder.
     pub contexts: ContextCache,
@@ -272,7 +275,10 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
         Outcome::Rewritten(rewrite) if rewrite.text != original => Report {
             ecosystem: Some(rewrite.ecosystem),
             decisions: rewrite.decisions,
-            diff: render::unified_diff(&shown, original, &rewrite.text),
+            diff: settings
+                .diffs
+                .then(|| render::unified_diff(&shown, original, &rewrite.text))
+                .flatten(),
             output: Some(rewrite.text.into_bytes()),
             ..Report::new(shown, Status::Rewritten)
         },
@@ -442,6 +448,7 @@ mod tests {
             mode: Mode::Check,
             overrides: Overrides::default(),
             use_config: false,
+            diffs: false,
             finder: Finder::default(),
             contexts: ContextCache::default(),
         }

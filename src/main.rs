@@ -108,6 +108,7 @@ fn rewrite(args: &RewriteArgs) -> ExitCode {
             ecosystem: args.ecosystem,
         },
         use_config: !args.no_config,
+        diffs: mode == Mode::Diff || args.format == Format::Json,
         finder: config::Finder::default(),
         contexts: ContextCache::default(),
     };

@@ -703,6 +703,21 @@ fn ecosystem_forces_a_rewrite_around_an_unknown_base() {
     project.run(&["--ecosystem", "cobol"]).code(2);
 }
 
+/// A run computes diffs only where it shows them: JSON records carry one in every
+/// mode, the text of `--check` names the file and prints none.
+#[test]
+fn diffs_are_in_json_records_whatever_the_mode() {
+    let project = Project::new();
+    project.python_app("a");
+    let json = project.run(&["--check", "--format", "json"]);
+    json.code(1);
+    let diff = json.records()[0]["diff"].as_str().unwrap().to_owned();
+    assert!(diff.contains("+FROM python:3.12-slim"), "{diff}");
+    let text = project.run(&["--check"]);
+    text.code(1);
+    assert_eq!(text.stdout, "would rewrite a/Dockerfile\n");
+}
+
 #[test]
 fn go_final_reaches_the_go_rewrite() {
     let project = Project::new();
