@@ -50,12 +50,12 @@ fn is_token_whitespace(c: char) -> bool {
 }
 
 /// `regexp.MustCompile("[\t\v\f\r ]+").Split(s, n)`, `n < 0` meaning no limit.
-pub(super) fn split_token_whitespace(s: &str, n: isize) -> Vec<String> {
+pub(super) fn split_token_whitespace(s: &str, n: isize) -> Vec<&str> {
     if n == 0 {
         return Vec::new();
     }
     if s.is_empty() {
-        return vec![String::new()];
+        return vec![""];
     }
     // The separators are ASCII, and no byte of a multi-byte character is: scanning
     // bytes finds the same runs as scanning characters.
@@ -84,12 +84,12 @@ pub(super) fn split_token_whitespace(s: &str, n: isize) -> Vec<String> {
         }
         end = match_start;
         if match_end != 0 {
-            parts.push(s[begin..end].to_string());
+            parts.push(&s[begin..end]);
         }
         begin = match_end;
     }
     if end != s.len() {
-        parts.push(s[begin..].to_string());
+        parts.push(&s[begin..]);
     }
     parts
 }

@@ -215,7 +215,7 @@ fn parse_name_val(rest: &str, key: &str, escape: char) -> Result<Vec<String>, Li
         if parts.len() < 2 {
             return Err(LineError::new(format!("{key} must have two arguments")));
         }
-        return Ok(parts);
+        return Ok(parts.into_iter().map(str::to_owned).collect());
     }
     let mut values = Vec::new();
     for word in &words {
@@ -236,6 +236,9 @@ fn parse_strings_whitespace_delimited(rest: &str) -> Vec<String> {
         return Vec::new();
     }
     split_token_whitespace(rest, -1)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn parse_string(rest: &str) -> Vec<String> {

@@ -7,17 +7,19 @@
 //! not characters, so a multi-byte character is read as Latin-1 and a 0x85 or 0xA0 byte inside
 //! one counts as a space; the per-instruction parsers (`line_parsers`) own what follows.
 
+use std::borrow::Cow;
+
 use super::go_text::{is_space, latin1, split_token_whitespace, trim_space};
 
 /// `(name as written, flags, arguments)`.
 pub(super) fn split_command(line: &str) -> (String, Vec<String>, String) {
     let mut parts = split_token_whitespace(trim_space(line), 2).into_iter();
-    let cmd = parts.next().unwrap_or_default();
+    let cmd = parts.next().unwrap_or_default().to_owned();
     let (args, flags) = match parts.next() {
-        Some(rest) => extract_builder_flags(&rest),
-        None => (String::new(), Vec::new()),
+        Some(rest) => extract_builder_flags(rest),
+        None => (Cow::Borrowed(""), Vec::new()),
     };
-    (cmd, flags, trim_space(&args).to_string())
+    (cmd, flags, trim_space(&args).to_owned())
 }
 
 #[derive(PartialEq)]
@@ -28,15 +30,13 @@ enum Phase {
 }
 
 /// Returns the text after the flags and the flags themselves, quotes and escapes removed.
-fn extract_builder_flags(line: &str) -> (String, Vec<String>) {
+fn extract_builder_flags(line: &str) -> (Cow<'_, str>, Vec<String>) {
     let bytes = line.as_bytes();
     // `pos` can stop inside a multi-byte character (see above): only then is the rest
     // not a slice of `line`.
     let rest_from = |pos: usize| {
-        line.get(pos..).map_or_else(
-            || String::from_utf8_lossy(&bytes[pos..]).into_owned(),
-            str::to_owned,
-        )
+        line.get(pos..)
+            .map_or_else(|| String::from_utf8_lossy(&bytes[pos..]), Cow::Borrowed)
     };
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
@@ -120,5 +120,5 @@ fn extract_builder_flags(line: &str) -> (String, Vec<String>) {
         word.push(ch);
         pos += 1;
     }
-    (String::new(), words)
+    (Cow::Borrowed(""), words)
 }
