@@ -118,6 +118,29 @@ pub struct Input<'a> {
     pub options: &'a Options,
 }
 
+/// The final stage's image: the slim variant of a full official base (unless the
+/// options keep the base), with the decision that says why. `slim_gain` and
+/// `same_gain` finish the reason in either case.
+pub(crate) fn final_image(input: &Input, slim_gain: &str, same_gain: &str) -> (String, Decision) {
+    let base = &input.stage.base;
+    match input.options.slim.then(|| base.slim()).flatten() {
+        Some(slim) => {
+            let decision = Decision::new(
+                format!("final stage on `{slim}`"),
+                format!("the slim variant of `{}`: {slim_gain}", base.image.raw),
+            );
+            (slim, decision)
+        }
+        None => {
+            let decision = Decision::new(
+                format!("final stage on `{}`", base.image.raw),
+                format!("the original base; the gain is {same_gain}"),
+            );
+            (base.image.raw.clone(), decision)
+        }
+    }
+}
+
 /// One ecosystem's rewrite rules.
 pub trait Transformer {
     /// A plan for the two stages, or the reason this file is not one to rewrite.

@@ -19,6 +19,7 @@ use crate::analyze::ItemId;
 use crate::ecosystem::{Ecosystem, Variant};
 use crate::syntax::{Command, Healthcheck, Keyword, Span};
 
+use super::final_image;
 use super::packages::{self, Manager as SystemManager};
 use super::plan::{Step, builder_name};
 use super::{Decision, Decline, Input, Plan};
@@ -377,18 +378,12 @@ impl<'a> Layout<'a> {
         let input = self.input;
         let analysis = input.analysis;
         let base = &input.stage.base;
-        let slim = input.options.slim.then(|| base.slim()).flatten();
-        let final_image = slim.clone().unwrap_or_else(|| base.image.raw.clone());
-        self.decisions.push(match &slim {
-            Some(slim) => Decision::new(
-                format!("final stage on `{slim}`"),
-                format!("the slim variant of `{}`: it runs node, npm and yarn without the compilers and headers of the full image", base.image.raw),
-            ),
-            None => Decision::new(
-                format!("final stage on `{final_image}`"),
-                "the original base; the gain is leaving devDependencies, build tools and caches behind",
-            ),
-        });
+        let (final_image, final_decision) = final_image(
+            input,
+            "it runs node, npm and yarn without the compilers and headers of the full image",
+            "leaving devDependencies, build tools and caches behind",
+        );
+        self.decisions.push(final_decision);
         let system = match base.variant {
             Variant::Alpine => SystemManager::Apk,
             _ => SystemManager::Apt,

@@ -9,6 +9,7 @@ use crate::ecosystem::{Ecosystem, Variant};
 use crate::syntax::{Command, Form, Keyword, Span};
 use crate::transform::shell::one_line;
 
+use super::final_image;
 use super::packages::{self, Install, Manager};
 use super::plan::{Step, builder_name};
 use super::{Decision, Decline, Input, Plan, shell};
@@ -67,8 +68,11 @@ impl super::Transformer for Python {
         search_path_env(input, last_install).map_err(decline)?;
 
         let base = &input.stage.base;
-        let slim = input.options.slim.then(|| base.slim()).flatten();
-        let final_image = slim.clone().unwrap_or_else(|| base.image.raw.clone());
+        let (final_image, final_decision) = final_image(
+            input,
+            "compilers and headers stay in the builder",
+            "leaving build-only packages and caches behind",
+        );
         let manager = match base.variant {
             Variant::Alpine => Manager::Apk,
             _ => Manager::Apt,
@@ -79,19 +83,7 @@ impl super::Transformer for Python {
             final_image: final_image.clone(),
             builder: Vec::new(),
             final_stage: Vec::new(),
-            decisions: vec![match &slim {
-                Some(slim) => Decision::new(
-                    format!("final stage on `{slim}`"),
-                    format!(
-                        "the slim variant of `{}`: compilers and headers stay in the builder",
-                        base.image.raw
-                    ),
-                ),
-                None => Decision::new(
-                    format!("final stage on `{final_image}`"),
-                    "the original base; the gain is leaving build-only packages and caches behind",
-                ),
-            }],
+            decisions: vec![final_decision],
         };
         let mut runtime_libraries = linked_libraries(input);
         let mut target_in_view = false;

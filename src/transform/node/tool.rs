@@ -11,6 +11,7 @@
 use crate::analyze::ItemId;
 use crate::ecosystem::Variant;
 use crate::syntax::{Keyword, Span};
+use crate::transform::final_image;
 use crate::transform::packages::{self, Manager as SystemManager};
 use crate::transform::plan::{Step, builder_name};
 use crate::transform::shell::{self, one_line};
@@ -57,8 +58,11 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
     let started = started_tool(input, &packages)?;
 
     let base = &input.stage.base;
-    let slim = input.options.slim.then(|| base.slim()).flatten();
-    let final_image = slim.clone().unwrap_or_else(|| base.image.raw.clone());
+    let (final_image, final_decision) = final_image(
+        input,
+        "it runs node without the compilers and headers of the full image",
+        "leaving build tools and npm's cache behind",
+    );
     let system = match base.variant {
         Variant::Alpine => SystemManager::Apk,
         _ => SystemManager::Apt,
@@ -69,19 +73,7 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
         builder: Vec::new(),
         final_stage: Vec::new(),
         decisions: vec![
-            match &slim {
-                Some(slim) => Decision::new(
-                    format!("final stage on `{slim}`"),
-                    format!(
-                        "the slim variant of `{}`: it runs node without the compilers and headers of the full image",
-                        base.image.raw
-                    ),
-                ),
-                None => Decision::new(
-                    format!("final stage on `{final_image}`"),
-                    "the original base; the gain is leaving build tools and npm's cache behind",
-                ),
-            },
+            final_decision,
             Decision::new(
                 format!(
                     "a tool image: the start command runs `{started}`, which `npm install -g` installs"
