@@ -16,7 +16,7 @@ use crate::transform::shell::one_line;
 use std::collections::BTreeSet;
 
 use crate::analyze::ItemId;
-use crate::ecosystem::{Ecosystem, Variant};
+use crate::ecosystem::Ecosystem;
 use crate::syntax::{Command, Healthcheck, Keyword, Span};
 
 use super::final_image;
@@ -384,10 +384,7 @@ impl<'a> Layout<'a> {
             "leaving devDependencies, build tools and caches behind",
         );
         self.decisions.push(final_decision);
-        let system = match base.variant {
-            Variant::Alpine => SystemManager::Apk,
-            _ => SystemManager::Apt,
-        };
+        let system = SystemManager::of(base.variant);
         let builder = builder_name(input);
         let node_env = self.node_env();
         let edits = self.install_edits();

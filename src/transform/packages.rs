@@ -2,11 +2,23 @@
 //! and which runtime libraries a `-dev` package implies in a slim final image.
 
 use super::shell;
+use crate::ecosystem::Variant;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Manager {
     Apt,
     Apk,
+}
+
+impl Manager {
+    /// The system package manager of an image of this variant: apk on Alpine, apt on
+    /// the Debian-based rest.
+    pub fn of(variant: Variant) -> Manager {
+        match variant {
+            Variant::Alpine => Manager::Apk,
+            _ => Manager::Apt,
+        }
+    }
 }
 
 /// An `apt-get install` or `apk add` with its package names (options dropped).

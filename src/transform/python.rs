@@ -5,7 +5,7 @@
 //! `-dev` packages imply.
 
 use crate::analyze::{ItemId, mentions_variable};
-use crate::ecosystem::{Ecosystem, Variant};
+use crate::ecosystem::Ecosystem;
 use crate::syntax::{Command, Form, Keyword, Span};
 use crate::transform::shell::one_line;
 
@@ -73,10 +73,7 @@ impl super::Transformer for Python {
             "compilers and headers stay in the builder",
             "leaving build-only packages and caches behind",
         );
-        let manager = match base.variant {
-            Variant::Alpine => Manager::Apk,
-            _ => Manager::Apt,
-        };
+        let manager = Manager::of(base.variant);
         let builder = builder_name(input);
         let mut plan = Plan {
             replaced: Vec::new(),

@@ -9,7 +9,6 @@
 //! app images are `Layout`'s business.
 
 use crate::analyze::ItemId;
-use crate::ecosystem::Variant;
 use crate::syntax::{Keyword, Span};
 use crate::transform::final_image;
 use crate::transform::packages::{self, Manager as SystemManager};
@@ -63,10 +62,7 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
         "it runs node without the compilers and headers of the full image",
         "leaving build tools and npm's cache behind",
     );
-    let system = match base.variant {
-        Variant::Alpine => SystemManager::Apk,
-        _ => SystemManager::Apt,
-    };
+    let system = SystemManager::of(base.variant);
     let mut plan = Plan {
         replaced: Vec::new(),
         final_image: final_image.clone(),
