@@ -859,37 +859,32 @@ impl<'a> Layout<'a> {
             };
             let not_frozen =
                 |rest: &str| !rest.contains("--frozen-lockfile") && !rest.contains("--immutable");
-            let (spans, replacement): (Vec<Span>, fn(&str) -> String) = match self.manager {
-                Manager::Npm => {
-                    let mut spans: Vec<Span> = ["npm install", "npm i", "npm isntall"]
-                        .iter()
-                        .flat_map(|phrase| run::phrase_spans(analysis, *id, phrase, only_flags))
-                        .collect();
-                    spans.sort_by_key(|s| s.start);
-                    (spans, |_| "npm ci".to_owned())
-                }
-                Manager::Yarn => {
-                    let mut spans = run::phrase_spans(analysis, *id, "yarn install", |rest| {
-                        only_flags(rest) && not_frozen(rest)
-                    });
-                    spans.extend(run::phrase_spans(analysis, *id, "yarn", |rest| {
-                        only_flags(rest) && not_frozen(rest)
-                    }));
-                    spans.sort_by_key(|s| s.start);
-                    spans.dedup_by_key(|s| s.start);
-                    (spans, |_| "yarn install --frozen-lockfile".to_owned())
-                }
-                Manager::Pnpm => {
-                    let mut spans = run::phrase_spans(analysis, *id, "pnpm install", |rest| {
-                        only_flags(rest) && not_frozen(rest)
-                    });
-                    spans.extend(run::phrase_spans(analysis, *id, "pnpm i", |rest| {
-                        only_flags(rest) && not_frozen(rest)
-                    }));
-                    spans.sort_by_key(|s| s.start);
-                    (spans, |_| "pnpm install --frozen-lockfile".to_owned())
-                }
+            // The phrases of a loose install, whether a frozen one is left alone, and
+            // the lock file's own command.
+            let (phrases, frozen_stays, replacement): (&[&str], bool, &str) = match self.manager {
+                Manager::Npm => (&["npm install", "npm i", "npm isntall"], false, "npm ci"),
+                Manager::Yarn => (
+                    &["yarn install", "yarn"],
+                    true,
+                    "yarn install --frozen-lockfile",
+                ),
+                Manager::Pnpm => (
+                    &["pnpm install", "pnpm i"],
+                    true,
+                    "pnpm install --frozen-lockfile",
+                ),
             };
+            let mut spans: Vec<Span> = phrases
+                .iter()
+                .flat_map(|phrase| {
+                    run::phrase_spans(analysis, *id, phrase, |rest| {
+                        only_flags(rest) && (!frozen_stays || not_frozen(rest))
+                    })
+                })
+                .collect();
+            spans.sort_by_key(|s| s.start);
+            // `yarn` also matches where `yarn install` does.
+            spans.dedup_by_key(|s| s.start);
             if spans.len() != loose.len() {
                 self.decisions.push(Decision::new(
                     format!("`{shown}` kept as written"),
@@ -899,10 +894,10 @@ impl<'a> Layout<'a> {
             }
             let edits: Vec<(Span, String)> = spans
                 .into_iter()
-                .map(|span| (span, replacement("")))
+                .map(|span| (span, replacement.to_owned()))
                 .collect();
             self.decisions.push(Decision::new(
-                format!("`{shown}` installs with `{}`", replacement("")),
+                format!("`{shown}` installs with `{replacement}`"),
                 "the lock file's own command installs exactly the locked versions, devDependencies included for the build",
             ));
             out.push((*id, edits));
