@@ -135,11 +135,38 @@ pub fn mentions_variable(text: &str, name: &str) -> bool {
     })
 }
 
+/// `path` inside the image, taken relative to the absolute directory `base` (unless it
+/// is absolute itself), with `.` and `..` resolved.
+pub fn join(base: &str, path: &str) -> String {
+    let full = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("{base}/{path}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in full.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ecosystem::Ecosystem;
     use crate::syntax::parse;
+
+    #[test]
+    fn joins_paths_inside_the_image() {
+        assert_eq!(join("/app", "../bin/./x"), "/bin/x");
+        assert_eq!(join("/app", "/srv//y/"), "/srv/y");
+    }
 
     #[test]
     fn finds_stages_global_args_and_workdirs() {

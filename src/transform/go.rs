@@ -20,7 +20,7 @@ mod start;
 
 use std::collections::BTreeSet;
 
-use crate::analyze::ItemId;
+use crate::analyze::{ItemId, join};
 use crate::ecosystem::{Ecosystem, Variant};
 use crate::syntax::{Command, Form, Healthcheck, Keyword, LineKind, Span};
 
@@ -28,7 +28,7 @@ use super::packages::{self, Manager};
 use super::plan::{Step, builder_name};
 use super::shell::one_line;
 use super::{Decision, Decline, Input, Plan, shell};
-use command::{GoBuild, RunFacts, exec_form, expand, file_name, join, parent, uses_shell};
+use command::{GoBuild, RunFacts, exec_form, expand, file_name, parent, uses_shell};
 use facts::{Binary, Facts};
 use final_stage::{
     carried_copy, check_users, copy_anchor, final_copies, final_dirs, final_packages,

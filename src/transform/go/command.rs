@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::analyze::join;
 use crate::transform::packages::{self, Install};
 use crate::transform::shell;
 
@@ -253,26 +254,6 @@ pub fn expand(text: &str, vars: &BTreeMap<String, String>) -> Option<String> {
     Some(out)
 }
 
-/// `path` taken relative to the absolute directory `base`, normalised.
-pub fn join(base: &str, path: &str) -> String {
-    let full = if path.starts_with('/') {
-        path.to_owned()
-    } else {
-        format!("{base}/{path}")
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in full.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
-
 /// The last element of an absolute path.
 pub fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
@@ -341,7 +322,6 @@ mod tests {
             import_path_name("golang.org/x/tools/gopls@v0.6.3").as_deref(),
             Some("gopls")
         );
-        assert_eq!(join("/app", "../bin/./x"), "/bin/x");
         let vars = BTreeMap::from([("GOPATH".to_owned(), "/go".to_owned())]);
         assert_eq!(
             expand("${GOPATH}/src/$GOPATH", &vars).as_deref(),

@@ -5,11 +5,11 @@
 use crate::transform::shell::one_line;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::analyze::ItemId;
+use crate::analyze::{ItemId, join};
 use crate::syntax::{Command, Form, Keyword};
 use crate::transform::Input;
 
-use super::command::{self, GoBuild, RunFacts, expand, file_name, join, parent};
+use super::command::{self, GoBuild, RunFacts, expand, file_name, parent};
 
 /// The PATH of the official golang images.
 pub const GOLANG_PATH: &str =

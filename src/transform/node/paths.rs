@@ -2,7 +2,7 @@
 //! the ENV and ARG values in force, relative paths joined to the WORKDIR, and the `*`
 //! globs of COPY sources.
 
-use crate::analyze::ItemId;
+use crate::analyze::{ItemId, join};
 use crate::syntax::Command;
 use crate::transform::Input;
 
@@ -45,26 +45,11 @@ impl Vars<'_> {
     /// `path` (relative to `workdir`, or `/`) with its variables expanded, normalised.
     pub fn path(&self, path: &str, workdir: Option<&str>, id: ItemId) -> Option<String> {
         let path = self.expand(path, id)?;
-        let joined = if path.starts_with('/') {
-            path
-        } else {
-            let workdir = match workdir {
-                Some(dir) => self.expand(dir, id)?,
-                None => "/".to_owned(),
-            };
-            format!("{workdir}/{path}")
+        let workdir = match workdir {
+            Some(dir) if !path.starts_with('/') => self.expand(dir, id)?,
+            _ => "/".to_owned(),
         };
-        let mut parts: Vec<&str> = Vec::new();
-        for part in joined.split('/') {
-            match part {
-                "" | "." => {}
-                ".." => {
-                    parts.pop();
-                }
-                part => parts.push(part),
-            }
-        }
-        Some(format!("/{}", parts.join("/")))
+        Some(join(&workdir, &path))
     }
 }
 
