@@ -3,7 +3,7 @@
 
 use crate::analyze::{Analysis, ItemId, Stage, mentions_variable};
 use crate::context::BuildContext;
-use crate::syntax::{self, Command, Dockerfile, Keyword};
+use crate::syntax::{self, Command, Keyword};
 use crate::transform::{self, Options, Outcome};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -26,9 +26,10 @@ const RUNTIME: &[Keyword] = &[
     Keyword::Cmd,
 ];
 
-/// `replaced`: runtime instructions of the original that the rewrite changes on purpose.
+/// `before`: the analysis of the original. `replaced`: runtime instructions of the
+/// original that the rewrite changes on purpose.
 pub fn invariants(
-    original: &Dockerfile,
+    before: &Analysis,
     text: &str,
     options: &Options,
     replaced: &[ItemId],
@@ -38,7 +39,6 @@ pub fn invariants(
         Ok(rewritten) => rewritten,
         Err(error) => return fail(format!("does not parse ({error})")),
     };
-    let before = Analysis::new(original);
     let after = Analysis::new(&rewritten);
     let [builder, last] = after.stages.as_slice() else {
         return fail(format!(
@@ -52,7 +52,7 @@ pub fn invariants(
     let Some(single) = before.single_stage() else {
         return fail("was made from a file that is not single-stage".into());
     };
-    let wanted = runtime_shape(&before, single, replaced);
+    let wanted = runtime_shape(before, single, replaced);
     let kept = runtime_shape(&after, last, &[]);
     let mut kept_iter = kept.iter();
     for shape in &wanted {
@@ -82,9 +82,10 @@ pub fn invariants(
             && copy.from.is_some()
             && copy.dest.trim_end_matches('/') == "/usr/local"
         {
-            {
-                return fail("copies a build folder over /usr/local, where Python does not look for packages".into());
-            }
+            return fail(
+                "copies a build folder over /usr/local, where Python does not look for packages"
+                    .into(),
+            );
         }
     }
     match transform::restage(&rewritten, BuildContext::default, options) {

@@ -204,7 +204,7 @@ pub fn restage<C: Borrow<BuildContext>>(
         Err(decline) => return Ok(Outcome::Declined(decline)),
     };
     let text = plan.emit(&input);
-    check::invariants(dockerfile, &text, options, &plan.replaced)?;
+    check::invariants(&analysis, &text, options, &plan.replaced)?;
     Ok(Outcome::Rewritten(Rewrite {
         ecosystem,
         text,
