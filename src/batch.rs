@@ -332,9 +332,9 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
 /// Processes `inputs` on `jobs` threads and hands each report to `emit` in input order.
 /// When `emit` breaks, no further files are started; the ones already started finish.
 ///
-/// No file changes hands: the worker that finishes a file takes the next input itself
-/// (discovery runs on whichever worker asks), and emits its report, with any reports
-/// after it that were waiting for it, as soon as the reports before it are out. A
+/// No file is handed between threads: a worker takes the next input itself (discovery
+/// runs on whichever worker asks), and when it finishes a file it emits every report
+/// whose turn has come, its own and any later ones that were waiting for it. A
 /// worker waits only when `window` files are between discovery and output.
 pub fn run(
     inputs: impl Iterator<Item = Input> + Send,

@@ -703,10 +703,11 @@ fn ecosystem_forces_a_rewrite_around_an_unknown_base() {
     project.run(&["--ecosystem", "cobol"]).code(2);
 }
 
-/// A run computes diffs only where it shows them: JSON records carry one in every
-/// mode, the text of `--check` names the file and prints none.
+/// A run computes diffs only where it shows them: a JSON record of `--check` carries
+/// one (the diff mode's JSON is checked above), the text of `--check` names the file
+/// and prints none.
 #[test]
-fn diffs_are_in_json_records_whatever_the_mode() {
+fn check_json_records_carry_the_diff_and_check_text_does_not() {
     let project = Project::new();
     project.python_app("a");
     let json = project.run(&["--check", "--format", "json"]);
