@@ -3,13 +3,13 @@
 //! choice made on the command line wins over it. Lookups are cached per folder, so a
 //! batch reads each configuration file once.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
 use restage::ecosystem::Ecosystem;
+use restage::recent::RecentFolders;
 use restage::syntax::ParseError;
 use restage::transform::{GoFinal, Options};
 
@@ -79,15 +79,14 @@ pub struct ConfigError {
 
 type Found = Result<Option<Arc<Config>>, Arc<ConfigError>>;
 
-/// How many folders a [`Finder`] remembers. A batch walks folder by folder, so when it
-/// is full, forgetting them all costs a few lookups again, and memory stays flat
-/// however many folders a run goes through.
-const REMEMBERED: usize = 1024;
+/// How many folders a [`Finder`] remembers: enough for the folders of a walk's current
+/// path and their neighbours.
+const REMEMBERED: usize = 64;
 
 /// Finds and reads configuration files, once per folder (of the recent ones).
 #[derive(Debug, Default)]
 pub struct Finder {
-    by_dir: Mutex<HashMap<PathBuf, Found>>,
+    by_dir: RecentFolders<Found, REMEMBERED>,
 }
 
 impl Finder {
@@ -95,26 +94,19 @@ impl Finder {
     /// `dir` or a folder above it.
     pub fn for_dir(&self, dir: &Path) -> Found {
         let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
-        if let Some(found) = self.by_dir.lock().unwrap().get(&dir) {
-            return found.clone();
-        }
-        let candidate = dir.join(FILE_NAME);
-        let found = if candidate.is_file() {
-            read(&candidate)
-                .map(|config| Some(Arc::new(config)))
-                .map_err(Arc::new)
-        } else {
-            match dir.parent() {
-                Some(parent) => self.for_dir(parent),
-                None => Ok(None),
+        self.by_dir.get_or_make(&dir, || {
+            let candidate = dir.join(FILE_NAME);
+            if candidate.is_file() {
+                read(&candidate)
+                    .map(|config| Some(Arc::new(config)))
+                    .map_err(Arc::new)
+            } else {
+                match dir.parent() {
+                    Some(parent) => self.for_dir(parent),
+                    None => Ok(None),
+                }
             }
-        };
-        let mut by_dir = self.by_dir.lock().unwrap();
-        if by_dir.len() >= REMEMBERED {
-            by_dir.clear();
-        }
-        by_dir.insert(dir, found.clone());
-        found
+        })
     }
 }
 
@@ -206,7 +198,7 @@ mod tests {
             let dir = root.path().join(format!("repo{index}"));
             let config = finder.for_dir(&dir).unwrap().unwrap();
             assert_eq!(config.slim, Some(false));
-            assert!(finder.by_dir.lock().unwrap().len() <= REMEMBERED);
+            assert!(finder.by_dir.folders() <= REMEMBERED);
         }
     }
 }

@@ -3,10 +3,12 @@
 //! tree (top-level folders, Go files that use cgo). This is the only file IO of the
 //! rewrite; a lone Dockerfile (or stdin) has an empty context.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
+
+use crate::recent::RecentFolders;
 
 /// Files whose contents the transformers read, by name relative to the context root.
 const MANIFESTS: &[&str] = &[
@@ -107,45 +109,17 @@ impl BuildContext {
     }
 }
 
-/// How many folders' contexts a [`ContextCache`] keeps.
-const RECENT: usize = 8;
-
-/// The contexts of the folders read last, shared by the Dockerfiles in them. A batch
-/// walks folder by folder, so a few recent folders are all that is worth keeping, and
-/// memory stays flat however many folders there are.
+/// The contexts of the folders read last, shared by the Dockerfiles in them.
 #[derive(Debug, Default)]
 pub struct ContextCache {
-    recent: Mutex<VecDeque<(PathBuf, Arc<BuildContext>)>>,
+    recent: RecentFolders<Arc<BuildContext>, 8>,
 }
 
 impl ContextCache {
     /// The context of `dir`, read now unless a recent file in the same folder read it.
     pub fn get(&self, dir: &Path) -> Arc<BuildContext> {
-        let hit = self
-            .lock()
-            .iter()
-            .find(|(seen, _)| seen == dir)
-            .map(|(_, context)| Arc::clone(context));
-        if let Some(context) = hit {
-            return context;
-        }
-        // Read without the lock: another thread may read the same folder meanwhile,
-        // which costs a second read, not a wrong answer.
-        let context = Arc::new(BuildContext::read(dir));
-        let mut recent = self.lock();
-        if recent.len() == RECENT {
-            recent.pop_front();
-        }
-        recent.push_back((dir.to_owned(), Arc::clone(&context)));
-        context
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(PathBuf, Arc<BuildContext>)>> {
-        // A panic elsewhere cannot leave the cache inconsistent: it only holds
-        // finished contexts.
         self.recent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get_or_make(dir, || Arc::new(BuildContext::read(dir)))
     }
 }
 
@@ -205,7 +179,7 @@ mod tests {
 
     #[test]
     fn the_cache_reads_a_folder_once_and_forgets_old_ones() {
-        let dirs: Vec<_> = (0..=RECENT).map(|_| tempfile::tempdir().unwrap()).collect();
+        let dirs: Vec<_> = (0..=8).map(|_| tempfile::tempdir().unwrap()).collect();
         let cache = ContextCache::default();
         let first = cache.get(dirs[0].path());
         assert!(Arc::ptr_eq(&first, &cache.get(dirs[0].path())));
@@ -213,7 +187,7 @@ mod tests {
             cache.get(dir.path());
         }
         assert!(!Arc::ptr_eq(&first, &cache.get(dirs[0].path())));
-        assert_eq!(cache.lock().len(), RECENT);
+        assert_eq!(cache.recent.folders(), 8);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod check;
 pub mod context;
 pub mod diagnostic;
 pub mod ecosystem;
+pub mod recent;
 pub mod syntax;
 pub mod transform;
 pub mod verify;
