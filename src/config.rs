@@ -4,7 +4,7 @@
 //! batch reads each configuration file once.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
@@ -87,13 +87,15 @@ const REMEMBERED: usize = 64;
 #[derive(Debug, Default)]
 pub struct Finder {
     by_dir: RecentFolders<Found, REMEMBERED>,
+    /// The working folder, asked for once: relative folders are taken from it.
+    cwd: OnceLock<Option<PathBuf>>,
 }
 
 impl Finder {
     /// The configuration that applies to files in `dir`: the nearest `restage.toml` in
     /// `dir` or a folder above it.
     pub fn for_dir(&self, dir: &Path) -> Found {
-        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+        let dir = self.absolute(dir);
         self.by_dir.get_or_make(&dir, || {
             let candidate = dir.join(FILE_NAME);
             if candidate.is_file() {
@@ -107,6 +109,20 @@ impl Finder {
                 }
             }
         })
+    }
+
+    /// `dir` as [`std::path::absolute`] makes it, without asking the system for the
+    /// working folder each time.
+    fn absolute(&self, dir: &Path) -> PathBuf {
+        let cwd = self
+            .cwd
+            .get_or_init(|| std::env::current_dir().ok())
+            .as_deref();
+        let joined = match cwd {
+            Some(cwd) if dir.is_relative() => cwd.join(dir),
+            _ => dir.to_owned(),
+        };
+        std::path::absolute(&joined).unwrap_or(joined)
     }
 }
 

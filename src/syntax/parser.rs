@@ -197,7 +197,7 @@ impl<'a> Driver<'a> {
             }
             let end = base + pair.as_span().end();
             match pair.as_rule() {
-                Rule::blank => self.push(end, ItemKind::Blank),
+                Rule::blank | Rule::end_blank => self.push(end, ItemKind::Blank),
                 Rule::comment => self.push(end, ItemKind::Comment),
                 _ => {
                     let instruction = self.instruction(pair, base)?;
@@ -211,11 +211,12 @@ impl<'a> Driver<'a> {
         Ok(())
     }
 
-    /// The instruction `pair` of a grammar pass over the text from `base` on.
+    /// The instruction `pair` of a grammar pass over the text from `base` on. The
+    /// instruction starts where the last item ended: its indentation is not in `pair`.
     fn instruction(&self, pair: Pair<'a, Rule>, base: usize) -> Result<Instruction, ParseError> {
-        let start = base + pair.as_span().start();
+        let start = self.pos;
         let head_end = base + pair.as_span().end();
-        let (lines, logical) = physical_lines(pair, base, head_end);
+        let (lines, logical) = physical_lines(pair, base, start, head_end);
         let text_start = match lines.first().map(|line| &line.kind) {
             Some(LineKind::Text { text, .. }) => text.start,
             _ => start,
@@ -261,11 +262,16 @@ impl<'a> Driver<'a> {
 
 /// Splits an instruction's match into its physical lines and joins its logical line
 /// as BuildKit does: the texts of its lines, continuations removed. The pair's
-/// positions count from `base`.
-fn physical_lines(pair: Pair<'_, Rule>, base: usize, end: usize) -> (Vec<Line>, String) {
+/// positions count from `base`; the instruction's bytes are `start..end`.
+fn physical_lines(
+    pair: Pair<'_, Rule>,
+    base: usize,
+    start: usize,
+    end: usize,
+) -> (Vec<Line>, String) {
     let mut lines = Vec::new();
     let mut logical = String::new();
-    let mut line_start = base + pair.as_span().start();
+    let mut line_start = start;
     let mut text = None;
     for part in pair.into_inner() {
         let span = Span::new(base + part.as_span().start(), base + part.as_span().end());
