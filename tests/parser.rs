@@ -112,6 +112,35 @@ fn lines_of_an_instruction_keep_their_kinds() {
 }
 
 #[test]
+fn carriage_returns_end_a_line_only_before_its_line_feed() {
+    for (text, line_texts, value) in [
+        ("FROM a\nRUN a\r\r\n", vec!["RUN a"], "a"),
+        ("FROM a\nRUN a\r", vec!["RUN a"], "a"),
+        ("FROM a\nRUN a\r  \n", vec!["RUN a\r  "], "a"),
+        ("FROM a\nRUN a\rb\n", vec!["RUN a\rb"], "a\rb"),
+        (
+            "FROM a\nRUN a\r\\\r\n b\r\n",
+            vec!["RUN a\r", " b"],
+            "a\r b",
+        ),
+    ] {
+        let tree = syntax::parse(text).unwrap();
+        assert_eq!(tree.to_string(), text, "round trip");
+        let run = tree.instructions().nth(1).unwrap();
+        let texts: Vec<&str> = run
+            .lines
+            .iter()
+            .filter_map(|line| match line.kind {
+                LineKind::Text { text, .. } => Some(tree.slice(text)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, line_texts, "{text:?}");
+        assert_eq!(run.node.value, v(&[value]), "{text:?}");
+    }
+}
+
+#[test]
 fn instruction_names_in_any_case_and_bom_crlf() {
     assert_eq!(
         read("\u{feff}fRoM a\r\nrun b\r\n")[1],

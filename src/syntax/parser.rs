@@ -216,7 +216,7 @@ impl<'a> Driver<'a> {
     fn instruction(&self, pair: Pair<'a, Rule>, base: usize) -> Result<Instruction, ParseError> {
         let start = self.pos;
         let head_end = base + pair.as_span().end();
-        let (lines, logical) = physical_lines(pair, base, start, head_end);
+        let (lines, logical) = physical_lines(pair, self.text, base, start, head_end);
         let text_start = match lines.first().map(|line| &line.kind) {
             Some(LineKind::Text { text, .. }) => text.start,
             _ => start,
@@ -262,9 +262,13 @@ impl<'a> Driver<'a> {
 
 /// Splits an instruction's match into its physical lines and joins its logical line
 /// as BuildKit does: the texts of its lines, continuations removed. The pair's
-/// positions count from `base`; the instruction's bytes are `start..end`.
+/// positions count from `base`; the instruction's bytes are `start..end` of `source`.
+///
+/// The grammar's `line_text` runs to the line feed; the carriage returns before it
+/// belong to the line end (BuildKit trims them off each line), so they are cut here.
 fn physical_lines(
     pair: Pair<'_, Rule>,
+    source: &str,
     base: usize,
     start: usize,
     end: usize,
@@ -272,19 +276,18 @@ fn physical_lines(
     let mut lines = Vec::new();
     let mut logical = String::new();
     let mut line_start = start;
-    let mut text = None;
+    let mut text: Option<Span> = None;
     for part in pair.into_inner() {
         let span = Span::new(base + part.as_span().start(), base + part.as_span().end());
         match part.as_rule() {
-            Rule::line_text => {
-                logical.push_str(part.as_str());
-                text = Some(span);
-            }
+            Rule::line_text => text = Some(span),
             Rule::continuation => {
+                let text = text.take().unwrap_or(span);
+                logical.push_str(&source[text.start..text.end]);
                 lines.push(Line {
                     span: Span::new(line_start, span.end),
                     kind: LineKind::Text {
-                        text: text.take().unwrap_or(span),
+                        text,
                         continuation: Some(span),
                     },
                 });
@@ -302,10 +305,15 @@ fn physical_lines(
         }
     }
     if line_start < end || lines.is_empty() {
+        let text = text.map_or(Span::new(line_start, line_start), |text| {
+            let kept = source[text.start..text.end].trim_end_matches('\r');
+            Span::new(text.start, text.start + kept.len())
+        });
+        logical.push_str(&source[text.start..text.end]);
         lines.push(Line {
             span: Span::new(line_start, end),
             kind: LineKind::Text {
-                text: text.unwrap_or(Span::new(line_start, line_start)),
+                text,
                 continuation: None,
             },
         });
