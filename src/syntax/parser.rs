@@ -59,7 +59,8 @@ pub fn parse_lossless(text: &str) -> Result<Dockerfile, ParseError> {
         text,
         pos: 0,
         line: 1,
-        items: Vec::new(),
+        // About one item per line: one allocation instead of a doubling series.
+        items: Vec::with_capacity(newlines(text) + 1),
         escape: '\\',
     };
     driver.prelude()?;
@@ -167,7 +168,7 @@ impl<'a> Driver<'a> {
             _ => (Rule::items_backslash, Rule::item_backslash),
         };
         let rest = self.rest();
-        let Some(arrows) = rest.find("<<") else {
+        let Some(arrows) = memchr::memmem::find(rest.as_bytes(), b"<<") else {
             return self.read(run, rest.len(), true);
         };
         let cut = rest[arrows..]
@@ -321,9 +322,9 @@ fn physical_lines(
     (lines, logical)
 }
 
-/// How many line feeds `text` holds (a byte count the compiler vectorises).
+/// How many line feeds `text` holds.
 fn newlines(text: &str) -> usize {
-    text.bytes().filter(|&byte| byte == b'\n').count()
+    memchr::memchr_iter(b'\n', text.as_bytes()).count()
 }
 
 /// The instruction name on the first line, as written.

@@ -57,36 +57,26 @@ pub(super) fn split_token_whitespace(s: &str, n: isize) -> Vec<&str> {
     if s.is_empty() {
         return vec![""];
     }
-    // The separators are ASCII, and no byte of a multi-byte character is: scanning
-    // bytes finds the same runs as scanning characters.
+    // Go finds up to `n` separator runs and splits at all but the last: one pass that
+    // stops after `n - 1` runs gives the same parts. The separators are ASCII, and no
+    // byte of a multi-byte character is: scanning bytes finds the same runs as
+    // scanning characters.
+    let limit = usize::try_from(n - 1).unwrap_or(usize::MAX);
     let bytes = s.as_bytes();
-    let mut matches = Vec::new();
+    let mut parts = Vec::with_capacity(limit.saturating_add(1).min(8));
+    let (mut begin, mut end) = (0, 0);
     let mut pos = 0;
-    while pos < bytes.len() {
+    while pos < bytes.len() && parts.len() < limit {
         if !is_token_whitespace(char::from(bytes[pos])) {
             pos += 1;
             continue;
         }
-        let start = pos;
+        end = pos;
         while pos < bytes.len() && is_token_whitespace(char::from(bytes[pos])) {
             pos += 1;
         }
-        matches.push((start, pos));
-        if n > 0 && matches.len() as isize == n {
-            break;
-        }
-    }
-    let mut parts = Vec::new();
-    let (mut begin, mut end) = (0, 0);
-    for (match_start, match_end) in matches {
-        if n > 0 && parts.len() as isize == n - 1 {
-            break;
-        }
-        end = match_start;
-        if match_end != 0 {
-            parts.push(&s[begin..end]);
-        }
-        begin = match_end;
+        parts.push(&s[begin..end]);
+        begin = pos;
     }
     if end != s.len() {
         parts.push(&s[begin..]);
@@ -148,6 +138,11 @@ mod tests {
         assert_eq!(split_token_whitespace(" a", -1), ["", "a"]);
         assert_eq!(split_token_whitespace("a ", -1), ["a", ""]);
         assert_eq!(split_token_whitespace("a\nb\u{a0}c", -1), ["a\nb\u{a0}c"]);
+        assert_eq!(split_token_whitespace("a b c", 2), ["a", "b c"]);
+        assert_eq!(split_token_whitespace(" a b", 2), ["", "a b"]);
+        assert_eq!(split_token_whitespace("a b", 1), ["a b"]);
+        assert_eq!(split_token_whitespace("  ", -1), ["", ""]);
+        assert_eq!(split_token_whitespace("a b  ", 3), ["a", "b", ""]);
     }
 
     #[test]
