@@ -133,7 +133,8 @@ fn go_uses_cgo(dir: &Path, depth: usize) -> bool {
         let path = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if path.is_dir() {
+        // The entry's own type (no system call; a link to a folder is not followed).
+        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
             depth > 0
                 && !name.starts_with('.')
                 && name != "vendor"

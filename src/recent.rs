@@ -4,12 +4,15 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+/// A folder's value, made once: a thread that asks while another makes it waits.
+type Slot<T> = Arc<OnceLock<T>>;
 
 /// The values of the `N` folders asked for last.
 #[derive(Debug)]
 pub struct RecentFolders<T, const N: usize> {
-    recent: Mutex<VecDeque<(PathBuf, T)>>,
+    recent: Mutex<VecDeque<(PathBuf, Slot<T>)>>,
 }
 
 impl<T, const N: usize> Default for RecentFolders<T, N> {
@@ -22,24 +25,25 @@ impl<T, const N: usize> Default for RecentFolders<T, N> {
 
 impl<T: Clone, const N: usize> RecentFolders<T, N> {
     /// The value for `dir`, made by `make` unless a recent call made it. `make` runs
-    /// without the lock, so it may ask this cache too (for a parent folder, say); two
-    /// threads may make the same value at once, which costs time, not correctness.
+    /// without the lock, so it may ask this cache too (for a parent folder, say), and
+    /// other folders are served meanwhile; a second thread asking for the same folder
+    /// waits for the first one's value instead of making it again.
     pub fn get_or_make(&self, dir: &Path, make: impl FnOnce() -> T) -> T {
-        let hit = self
-            .lock()
-            .iter()
-            .find(|(seen, _)| seen == dir)
-            .map(|(_, value)| value.clone());
-        if let Some(value) = hit {
-            return value;
-        }
-        let value = make();
-        let mut recent = self.lock();
-        if recent.len() == N {
-            recent.pop_front();
-        }
-        recent.push_back((dir.to_owned(), value.clone()));
-        value
+        let slot = {
+            let mut recent = self.lock();
+            match recent.iter().find(|(seen, _)| seen == dir) {
+                Some((_, slot)) => Arc::clone(slot),
+                None => {
+                    if recent.len() == N {
+                        recent.pop_front();
+                    }
+                    let slot = Slot::default();
+                    recent.push_back((dir.to_owned(), Arc::clone(&slot)));
+                    slot
+                }
+            }
+        };
+        slot.get_or_init(make).clone()
     }
 
     /// How many folders it holds now.
@@ -47,7 +51,7 @@ impl<T: Clone, const N: usize> RecentFolders<T, N> {
         self.lock().len()
     }
 
-    fn lock(&self) -> MutexGuard<'_, VecDeque<(PathBuf, T)>> {
+    fn lock(&self) -> MutexGuard<'_, VecDeque<(PathBuf, Slot<T>)>> {
         // A panic elsewhere cannot leave the cache inconsistent: it only ever holds
         // finished values.
         self.recent
@@ -74,5 +78,24 @@ mod tests {
         cache.get_or_make(Path::new("/c"), make);
         assert_eq!(cache.folders(), 2);
         assert_eq!(cache.get_or_make(Path::new("/a"), make), 4);
+    }
+
+    #[test]
+    fn threads_asking_for_one_folder_at_once_make_its_value_once() {
+        let cache = RecentFolders::<usize, 2>::default();
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let barrier = std::sync::Barrier::new(4);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    barrier.wait();
+                    cache.get_or_make(Path::new("/a"), || {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        made.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
+                    })
+                });
+            }
+        });
+        assert_eq!(made.into_inner(), 1);
     }
 }

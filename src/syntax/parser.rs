@@ -91,7 +91,12 @@ impl<'a> Driver<'a> {
     /// Records an item that ends at `end` and moves past it.
     fn push(&mut self, end: usize, kind: ItemKind) {
         let span = Span::new(self.pos, end);
-        self.line += newlines(&self.text[self.pos..end]);
+        // Every item but an instruction is one line; an instruction knows its lines.
+        let spanned = match &kind {
+            ItemKind::Instruction(instruction) => instruction.end_line - instruction.start_line,
+            _ => 0,
+        };
+        self.line += spanned + usize::from(self.text[..end].ends_with('\n'));
         self.items.push(Item { span, kind });
         self.pos = end;
     }
