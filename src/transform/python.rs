@@ -9,6 +9,8 @@ use crate::ecosystem::Ecosystem;
 use crate::syntax::{Command, Form, Keyword, Span};
 use crate::transform::shell::one_line;
 
+mod project;
+
 use super::final_image;
 use super::packages::{self, Install, Manager};
 use super::plan::{Step, builder_name};
@@ -38,6 +40,9 @@ enum Run {
         /// Commands that only read what the install put in place (`pip check`,
         /// `<tool> --version`); they run in the builder with the target folder in view.
         checks: Vec<String>,
+        /// Project installs (`poetry install`, …) that the builder exports and installs
+        /// with pip instead, as written.
+        exported: Vec<String>,
     },
     /// Installs system packages only.
     SystemPackages(Vec<Install>),
@@ -50,6 +55,13 @@ impl super::Transformer for Python {
     fn plan(&self, input: &Input) -> Result<Plan, Decline> {
         let analysis = input.analysis;
         let decline = |reason: String| Decline::new(Some(Ecosystem::Python), reason);
+        let (entrypoint, cmd) = analysis.start_command(input.stage);
+        if let Some(reason) = entrypoint
+            .or(cmd)
+            .and_then(|start| project::runs_through_tool(&start.words()))
+        {
+            return Err(decline(reason));
+        }
         let mut runs = Vec::new();
         for id in analysis.with_keyword(input.stage, Keyword::Run) {
             runs.push((id, classify(input, id).map_err(decline)?));
@@ -92,6 +104,13 @@ impl super::Transformer for Python {
             };
             match keyword {
                 Keyword::Arg => {}
+                Keyword::Copy if project::copies_uv(analysis, id, input.stage) => {
+                    plan.builder.push(Step::Keep(id));
+                    plan.decisions.push(Decision::new(
+                        format!("`{}` only in the builder", one_line(analysis.text(id))),
+                        "the uv binary is installer tooling; the start command does not use it",
+                    ));
+                }
                 Keyword::Env | Keyword::Workdir | Keyword::Shell | Keyword::Copy | Keyword::Add => {
                     plan.builder.push(Step::Keep(id));
                     plan.final_stage.push(Step::Keep(id));
@@ -117,11 +136,18 @@ impl super::Transformer for Python {
                             edits,
                             installs,
                             checks,
+                            exported,
                         } => {
                             if !checks.is_empty() {
                                 checks_in_builder(&mut plan, &mut target_in_view, checks);
                             }
                             plan.builder.push(Step::edit(analysis, id, edits.clone()));
+                            for command in exported {
+                                plan.decisions.push(Decision::new(
+                                    format!("`{command}` becomes an export of the locked requirements, installed with `--target={TARGET}`"),
+                                    "the lock file's versions, in a folder the final stage can copy alone (the tool itself stays in the builder)",
+                                ));
+                            }
                             plan.decisions.push(Decision::new(
                                 format!(
                                     "`{line}` installs with `--target={TARGET}` in the builder"
@@ -310,19 +336,24 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
     };
     let installs = packages::installs(&line);
     let mut pip_commands = Vec::new();
+    let mut projects = Vec::new();
     let mut checks = Vec::new();
     let mut others = Vec::new();
     for command in shell::commands(&line) {
         let words = shell::words(command);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        if let Some(project) = project::project_install(&words, input) {
+            projects.push(project?);
+            continue;
+        }
         match pip_install(&words) {
             Some(pip) => pip_commands.push(pip),
-            None if is_install_chain(&words) => {}
+            None if is_install_chain(&words) || project::is_setup(&words) => {}
             None if is_check(&words) => checks.push(command.to_owned()),
             None => others.push(command.to_owned()),
         }
     }
-    if pip_commands.iter().all(|pip| pip.tooling_only) {
+    if projects.is_empty() && pip_commands.iter().all(|pip| pip.tooling_only) {
         let tooling = !pip_commands.is_empty();
         let others = others.is_empty() && checks.is_empty();
         return Ok(match (installs.is_empty(), tooling, others) {
@@ -369,35 +400,84 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
             format!("{cache} --target={TARGET}"),
         ));
     }
+    let exported = projects.iter().map(|p| p.command.clone()).collect();
+    let replaced = project_edits(input, id, projects)?;
+    let outside = |span: &Span| {
+        replaced
+            .iter()
+            .all(|(edit, _)| span.end <= edit.start || span.start >= edit.end)
+    };
     for flag in ["--user", "--system"] {
-        for span in shell::find(analysis, id, flag) {
+        for span in shell::find(analysis, id, flag).into_iter().filter(outside) {
             // The flag and the blanks after it go; the --target option takes its place.
             let after = &analysis.dockerfile.text()[span.end..];
             let blanks = after.len() - after.trim_start_matches([' ', '\t']).len();
             edits.push((Span::new(span.start, span.end + blanks), String::new()));
         }
     }
+    edits.extend(replaced);
     Ok(Run::Dependencies {
         edits,
         installs,
         checks,
+        exported,
     })
+}
+
+/// The project installs of a RUN replaced by their exports, each from its head to the
+/// end of its command.
+fn project_edits(
+    input: &Input,
+    id: ItemId,
+    projects: Vec<project::ProjectInstall>,
+) -> Result<Vec<(Span, String)>, String> {
+    let spans = shell::find_any(
+        input.analysis,
+        id,
+        projects.iter().map(|project| project.head.as_str()),
+    );
+    if spans.len() != projects.len() {
+        return Err("could not place the project install's export in the RUN's text".into());
+    }
+    Ok(spans
+        .into_iter()
+        .zip(projects)
+        .map(|(head, project)| {
+            let end = shell::command_end(input.analysis, id, head.start);
+            let separator = command_separator(input, id, head.start);
+            (
+                Span::new(head.start, end),
+                project.replacement.join(&separator),
+            )
+        })
+        .collect())
+}
+
+/// How the commands that replace one are joined: ` && ` on one line, or, in a RUN
+/// already written over several lines, one `&& …` line each, indented like the line
+/// the replaced command is on.
+fn command_separator(input: &Input, id: ItemId, at: usize) -> String {
+    let dockerfile = input.analysis.dockerfile;
+    if input.analysis.instruction(id).lines.len() < 2 {
+        return " && ".into();
+    }
+    let text = dockerfile.text();
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..at];
+    let indent = &indent[..indent.len() - indent.trim_start_matches([' ', '\t']).len()];
+    let indent = if indent.is_empty() { "    " } else { indent };
+    format!(
+        " {}{}{indent}&& ",
+        dockerfile.escape(),
+        dockerfile.line_break()
+    )
 }
 
 /// The spans of the pip commands' heads (`pip install`, `python -m pip install`,
 /// `pip3 --no-cache-dir install`), in text order: one per command when each head is
 /// found only where its command starts.
 fn pip_phrases(input: &Input, id: ItemId, pips: &[PipInstall]) -> Vec<Span> {
-    let mut heads: Vec<&str> = pips.iter().map(|pip| pip.head.as_str()).collect();
-    heads.sort_unstable();
-    heads.dedup();
-    let mut spans: Vec<Span> = heads
-        .iter()
-        .flat_map(|head| shell::find(input.analysis, id, head))
-        .collect();
-    spans.sort_by_key(|span| span.start);
-    spans.dedup_by_key(|span| span.end);
-    spans
+    shell::find_any(input.analysis, id, pips.iter().map(|pip| pip.head.as_str()))
 }
 
 struct PipInstall {

@@ -117,6 +117,54 @@ pub fn find(analysis: &Analysis, id: ItemId, phrase: &str) -> Vec<Span> {
     found
 }
 
+/// Where the simple command that starts at the absolute offset `start` of the
+/// instruction's own lines ends: before the next `&&`, `||`, `;` or `|` outside quotes,
+/// or at the end of those lines, with the blanks and line continuations before that
+/// point left out.
+pub fn command_end(analysis: &Analysis, id: ItemId, start: usize) -> usize {
+    let head = analysis.instruction(id).head();
+    let text = &analysis.dockerfile.text()[start..head.end];
+    let bytes = text.as_bytes();
+    let mut quote = None;
+    let mut end = bytes.len();
+    let mut i = 0;
+    while i < bytes.len() {
+        match (quote, bytes[i]) {
+            (Some(q), b) if b == q => quote = None,
+            (Some(b'"') | None, b'\\') => i += 1,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(bytes[i]),
+            (None, b'&' | b'|' | b';') => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let kept = text[..end].trim_end_matches([' ', '\t', '\r', '\n', '\\', '`']);
+    start + kept.len()
+}
+
+/// Where any of `phrases` occurs in the instruction's own lines, in text order; where
+/// two end at one place (`pip install` inside `python -m pip install`), the longer.
+pub fn find_any<'p>(
+    analysis: &Analysis,
+    id: ItemId,
+    phrases: impl IntoIterator<Item = &'p str>,
+) -> Vec<Span> {
+    let mut phrases: Vec<&str> = phrases.into_iter().collect();
+    phrases.sort_unstable();
+    phrases.dedup();
+    let mut spans: Vec<Span> = phrases
+        .iter()
+        .flat_map(|phrase| find(analysis, id, phrase))
+        .collect();
+    spans.sort_by_key(|span| span.start);
+    spans.dedup_by_key(|span| span.end);
+    spans
+}
+
 fn word_starts(text: &str, at: usize) -> bool {
     text[..at]
         .chars()

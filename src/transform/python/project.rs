@@ -1,0 +1,394 @@
+//! Projects that their own tool installs from a lock file: `poetry install`,
+//! `pipenv install --system` (or `pipenv sync --system`) and `uv sync`. The builder
+//! exports the locked requirements to a file and installs that with `--target`, as it
+//! does a requirements file, so the final stage copies one folder whatever the tool.
+//!
+//! Each tool's options are read word by word: those that choose what is installed
+//! (groups, extras, dev packages) are carried over to the export, those that only
+//! shape the installing are left out, and any other is a reason to decline.
+
+use crate::analyze::{Analysis, ItemId, Stage};
+use crate::syntax::{Command, Form, ImageRef, Keyword};
+use crate::transform::Input;
+use crate::transform::shell;
+
+use super::TARGET;
+
+/// Where the builder writes the exported requirements.
+const EXPORTED: &str = "/tmp/requirements.txt";
+
+/// A project install and the commands that take its place in the builder.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ProjectInstall {
+    /// The words that start the command in the RUN's text (`poetry install`).
+    pub head: String,
+    /// The commands the builder runs instead, in order.
+    pub replacement: Vec<String>,
+    /// The command as written, for the decision that reports it.
+    pub command: String,
+}
+
+/// Reads a project install; `None` when `words` is none, `Err` with the reason to
+/// decline when restage cannot carry it over.
+pub fn project_install(words: &[&str], input: &Input) -> Option<Result<ProjectInstall, String>> {
+    let install = match words {
+        ["poetry", "install", options @ ..] => poetry(options, input),
+        ["pipenv", command @ ("install" | "sync"), options @ ..] => pipenv(command, options, input),
+        ["uv", "sync", options @ ..] => uv(options, input),
+        _ => return None,
+    };
+    Some(install.map(|replacement| ProjectInstall {
+        head: words[..2].join(" "),
+        replacement,
+        command: words.join(" "),
+    }))
+}
+
+/// Commands that set a project tool up in the builder and change nothing the final
+/// stage gets: `poetry config …`, `poetry self add …`.
+pub fn is_setup(words: &[&str]) -> bool {
+    matches!(words, ["poetry", "config" | "self", ..])
+}
+
+/// The start command runs through a project tool, which the final stage does not get
+/// (it stays in the builder with the other installer tooling).
+pub fn runs_through_tool(words: &[&str]) -> Option<String> {
+    match words {
+        [tool @ ("poetry" | "pipenv" | "uv"), "run", ..] => Some(format!(
+            "the start command runs through `{tool} run`, and {tool} is installer tooling the final stage does not get"
+        )),
+        _ => None,
+    }
+}
+
+/// A `COPY --from=` of uv's own image (`ghcr.io/astral-sh/uv`), which only installs,
+/// when the start command does not run uv or uvx.
+pub fn copies_uv(analysis: &Analysis, id: ItemId, stage: &Stage) -> bool {
+    let Some(Command::Copy(copy)) = analysis.instruction(id).command() else {
+        return false;
+    };
+    let uv_image = copy
+        .from
+        .is_some_and(|from| ImageRef::parse(&from).path.ends_with("astral-sh/uv"));
+    let starts_uv = start_words(analysis, stage)
+        .iter()
+        .any(|word| matches!(word.rsplit('/').next(), Some("uv" | "uvx")));
+    uv_image && !starts_uv
+}
+
+/// The words of the ENTRYPOINT and the CMD that start the app.
+fn start_words(analysis: &Analysis, stage: &Stage) -> Vec<String> {
+    let (entrypoint, cmd) = analysis.start_command(stage);
+    [entrypoint, cmd]
+        .iter()
+        .flatten()
+        .flat_map(|form| form.words().into_iter().map(str::to_owned))
+        .collect()
+}
+
+/// One option of a tool: its name and, for those that take one, its value.
+struct ToolOption<'a> {
+    name: &'a str,
+    value: Option<&'a str>,
+}
+
+/// Splits `--name=value`, `--name value` and flags, given the names that take a value.
+fn options<'a>(words: &[&'a str], valued: &[&str]) -> Result<Vec<ToolOption<'a>>, String> {
+    let mut out = Vec::new();
+    let mut rest = words.iter();
+    while let Some(word) = rest.next() {
+        if !word.starts_with('-') {
+            return Err(format!(
+                "`{word}`: installing named packages changes the project's own files"
+            ));
+        }
+        let (name, value) = match word.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None if valued.contains(word) => (*word, rest.next().copied()),
+            None => (*word, None),
+        };
+        if valued.contains(&name) && value.is_none() {
+            return Err(format!("`{name}` without its value"));
+        }
+        out.push(ToolOption { name, value });
+    }
+    Ok(out)
+}
+
+fn unknown(tool: &str, name: &str) -> String {
+    format!("`{tool}` option `{name}` is not one restage carries over to an export")
+}
+
+fn install_exported(pip: &str) -> String {
+    format!("{pip} --target={TARGET} -r {EXPORTED}")
+}
+
+/// `poetry install`: `poetry export` of the same groups and extras, then pip; the
+/// project itself with pip too, unless `--no-root` or the project is not a package.
+///
+/// The export names its groups with `--only`: `poetry install` takes the main group
+/// and every group that is not optional by default, `poetry export` the main group
+/// alone, so the set is worked out here (from the project's pyproject.toml unless
+/// `--only` names it).
+fn poetry(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
+    if !poetry_installs_into_system(input) {
+        return Err(
+            "poetry installs into its own virtualenv here (`virtualenvs.create` is not false); restage moves system installs only"
+                .into(),
+        );
+    }
+    let mut root = true;
+    let mut only: Option<Vec<String>> = None;
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    let mut all_groups = false;
+    let mut extras = Vec::new();
+    let valued = ["--only", "--with", "--without", "-E", "--extras"];
+    for option in options(words, &valued)? {
+        let values = || {
+            option
+                .value
+                .unwrap_or_default()
+                .split([',', ' '])
+                .filter(|value| !value.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        match option.name {
+            "--no-root" => root = false,
+            "--no-interaction" | "-n" | "--no-ansi" | "--ansi" | "--sync" | "--compile"
+            | "--no-cache" | "-q" | "--quiet" | "-v" | "-vv" | "-vvv" | "--verbose" => {}
+            "--no-dev" => only = Some(vec!["main".into()]),
+            "--only" => only.get_or_insert_with(Vec::new).extend(values()),
+            "--with" => with.extend(values()),
+            "--without" => without.extend(values()),
+            "--all-groups" => all_groups = true,
+            "-E" | "--extras" => extras.push(format!("--extras=\"{}\"", values().join(" "))),
+            "--all-extras" => extras.push("--all-extras".into()),
+            other => return Err(unknown("poetry install", other)),
+        }
+    }
+    let project = PoetryProject::read(input);
+    let groups = match only {
+        Some(only) => only,
+        None => {
+            let project = project.as_ref().map_err(Clone::clone)?;
+            let mut groups = vec!["main".to_owned()];
+            groups.extend(
+                project
+                    .groups
+                    .iter()
+                    .filter(|(name, optional)| !optional || all_groups || with.contains(name))
+                    .map(|(name, _)| name.clone()),
+            );
+            groups.retain(|group| !without.contains(group));
+            groups
+        }
+    };
+    let mut export = vec![format!(
+        "poetry export --format=requirements.txt --output={EXPORTED} --only={}",
+        groups.join(",")
+    )];
+    export.extend(extras);
+    // Poetry 2 leaves `export` to a plugin: added with pip where pip installed poetry
+    // (into the same environment), else with poetry's own `self add`.
+    let add_plugin = if pip_installs_poetry(input) {
+        "pip install --no-cache-dir poetry-plugin-export"
+    } else {
+        "poetry self add poetry-plugin-export"
+    };
+    let mut commands = vec![
+        format!("{{ poetry export --help > /dev/null 2>&1 || {add_plugin}; }}"),
+        export.join(" "),
+        install_exported("pip install --no-cache-dir"),
+    ];
+    if root && project?.package {
+        commands.push(format!(
+            "pip install --no-cache-dir --no-deps --target={TARGET} ."
+        ));
+    }
+    Ok(commands)
+}
+
+/// Whether a RUN of the stage installs poetry with pip.
+fn pip_installs_poetry(input: &Input) -> bool {
+    stage_commands(input).iter().any(|words| {
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        super::pip_command(&words, "install").is_some_and(|(_, rest)| {
+            rest.iter()
+                .any(|word| word.split(['=', '<', '>', '~', '[']).next() == Some("poetry"))
+        })
+    })
+}
+
+/// The words of every simple command of the stage's shell-form RUNs.
+fn stage_commands(input: &Input) -> Vec<Vec<String>> {
+    let analysis = input.analysis;
+    analysis
+        .with_keyword(input.stage, Keyword::Run)
+        .filter_map(|id| match analysis.instruction(id).command() {
+            Some(Command::Run(run)) => match run.command {
+                Form::Shell(line) => Some(line),
+                Form::Exec(_) => None,
+            },
+            _ => None,
+        })
+        .flat_map(|line| {
+            shell::commands(&line)
+                .into_iter()
+                .map(shell::words)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// What `poetry install` reads from the project's pyproject.toml.
+struct PoetryProject {
+    /// The dependency groups besides main, each with whether it is optional.
+    groups: Vec<(String, bool)>,
+    /// The project itself is a package (not `package-mode = false`).
+    package: bool,
+}
+
+impl PoetryProject {
+    fn read(input: &Input) -> Result<PoetryProject, String> {
+        let text = input.context.file("pyproject.toml").ok_or(
+            "restage needs the project's pyproject.toml (not in the build context) to tell what `poetry install` installs",
+        )?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|_| "the build context's pyproject.toml does not parse".to_owned())?;
+        if table.contains_key("dependency-groups") {
+            return Err(
+                "the project's pyproject.toml has `[dependency-groups]`, which restage does not read for poetry"
+                    .into(),
+            );
+        }
+        let poetry = table.get("tool").and_then(|tool| tool.get("poetry"));
+        let mut groups: Vec<(String, bool)> = poetry
+            .and_then(|poetry| poetry.get("group"))
+            .and_then(toml::Value::as_table)
+            .into_iter()
+            .flatten()
+            .map(|(name, group)| {
+                let optional = group.get("optional").and_then(toml::Value::as_bool);
+                (name.clone(), optional == Some(true))
+            })
+            .collect();
+        let legacy_dev = poetry.is_some_and(|poetry| poetry.get("dev-dependencies").is_some());
+        if legacy_dev && !groups.iter().any(|(name, _)| name == "dev") {
+            groups.push(("dev".into(), false));
+        }
+        let package_mode = poetry
+            .and_then(|poetry| poetry.get("package-mode"))
+            .and_then(toml::Value::as_bool);
+        Ok(PoetryProject {
+            groups,
+            package: package_mode != Some(false),
+        })
+    }
+}
+
+/// Whether poetry installs into the image's own Python: `poetry config
+/// virtualenvs.create false` in a RUN, or `POETRY_VIRTUALENVS_CREATE` set false by an ENV.
+fn poetry_installs_into_system(input: &Input) -> bool {
+    let analysis = input.analysis;
+    let by_env = analysis
+        .with_keyword(input.stage, Keyword::Env)
+        .filter_map(|id| match analysis.instruction(id).command() {
+            Some(Command::Env(pairs)) => Some(pairs),
+            _ => None,
+        })
+        .flatten()
+        .any(|(name, value)| {
+            name == "POETRY_VIRTUALENVS_CREATE"
+                && matches!(value.trim_matches(['"', '\'']), "false" | "0")
+        });
+    let by_config = stage_commands(input).iter().any(|words| {
+        matches!(
+            words.iter().map(String::as_str).collect::<Vec<_>>()[..],
+            ["poetry", "config", "virtualenvs.create", "false" | "0"]
+        )
+    });
+    by_env || by_config
+}
+
+/// `pipenv install --system` / `pipenv sync --system`: `pipenv requirements` of the
+/// same categories, then pip.
+fn pipenv(command: &str, words: &[&str], input: &Input) -> Result<Vec<String>, String> {
+    let mut export = vec!["pipenv requirements".to_owned()];
+    let mut system = false;
+    let mut locked = command == "sync";
+    for option in options(words, &["--categories"])? {
+        match option.name {
+            "--system" => system = true,
+            "--deploy" | "--ignore-pipfile" => locked = true,
+            "--dev" | "-d" => export.push("--dev".into()),
+            "--categories" => export.push(format!(
+                "--categories=\"{}\"",
+                option.value.unwrap_or_default()
+            )),
+            "--clear" | "-v" | "--verbose" | "-q" | "--quiet" => {}
+            other => return Err(unknown(&format!("pipenv {command}"), other)),
+        }
+    }
+    if !system {
+        return Err(format!(
+            "`pipenv {command}` without --system installs into pipenv's own virtualenv; restage moves system installs only"
+        ));
+    }
+    if !locked && input.context.present && !input.context.has("Pipfile.lock") {
+        return Err(
+            "no Pipfile.lock in the build context: pipenv would lock the dependencies during the build, and there is no lock to export"
+                .into(),
+        );
+    }
+    Ok(vec![
+        format!("{} > {EXPORTED}", export.join(" ")),
+        install_exported("pip install --no-cache-dir"),
+    ])
+}
+
+/// `uv sync`: `uv export` with the same selection, then `uv pip`; the project itself
+/// unless `--no-install-project`.
+fn uv(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
+    let start = start_words(input.analysis, input.stage);
+    if start.iter().any(|word| word.contains(".venv")) {
+        return Err(
+            "the start command runs from the project's .venv, which the final stage would not have"
+                .into(),
+        );
+    }
+    let mut export = vec![format!(
+        "uv export --format=requirements-txt --no-emit-project --output-file={EXPORTED}"
+    )];
+    let mut project = true;
+    let valued = ["--group", "--no-group", "--only-group", "--extra"];
+    for option in options(words, &valued)? {
+        match option.name {
+            "--no-install-project" => project = false,
+            "--frozen"
+            | "--locked"
+            | "--no-dev"
+            | "--only-dev"
+            | "--all-extras"
+            | "--all-groups"
+            | "--no-default-groups" => export.push(option.name.into()),
+            name if valued.contains(&name) => {
+                export.push(format!("{name}={}", option.value.unwrap_or_default()));
+            }
+            "--no-cache" | "-q" | "--quiet" | "-v" | "--verbose" | "--compile-bytecode"
+            | "--no-progress" | "--no-editable" => {}
+            other => return Err(unknown("uv sync", other)),
+        }
+    }
+    let mut commands = vec![
+        export.join(" "),
+        install_exported("uv pip install --no-cache"),
+    ];
+    if project {
+        commands.push(format!(
+            "uv pip install --no-cache --no-deps --target={TARGET} ."
+        ));
+    }
+    Ok(commands)
+}
