@@ -1,0 +1,10 @@
+from importlib.metadata import version
+
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def index():
+    return f"hello from pipenv: flask {version('flask')}\n"
