@@ -201,7 +201,7 @@ fn poetry(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
         export.join(" "),
         install_exported("pip install --no-cache-dir"),
     ];
-    if root && project?.package {
+    if root && project?.package && builds_a_package(input, "poetry install")? {
         commands.push(format!(
             "pip install --no-cache-dir --no-deps --target={TARGET} ."
         ));
@@ -241,6 +241,25 @@ fn stage_commands(input: &Input) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Whether the project's pyproject.toml names a build backend, so that pip (or uv)
+/// builds the project as its tool would; without one the tool installs no project
+/// (uv) or builds it its own way (poetry), and pip would fall back to setuptools.
+fn builds_a_package(input: &Input, tool: &str) -> Result<bool, String> {
+    let text = input.context.file("pyproject.toml").ok_or(format!(
+        "restage needs the project's pyproject.toml (not in the build context) to tell whether `{tool}` installs the project itself"
+    ))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|_| "the build context's pyproject.toml does not parse".to_owned())?;
+    match table.get("build-system") {
+        Some(_) => Ok(true),
+        None if tool == "uv sync" => Ok(false),
+        None => Err(format!(
+            "`{tool}` installs the project itself, and its pyproject.toml names no [build-system] for pip to build it with"
+        )),
+    }
+}
+
 /// What `poetry install` reads from the project's pyproject.toml.
 struct PoetryProject {
     /// The dependency groups besides main, each with whether it is optional.
@@ -257,23 +276,27 @@ impl PoetryProject {
         let table: toml::Table = text
             .parse()
             .map_err(|_| "the build context's pyproject.toml does not parse".to_owned())?;
-        if table.contains_key("dependency-groups") {
-            return Err(
-                "the project's pyproject.toml has `[dependency-groups]`, which restage does not read for poetry"
-                    .into(),
-            );
-        }
         let poetry = table.get("tool").and_then(|tool| tool.get("poetry"));
-        let mut groups: Vec<(String, bool)> = poetry
-            .and_then(|poetry| poetry.get("group"))
+        // PEP 735 groups are not optional; poetry's own table may make one so.
+        let mut groups: Vec<(String, bool)> = table
+            .get("dependency-groups")
             .and_then(toml::Value::as_table)
             .into_iter()
             .flatten()
-            .map(|(name, group)| {
-                let optional = group.get("optional").and_then(toml::Value::as_bool);
-                (name.clone(), optional == Some(true))
-            })
+            .map(|(name, _)| (name.clone(), false))
             .collect();
+        let poetry_groups = poetry
+            .and_then(|poetry| poetry.get("group"))
+            .and_then(toml::Value::as_table)
+            .into_iter()
+            .flatten();
+        for (name, group) in poetry_groups {
+            let optional = group.get("optional").and_then(toml::Value::as_bool) == Some(true);
+            match groups.iter_mut().find(|(seen, _)| seen == name) {
+                Some(known) => known.1 = optional,
+                None => groups.push((name.clone(), optional)),
+            }
+        }
         let legacy_dev = poetry.is_some_and(|poetry| poetry.get("dev-dependencies").is_some());
         if legacy_dev && !groups.iter().any(|(name, _)| name == "dev") {
             groups.push(("dev".into(), false));
@@ -315,19 +338,19 @@ fn poetry_installs_into_system(input: &Input) -> bool {
 /// `pipenv install --system` / `pipenv sync --system`: `pipenv requirements` of the
 /// same categories, then pip.
 fn pipenv(command: &str, words: &[&str], input: &Input) -> Result<Vec<String>, String> {
-    let mut export = vec!["pipenv requirements".to_owned()];
+    let mut export = vec!["pipenv requirements --hash".to_owned()];
     let mut system = false;
-    let mut locked = command == "sync";
+    let mut deploy = false;
     for option in options(words, &["--categories"])? {
         match option.name {
             "--system" => system = true,
-            "--deploy" | "--ignore-pipfile" => locked = true,
+            "--deploy" => deploy = true,
+            "--ignore-pipfile" | "--clear" | "-v" | "--verbose" | "-q" | "--quiet" => {}
             "--dev" | "-d" => export.push("--dev".into()),
             "--categories" => export.push(format!(
                 "--categories=\"{}\"",
                 option.value.unwrap_or_default()
             )),
-            "--clear" | "-v" | "--verbose" | "-q" | "--quiet" => {}
             other => return Err(unknown(&format!("pipenv {command}"), other)),
         }
     }
@@ -336,16 +359,38 @@ fn pipenv(command: &str, words: &[&str], input: &Input) -> Result<Vec<String>, S
             "`pipenv {command}` without --system installs into pipenv's own virtualenv; restage moves system installs only"
         ));
     }
-    if !locked && input.context.present && !input.context.has("Pipfile.lock") {
+    // Without a lock `pipenv requirements` says nothing (and succeeds), where the
+    // install would lock or fail: the lock has to be there for sure.
+    if !input.context.has("Pipfile.lock") && !stage_copies(input, "Pipfile.lock") {
         return Err(
-            "no Pipfile.lock in the build context: pipenv would lock the dependencies during the build, and there is no lock to export"
+            "no Pipfile.lock in the build context or named by a COPY: there is no lock for restage to export"
                 .into(),
         );
     }
-    Ok(vec![
-        format!("{} > {EXPORTED}", export.join(" ")),
-        install_exported("pip install --no-cache-dir"),
-    ])
+    let mut commands = Vec::new();
+    if deploy {
+        // What --deploy checks: the lock is up to date with the Pipfile (pipenv versions
+        // without `verify` leave the check out, as `requirements` does).
+        commands.push("{ ! pipenv verify --help > /dev/null 2>&1 || pipenv verify; }".to_owned());
+    }
+    commands.push(format!("{} > {EXPORTED}", export.join(" ")));
+    commands.push(install_exported("pip install --no-cache-dir"));
+    Ok(commands)
+}
+
+/// Whether a COPY or ADD of the stage names `file` among its sources.
+fn stage_copies(input: &Input, file: &str) -> bool {
+    let analysis = input.analysis;
+    [Keyword::Copy, Keyword::Add]
+        .into_iter()
+        .flat_map(|keyword| analysis.with_keyword(input.stage, keyword))
+        .any(|id| match analysis.instruction(id).command() {
+            Some(Command::Copy(copy)) => copy
+                .sources
+                .iter()
+                .any(|source| source.rsplit('/').next() == Some(file)),
+            _ => false,
+        })
 }
 
 /// `uv sync`: `uv export` with the same selection, then `uv pip`; the project itself
@@ -359,7 +404,7 @@ fn uv(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
         );
     }
     let mut export = vec![format!(
-        "uv export --format=requirements-txt --no-emit-project --output-file={EXPORTED}"
+        "uv export --quiet --format=requirements-txt --no-emit-project --output-file={EXPORTED}"
     )];
     let mut project = true;
     let valued = ["--group", "--no-group", "--only-group", "--extra"];
@@ -385,7 +430,7 @@ fn uv(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
         export.join(" "),
         install_exported("uv pip install --no-cache"),
     ];
-    if project {
+    if project && builds_a_package(input, "uv sync")? {
         commands.push(format!(
             "uv pip install --no-cache --no-deps --target={TARGET} ."
         ));
