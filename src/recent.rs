@@ -31,7 +31,12 @@ impl<T: Clone, const N: usize> RecentFolders<T, N> {
     pub fn get_or_make(&self, dir: &Path, make: impl FnOnce() -> T) -> T {
         let slot = {
             let mut recent = self.lock();
-            match recent.iter().find(|(seen, _)| seen == dir) {
+            // The text, not `Path`'s component-wise equality: these paths are all made one
+            // way, and the comparison runs for every file against every remembered folder.
+            match recent
+                .iter()
+                .find(|(seen, _)| seen.as_os_str() == dir.as_os_str())
+            {
                 Some((_, slot)) => Arc::clone(slot),
                 None => {
                     if recent.len() == N {
