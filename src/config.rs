@@ -95,8 +95,12 @@ impl Finder {
     /// The configuration that applies to files in `dir`: the nearest `restage.toml` in
     /// `dir` or a folder above it.
     pub fn for_dir(&self, dir: &Path) -> Found {
-        let dir = self.absolute(dir);
-        self.by_dir.get_or_make(&dir, || {
+        self.for_absolute_dir(&self.absolute(dir))
+    }
+
+    /// [`Finder::for_dir`] for a folder already made absolute (its parents are too).
+    fn for_absolute_dir(&self, dir: &Path) -> Found {
+        self.by_dir.get_or_make(dir, || {
             let candidate = dir.join(FILE_NAME);
             if candidate.is_file() {
                 read(&candidate)
@@ -104,7 +108,7 @@ impl Finder {
                     .map_err(Arc::new)
             } else {
                 match dir.parent() {
-                    Some(parent) => self.for_dir(parent),
+                    Some(parent) => self.for_absolute_dir(parent),
                     None => Ok(None),
                 }
             }
