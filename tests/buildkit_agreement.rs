@@ -58,3 +58,52 @@ fn restage_reads_every_file_as_buildkit_does() {
         files.len()
     );
 }
+
+/// Line ends, indentation and escapes where the grammar's pieces meet: each must read
+/// exactly as BuildKit reads it (no tolerance, and no need for `../shared`).
+#[test]
+fn edge_cases_read_exactly_as_buildkit_reads_them() {
+    let cases: &[&str] = &[
+        "FROM a\nRUN x\r\r\n",
+        "FROM a\nRUN x\r",
+        "FROM a\nRUN x\r  \nCMD y\n",
+        "FROM a\nRUN a\rb\n",
+        "FROM a\nRUN a\r\\\r\n  b\r\n",
+        "FROM a\r\nRUN a \\\r\n\r\n  # c\r\n  b\r\n",
+        "FROM a\n  \t RUN indented\n\t\n",
+        "FROM a\n   # comment\n  RUN b\n   \n",
+        "FROM a\nRUN a \\\\\nRUN b\n",
+        "FROM a\nRUN a \\ \t\n b\n",
+        "FROM a\nRUN a\\\n",
+        "FROM a\nRUN a \\",
+        "FROM a\nRUN a `\n b\n",
+        "# escape=`\nFROM a\nRUN a `\r\n b\r\n",
+        "# escape=`\nFROM a\nRUN c:\\ `\n b \\\n",
+        "# escape=`\nFROM a\nRUN a ``\nRUN b\n",
+        "FROM a\nRUN <<EOF\r\necho hi\r\nEOF\r\nCMD x\n",
+        "FROM a\nRUN a \\\n\n\n b\n   ",
+        "FROM a\nRUN a \\\n  \u{a0}# not a comment\n",
+        "FROM a\n\u{a0}RUN nbsp\n",
+        "\u{feff}FROM a\r\nRUN x\r\n",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<PathBuf> = cases
+        .iter()
+        .enumerate()
+        .map(|(index, text)| {
+            let path = dir.path().join(format!("case{index:02}"));
+            fs::write(&path, text).unwrap();
+            path
+        })
+        .collect();
+    let references = support::buildkit_parse(&paths);
+    let disagreements: Vec<String> = cases
+        .iter()
+        .zip(&references)
+        .filter_map(|(text, reference)| {
+            support::agreement::disagreement(text.as_bytes(), reference)
+                .map(|why| format!("{text:?}: {why}"))
+        })
+        .collect();
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+}
