@@ -342,10 +342,9 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
 /// Processes `inputs` on `jobs` threads and hands each report to `emit` in input order.
 /// When `emit` breaks, no further files are started; the ones already started finish.
 ///
-/// Discovery (walking folders, which is mostly system calls) runs on a thread of its
-/// own, a bounded channel ahead of the workers, so that it overlaps their parsing. A
-/// worker takes the next input itself, and when it finishes a file it emits every
-/// report whose turn has come, its own and any later ones that were waiting for it. A
+/// No file is handed between threads: a worker takes the next input itself (discovery
+/// runs on whichever worker asks), and when it finishes a file it emits every report
+/// whose turn has come, its own and any later ones that were waiting for it. A
 /// worker waits only when `window` files are between discovery and output.
 pub fn run(
     inputs: impl Iterator<Item = Input> + Send,
@@ -354,11 +353,8 @@ pub fn run(
     emit: impl FnMut(Report) -> ControlFlow<()> + Send,
 ) {
     let window = jobs * 4;
-    // Deep enough that discovery rarely waits for the workers (each wait costs two
-    // context switches); a few hundred kB of paths at most.
-    let (found, walked) = std::sync::mpsc::sync_channel(DISCOVERED_AHEAD);
     let queue = Mutex::new(Queue {
-        inputs: Some(walked.into_iter().enumerate()),
+        inputs: inputs.enumerate(),
         taken: 0,
         emitted: 0,
         waiting: 0,
@@ -372,46 +368,25 @@ pub fn run(
         stopped: false,
     });
     std::thread::scope(|scope| {
-        scope.spawn(move || {
-            for input in inputs {
-                if found.send(input).is_err() {
-                    break;
-                }
-            }
-        });
-        let workers: Vec<_> = (0..jobs)
-            .map(|_| {
-                scope.spawn(|| {
-                    while let Some((index, input)) = Queue::take(&queue, &room, window) {
-                        let report = process(input, settings);
-                        let mut output = lock(&output);
-                        output.pending.insert(index, report);
-                        let (emitted, stopped) = output.flush();
-                        // Lock order: output, then queue (`take` holds only the queue).
-                        let mut queue = lock(&queue);
-                        queue.emitted = emitted;
-                        queue.stop = stopped;
-                        if queue.waiting > 0 {
-                            room.notify_all();
-                        }
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                while let Some((index, input)) = Queue::take(&queue, &room, window) {
+                    let report = process(input, settings);
+                    let mut output = lock(&output);
+                    output.pending.insert(index, report);
+                    let (emitted, stopped) = output.flush();
+                    // Lock order: output, then queue (`take` holds only the queue).
+                    let mut queue = lock(&queue);
+                    queue.emitted = emitted;
+                    queue.stop = stopped;
+                    if queue.waiting > 0 {
+                        room.notify_all();
                     }
-                })
-            })
-            .collect();
-        let ends: Vec<_> = workers.into_iter().map(|worker| worker.join()).collect();
-        // What is left of the discovery goes, so that the discovery thread stops (after
-        // an early stop it waits on a full channel).
-        lock(&queue).inputs = None;
-        for end in ends {
-            if let Err(panic) = end {
-                std::panic::resume_unwind(panic);
-            }
+                }
+            });
         }
     });
 }
-
-/// How many inputs discovery may find before the workers take them.
-const DISCOVERED_AHEAD: usize = 4096;
 
 /// The reports waiting for the ones before them, and where output has got.
 struct Output<E> {
@@ -437,7 +412,7 @@ impl<E: FnMut(Report) -> ControlFlow<()>> Output<E> {
 
 /// The inputs not yet taken, and how far output has got.
 struct Queue<I> {
-    inputs: Option<I>,
+    inputs: I,
     taken: usize,
     emitted: usize,
     /// Workers waiting for room in the window.
@@ -460,7 +435,7 @@ impl<I: Iterator<Item = (usize, Input)>> Queue<I> {
         if queue.stop {
             return None;
         }
-        let next = queue.inputs.as_mut()?.next()?;
+        let next = queue.inputs.next()?;
         queue.taken += 1;
         Some(next)
     }
@@ -508,22 +483,19 @@ mod tests {
     }
 
     #[test]
-    fn discovery_stays_a_bounded_distance_ahead_of_output() {
-        let found = std::sync::atomic::AtomicUsize::new(0);
-        let total = 3 * DISCOVERED_AHEAD;
-        let counted = missing(total).inspect(|_| {
-            found.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    fn no_more_than_the_window_is_between_discovery_and_output() {
+        let taken = std::sync::atomic::AtomicUsize::new(0);
+        let counted = missing(2_000).inspect(|_| {
+            taken.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         });
         let (jobs, mut emitted) = (3, 0);
-        // Queued for the workers, taken by them, and the one discovery holds.
-        let bound = DISCOVERED_AHEAD + jobs * 4 + 1;
         run(counted, &settings(), jobs, |_| {
             emitted += 1;
-            let ahead = found.load(std::sync::atomic::Ordering::SeqCst) - emitted;
-            assert!(ahead <= bound, "{ahead} files ahead of the output");
+            let ahead = taken.load(std::sync::atomic::Ordering::SeqCst) - emitted;
+            assert!(ahead < jobs * 4, "{ahead} files ahead of the output");
             ControlFlow::Continue(())
         });
-        assert_eq!(emitted, total);
+        assert_eq!(emitted, 2_000);
     }
 
     #[test]
