@@ -401,7 +401,7 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         ));
     }
     let exported = projects.iter().map(|p| p.command.clone()).collect();
-    let replaced = project_edits(input, id, projects)?;
+    let replaced = project::edits(input, id, projects)?;
     let outside = |span: &Span| {
         replaced
             .iter()
@@ -422,55 +422,6 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         checks,
         exported,
     })
-}
-
-/// The project installs of a RUN replaced by their exports, each from its head to the
-/// end of its command.
-fn project_edits(
-    input: &Input,
-    id: ItemId,
-    projects: Vec<project::ProjectInstall>,
-) -> Result<Vec<(Span, String)>, String> {
-    let spans = shell::find_any(
-        input.analysis,
-        id,
-        projects.iter().map(|project| project.head.as_str()),
-    );
-    if spans.len() != projects.len() {
-        return Err("could not place the project install's export in the RUN's text".into());
-    }
-    Ok(spans
-        .into_iter()
-        .zip(projects)
-        .map(|(head, project)| {
-            let end = shell::command_end(input.analysis, id, head.start);
-            let separator = command_separator(input, id, head.start);
-            (
-                Span::new(head.start, end),
-                project.replacement.join(&separator),
-            )
-        })
-        .collect())
-}
-
-/// How the commands that replace one are joined: ` && ` on one line, or, in a RUN
-/// already written over several lines, one `&& …` line each, indented like the line
-/// the replaced command is on.
-fn command_separator(input: &Input, id: ItemId, at: usize) -> String {
-    let dockerfile = input.analysis.dockerfile;
-    if input.analysis.instruction(id).lines.len() < 2 {
-        return " && ".into();
-    }
-    let text = dockerfile.text();
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let indent = &text[line_start..at];
-    let indent = &indent[..indent.len() - indent.trim_start_matches([' ', '\t']).len()];
-    let indent = if indent.is_empty() { "    " } else { indent };
-    format!(
-        " {}{}{indent}&& ",
-        dockerfile.escape(),
-        dockerfile.line_break()
-    )
 }
 
 /// The spans of the pip commands' heads (`pip install`, `python -m pip install`,

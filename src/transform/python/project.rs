@@ -8,7 +8,7 @@
 //! shape the installing are left out, and any other is a reason to decline.
 
 use crate::analyze::{Analysis, ItemId, Stage};
-use crate::syntax::{Command, Form, ImageRef, Keyword};
+use crate::syntax::{Command, Form, ImageRef, Keyword, Span};
 use crate::transform::Input;
 use crate::transform::shell;
 
@@ -18,7 +18,7 @@ use super::TARGET;
 const EXPORTED: &str = "/tmp/requirements.txt";
 
 /// A project install and the commands that take its place in the builder.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct ProjectInstall {
     /// The words that start the command in the RUN's text (`poetry install`).
     pub head: String,
@@ -42,6 +42,55 @@ pub fn project_install(words: &[&str], input: &Input) -> Option<Result<ProjectIn
         replacement,
         command: words.join(" "),
     }))
+}
+
+/// The project installs of a RUN replaced by their exports, each from its head to the
+/// end of its command.
+pub fn edits(
+    input: &Input,
+    id: ItemId,
+    projects: Vec<ProjectInstall>,
+) -> Result<Vec<(Span, String)>, String> {
+    let spans = shell::find_any(
+        input.analysis,
+        id,
+        projects.iter().map(|project| project.head.as_str()),
+    );
+    if spans.len() != projects.len() {
+        return Err("could not place the project install's export in the RUN's text".into());
+    }
+    Ok(spans
+        .into_iter()
+        .zip(projects)
+        .map(|(head, project)| {
+            let end = shell::command_end(input.analysis, id, head.start);
+            let separator = command_separator(input, id, head.start);
+            (
+                Span::new(head.start, end),
+                project.replacement.join(&separator),
+            )
+        })
+        .collect())
+}
+
+/// How the commands that replace one are joined: ` && ` on one line, or, in a RUN
+/// already written over several lines, one `&& …` line each, indented like the line
+/// the replaced command is on.
+fn command_separator(input: &Input, id: ItemId, at: usize) -> String {
+    let dockerfile = input.analysis.dockerfile;
+    if input.analysis.instruction(id).lines.len() < 2 {
+        return " && ".into();
+    }
+    let text = dockerfile.text();
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..at];
+    let indent = &indent[..indent.len() - indent.trim_start_matches([' ', '\t']).len()];
+    let indent = if indent.is_empty() { "    " } else { indent };
+    format!(
+        " {}{}{indent}&& ",
+        dockerfile.escape(),
+        dockerfile.line_break()
+    )
 }
 
 /// Commands that set a project tool up in the builder and change nothing the final
