@@ -23,7 +23,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use restage::context::{BuildContext, ContextCache};
 use restage::diagnostic::Diagnostic;
 use restage::ecosystem::Ecosystem;
-use restage::syntax::{self, Keyword, ParseError};
+use restage::syntax::{self, ParseError};
 use restage::transform::{self, Decision, Outcome};
 
 use crate::apply;
@@ -298,9 +298,7 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
             ..Report::new(shown, Status::Unchanged)
         },
         Outcome::Declined(decline) => {
-            // A stage per FROM: more than one is a multistage file.
-            let froms = dockerfile.instructions().filter(|i| i.is(Keyword::From));
-            let status = if froms.count() > 1 {
+            let status = if decline.multistage {
                 Status::Unchanged
             } else {
                 Status::Declined

@@ -88,7 +88,7 @@ pub fn invariants(
             );
         }
     }
-    match transform::restage(&rewritten, BuildContext::default, options) {
+    match transform::restage_analysed(&after, BuildContext::default, options) {
         Ok(Outcome::Declined(_)) => Ok(()),
         _ => fail("is not left alone when rewritten again".into()),
     }

@@ -109,10 +109,13 @@ impl BuildContext {
     }
 }
 
+/// How many folders' contexts a [`ContextCache`] keeps.
+const REMEMBERED: usize = 8;
+
 /// The contexts of the folders read last, shared by the Dockerfiles in them.
 #[derive(Debug, Default)]
 pub struct ContextCache {
-    recent: RecentFolders<Arc<BuildContext>, 8>,
+    recent: RecentFolders<Arc<BuildContext>, REMEMBERED>,
 }
 
 impl ContextCache {
@@ -180,7 +183,9 @@ mod tests {
 
     #[test]
     fn the_cache_reads_a_folder_once_and_forgets_old_ones() {
-        let dirs: Vec<_> = (0..=8).map(|_| tempfile::tempdir().unwrap()).collect();
+        let dirs: Vec<_> = (0..=REMEMBERED)
+            .map(|_| tempfile::tempdir().unwrap())
+            .collect();
         let cache = ContextCache::default();
         let first = cache.get(dirs[0].path());
         assert!(Arc::ptr_eq(&first, &cache.get(dirs[0].path())));
@@ -188,7 +193,7 @@ mod tests {
             cache.get(dir.path());
         }
         assert!(!Arc::ptr_eq(&first, &cache.get(dirs[0].path())));
-        assert_eq!(cache.recent.folders(), 8);
+        assert_eq!(cache.recent.folders(), REMEMBERED);
     }
 
     #[test]

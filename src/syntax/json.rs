@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::instruction::Instruction;
 use super::tree::{Dockerfile, ItemKind};
 
 pub fn to_json(dockerfile: &Dockerfile) -> Value {
@@ -22,32 +23,40 @@ pub fn to_json(dockerfile: &Dockerfile) -> Value {
                     "value": directive.value,
                 }),
                 ItemKind::Instruction(instruction) => {
-                    let node = &instruction.node;
-                    let heredocs: Vec<Value> = instruction
-                        .heredocs
-                        .iter()
-                        .map(|heredoc| {
-                            json!({
-                                "name": heredoc.marker.name,
-                                "content": dockerfile.slice(heredoc.body),
-                            })
-                        })
-                        .collect();
-                    json!({
-                        "kind": "instruction",
-                        "span": span,
-                        "cmd": node.cmd.to_ascii_lowercase(),
-                        "sub_cmd": node.sub_cmd,
-                        "json": node.json,
-                        "flags": node.flags,
-                        "value": node.value,
-                        "start_line": instruction.start_line,
-                        "end_line": instruction.end_line,
-                        "heredocs": heredocs,
-                    })
+                    let mut fields = buildkit_fields(dockerfile, instruction);
+                    fields["kind"] = json!("instruction");
+                    fields["span"] = json!(span);
+                    fields["cmd"] = json!(instruction.node.cmd.to_ascii_lowercase());
+                    fields
                 }
             }
         })
         .collect();
     json!({ "escape": dockerfile.escape().to_string(), "items": items })
+}
+
+/// An instruction's fields as BuildKit's parser reports them (the `dockerfile` PyPI
+/// package's names), its name as written.
+pub fn buildkit_fields(dockerfile: &Dockerfile, instruction: &Instruction) -> Value {
+    let node = &instruction.node;
+    let heredocs: Vec<Value> = instruction
+        .heredocs
+        .iter()
+        .map(|heredoc| {
+            json!({
+                "name": heredoc.marker.name,
+                "content": dockerfile.slice(heredoc.body),
+            })
+        })
+        .collect();
+    json!({
+        "cmd": node.cmd,
+        "sub_cmd": node.sub_cmd,
+        "json": node.json,
+        "flags": node.flags,
+        "value": node.value,
+        "start_line": instruction.start_line,
+        "end_line": instruction.end_line,
+        "heredocs": heredocs,
+    })
 }

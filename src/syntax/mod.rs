@@ -18,7 +18,7 @@ pub use command::{ArgDecl, Command, Copy, Form, From, Healthcheck, Run, flag, fl
 pub use error::ParseError;
 pub use image::ImageRef;
 pub use instruction::{Heredoc, Instruction, Line, LineKind};
-pub use json::to_json;
+pub use json::{buildkit_fields, to_json};
 pub use keyword::Keyword;
 pub use parser::{parse, parse_bytes, parse_lossless};
 pub use span::{Position, Span, line_containing};

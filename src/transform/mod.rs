@@ -43,6 +43,10 @@ impl Decision {
 pub struct Decline {
     pub ecosystem: Option<Ecosystem>,
     pub reason: String,
+    /// The file has several stages already (restage's own output among them): there is
+    /// nothing to do, rather than something restage chose not to do.
+    #[serde(skip)]
+    pub multistage: bool,
 }
 
 impl Decline {
@@ -50,6 +54,7 @@ impl Decline {
         Decline {
             ecosystem,
             reason: reason.into(),
+            multistage: false,
         }
     }
 }
@@ -165,11 +170,25 @@ pub fn restage<C: Borrow<BuildContext>>(
     context: impl FnOnce() -> C,
     options: &Options,
 ) -> Result<Outcome, InvariantError> {
-    let analysis = Analysis::new(dockerfile);
+    restage_analysed(&Analysis::new(dockerfile), context, options)
+}
+
+/// [`restage`] of a file already analysed (the invariant check has the rewrite's
+/// analysis at hand when it rewrites the rewrite again).
+pub(crate) fn restage_analysed<C: Borrow<BuildContext>>(
+    analysis: &Analysis,
+    context: impl FnOnce() -> C,
+    options: &Options,
+) -> Result<Outcome, InvariantError> {
     let stage = match analysis.stages.as_slice() {
         [] => return Ok(declined(None, "no FROM instruction")),
         [stage] => stage,
-        _ => return Ok(declined(None, "already multistage")),
+        _ => {
+            return Ok(Outcome::Declined(Decline {
+                multistage: true,
+                ..Decline::new(None, "already multistage")
+            }));
+        }
     };
     let Some(ecosystem) = options.ecosystem.or(stage.base.ecosystem) else {
         return Ok(declined(
@@ -189,12 +208,12 @@ pub fn restage<C: Borrow<BuildContext>>(
             ),
         ));
     }
-    if let Some(reason) = not_an_app(&analysis, stage) {
+    if let Some(reason) = not_an_app(analysis, stage) {
         return Ok(declined(Some(ecosystem), reason));
     }
     let context = context();
     let input = Input {
-        analysis: &analysis,
+        analysis,
         stage,
         context: context.borrow(),
         options,
@@ -204,7 +223,7 @@ pub fn restage<C: Borrow<BuildContext>>(
         Err(decline) => return Ok(Outcome::Declined(decline)),
     };
     let text = plan.emit(&input);
-    check::invariants(&analysis, &text, options, &plan.replaced)?;
+    check::invariants(analysis, &text, options, &plan.replaced)?;
     Ok(Outcome::Rewritten(Rewrite {
         ecosystem,
         text,

@@ -9,29 +9,12 @@ fn reading(dockerfile: &Dockerfile) -> Vec<Value> {
     dockerfile
         .instructions()
         .map(|instruction| {
-            let node = &instruction.node;
+            let mut fields = syntax::buildkit_fields(dockerfile, instruction);
             // The package reports an ONBUILD trigger's heredocs as none.
-            let heredocs: Vec<Value> = if node.sub_cmd.is_some() {
-                Vec::new()
-            } else {
-                instruction
-                    .heredocs
-                    .iter()
-                    .map(|heredoc| {
-                        json!({"name": heredoc.marker.name, "content": dockerfile.slice(heredoc.body)})
-                    })
-                    .collect()
-            };
-            json!({
-                "cmd": node.cmd,
-                "sub_cmd": node.sub_cmd,
-                "json": node.json,
-                "flags": node.flags,
-                "value": node.value,
-                "start_line": instruction.start_line,
-                "end_line": instruction.end_line,
-                "heredocs": heredocs,
-            })
+            if instruction.node.sub_cmd.is_some() {
+                fields["heredocs"] = json!([]);
+            }
+            fields
         })
         .collect()
 }

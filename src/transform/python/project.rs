@@ -180,7 +180,8 @@ fn install_exported(pip: &str) -> String {
 /// alone, so the set is worked out here (from the project's pyproject.toml unless
 /// `--only` names it).
 fn poetry(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
-    if !poetry_installs_into_system(input) {
+    let commands = stage_commands(input);
+    if !poetry_installs_into_system(input, &commands) {
         return Err(
             "poetry installs into its own virtualenv here (`virtualenvs.create` is not false); restage moves system installs only"
                 .into(),
@@ -240,7 +241,7 @@ fn poetry(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
     export.extend(extras);
     // Poetry 2 leaves `export` to a plugin: added with pip where pip installed poetry
     // (into the same environment), else with poetry's own `self add`.
-    let add_plugin = if pip_installs_poetry(input) {
+    let add_plugin = if pip_installs_poetry(&commands) {
         "pip install --no-cache-dir poetry-plugin-export"
     } else {
         "poetry self add poetry-plugin-export"
@@ -250,7 +251,7 @@ fn poetry(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
         export.join(" "),
         install_exported("pip install --no-cache-dir"),
     ];
-    if root && project?.package && builds_a_package(input, "poetry install")? {
+    if root && poetry_installs_itself(&project?)? {
         commands.push(format!(
             "pip install --no-cache-dir --no-deps --target={TARGET} ."
         ));
@@ -258,9 +259,9 @@ fn poetry(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
     Ok(commands)
 }
 
-/// Whether a RUN of the stage installs poetry with pip.
-fn pip_installs_poetry(input: &Input) -> bool {
-    stage_commands(input).iter().any(|words| {
+/// Whether one of the stage's `commands` installs poetry with pip.
+fn pip_installs_poetry(commands: &[Vec<String>]) -> bool {
+    commands.iter().any(|words| {
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         super::pip_command(&words, "install").is_some_and(|(_, rest)| {
             rest.iter()
@@ -290,22 +291,36 @@ fn stage_commands(input: &Input) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Whether the project's pyproject.toml names a build backend, so that pip (or uv)
-/// builds the project as its tool would; without one the tool installs no project
-/// (uv) or builds it its own way (poetry), and pip would fall back to setuptools.
-fn builds_a_package(input: &Input, tool: &str) -> Result<bool, String> {
+/// The project's pyproject.toml from the build context, which restage needs `for_what`.
+fn pyproject(input: &Input, for_what: &str) -> Result<toml::Table, String> {
     let text = input.context.file("pyproject.toml").ok_or(format!(
-        "restage needs the project's pyproject.toml (not in the build context) to tell whether `{tool}` installs the project itself"
+        "restage needs the project's pyproject.toml (not in the build context) {for_what}"
     ))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|_| "the build context's pyproject.toml does not parse".to_owned())?;
-    match table.get("build-system") {
-        Some(_) => Ok(true),
-        None if tool == "uv sync" => Ok(false),
-        None => Err(format!(
-            "`{tool}` installs the project itself, and its pyproject.toml names no [build-system] for pip to build it with"
-        )),
+    text.parse()
+        .map_err(|_| "the build context's pyproject.toml does not parse".to_owned())
+}
+
+/// Whether `uv sync` installs the project itself: when its pyproject.toml names a build
+/// backend (without one uv treats the project as virtual).
+fn uv_installs_the_project(input: &Input) -> Result<bool, String> {
+    let table = pyproject(
+        input,
+        "to tell whether `uv sync` installs the project itself",
+    )?;
+    Ok(table.contains_key("build-system"))
+}
+
+/// Whether `poetry install` installs the project itself: a package, built by pip with
+/// the build backend its pyproject.toml names (pip would fall back to setuptools
+/// without one, where poetry builds it its own way).
+fn poetry_installs_itself(project: &PoetryProject) -> Result<bool, String> {
+    match (project.package, project.build_system) {
+        (false, _) => Ok(false),
+        (true, true) => Ok(true),
+        (true, false) => Err(
+            "`poetry install` installs the project itself, and its pyproject.toml names no [build-system] for pip to build it with"
+                .into(),
+        ),
     }
 }
 
@@ -315,16 +330,13 @@ struct PoetryProject {
     groups: Vec<(String, bool)>,
     /// The project itself is a package (not `package-mode = false`).
     package: bool,
+    /// pyproject.toml names a build backend (`[build-system]`).
+    build_system: bool,
 }
 
 impl PoetryProject {
     fn read(input: &Input) -> Result<PoetryProject, String> {
-        let text = input.context.file("pyproject.toml").ok_or(
-            "restage needs the project's pyproject.toml (not in the build context) to tell what `poetry install` installs",
-        )?;
-        let table: toml::Table = text
-            .parse()
-            .map_err(|_| "the build context's pyproject.toml does not parse".to_owned())?;
+        let table = pyproject(input, "to tell what `poetry install` installs")?;
         let poetry = table.get("tool").and_then(|tool| tool.get("poetry"));
         // PEP 735 groups are not optional; poetry's own table may make one so.
         let mut groups: Vec<(String, bool)> = table
@@ -356,13 +368,15 @@ impl PoetryProject {
         Ok(PoetryProject {
             groups,
             package: package_mode != Some(false),
+            build_system: table.contains_key("build-system"),
         })
     }
 }
 
 /// Whether poetry installs into the image's own Python: `poetry config
-/// virtualenvs.create false` in a RUN, or `POETRY_VIRTUALENVS_CREATE` set false by an ENV.
-fn poetry_installs_into_system(input: &Input) -> bool {
+/// virtualenvs.create false` among the stage's `commands`, or `POETRY_VIRTUALENVS_CREATE`
+/// set false by an ENV.
+fn poetry_installs_into_system(input: &Input, commands: &[Vec<String>]) -> bool {
     let analysis = input.analysis;
     let by_env = analysis
         .with_keyword(input.stage, Keyword::Env)
@@ -375,7 +389,7 @@ fn poetry_installs_into_system(input: &Input) -> bool {
             name == "POETRY_VIRTUALENVS_CREATE"
                 && matches!(value.trim_matches(['"', '\'']), "false" | "0")
         });
-    let by_config = stage_commands(input).iter().any(|words| {
+    let by_config = commands.iter().any(|words| {
         matches!(
             words.iter().map(String::as_str).collect::<Vec<_>>()[..],
             ["poetry", "config", "virtualenvs.create", "false" | "0"]
@@ -479,7 +493,7 @@ fn uv(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
         export.join(" "),
         install_exported("uv pip install --no-cache"),
     ];
-    if project && builds_a_package(input, "uv sync")? {
+    if project && uv_installs_the_project(input)? {
         commands.push(format!(
             "uv pip install --no-cache --no-deps --target={TARGET} ."
         ));
