@@ -9,6 +9,7 @@ mod packages;
 mod plan;
 mod python;
 mod shell;
+mod slim_tools;
 
 use std::borrow::Borrow;
 
@@ -218,10 +219,14 @@ pub(crate) fn restage_analysed<C: Borrow<BuildContext>>(
         context: context.borrow(),
         options,
     };
-    let plan = match transformer(ecosystem).plan(&input) {
+    let mut plan = match transformer(ecosystem).plan(&input) {
         Ok(plan) => plan,
         Err(decline) => return Ok(Outcome::Declined(decline)),
     };
+    if ecosystem != Ecosystem::Go {
+        // Go's final images are not its base's variants; it picks their tools itself.
+        slim_tools::restore(&mut plan, &input);
+    }
     let text = plan.emit(&input);
     check::invariants(analysis, &text, options, &plan.replaced)?;
     Ok(Outcome::Rewritten(Rewrite {

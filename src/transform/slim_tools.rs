@@ -1,0 +1,204 @@
+//! Programs that a full official Debian base has and its slim variant lacks. The full
+//! `python:X` and `node:X` images are built on `buildpack-deps` (curl, wget, git, ssh,
+//! procps, compilers, …); their `-slim` variants are plain Debian plus the runtime.
+//! When a rewrite moves the final stage to the slim variant, what that stage still runs
+//! (its RUNs, HEALTHCHECK, ENTRYPOINT and CMD) must find its programs there: each
+//! missing program's package is installed at the top of the final stage.
+
+use crate::syntax::{Command, Form, Healthcheck};
+
+use super::packages::{self, Manager};
+use super::plan::Step;
+use super::shell::{self, one_line};
+use super::{Decision, Input, Plan};
+
+/// A program of the full image, the Debian package that provides it there, and other
+/// packages that bring it along.
+struct Tool {
+    program: &'static str,
+    package: &'static str,
+    also_in: &'static [&'static str],
+}
+
+const fn tool(program: &'static str, package: &'static str) -> Tool {
+    Tool {
+        program,
+        package,
+        also_in: &[],
+    }
+}
+
+const fn compiler(program: &'static str, package: &'static str) -> Tool {
+    Tool {
+        program,
+        package,
+        also_in: &["build-essential"],
+    }
+}
+
+/// What `buildpack-deps` (curl, scm and full layers) installs that a Debian slim image
+/// does not have.
+const FULL_ONLY: &[Tool] = &[
+    tool("curl", "curl"),
+    tool("wget", "wget"),
+    tool("gpg", "gnupg"),
+    tool("git", "git"),
+    tool("ssh", "openssh-client"),
+    tool("scp", "openssh-client"),
+    tool("sftp", "openssh-client"),
+    tool("hg", "mercurial"),
+    tool("svn", "subversion"),
+    tool("ps", "procps"),
+    tool("pgrep", "procps"),
+    tool("pkill", "procps"),
+    tool("top", "procps"),
+    tool("free", "procps"),
+    tool("watch", "procps"),
+    compiler("gcc", "gcc"),
+    compiler("cc", "gcc"),
+    compiler("g++", "g++"),
+    compiler("c++", "g++"),
+    compiler("make", "make"),
+    tool("autoconf", "autoconf"),
+    tool("automake", "automake"),
+    tool("pkg-config", "pkg-config"),
+    tool("patch", "patch"),
+    tool("file", "file"),
+    tool("unzip", "unzip"),
+    tool("bzip2", "bzip2"),
+    tool("bunzip2", "bzip2"),
+    tool("xz", "xz-utils"),
+    tool("unxz", "xz-utils"),
+    tool("convert", "imagemagick"),
+    tool("identify", "imagemagick"),
+    tool("mogrify", "imagemagick"),
+];
+
+/// Words that stand before a command's program without being it.
+const PREFIXES: &[&str] = &["then", "else", "do", "!", "{", "(", "exec", "sudo", "time"];
+
+/// Installs, at the top of the final stage, the packages of programs that the stage
+/// runs and that the slim variant of the original base lacks. Nothing to do unless the
+/// plan's final image is that slim variant.
+pub(super) fn restore(plan: &mut Plan, input: &Input) {
+    let base = &input.stage.base;
+    if base.slim().as_deref() != Some(plan.final_image.as_str()) {
+        return;
+    }
+    let analysis = input.analysis;
+    let mut installed: Vec<String> = Vec::new();
+    let mut missing: Vec<(&Tool, String)> = Vec::new();
+    let mut note = |tool: &'static Tool, installed: &[String], user: String| {
+        let present = installed
+            .iter()
+            .any(|p| p == tool.package || tool.also_in.contains(&p.as_str()));
+        if !present && !missing.iter().any(|(m, _)| m.package == tool.package) {
+            missing.push((tool, user));
+        }
+    };
+    let mut runtime = Vec::new();
+    for step in &plan.final_stage {
+        let (line, command) = match step {
+            Step::New(text) => match text.strip_prefix("RUN ") {
+                Some(command) => (text.clone(), command.to_owned()),
+                None => continue,
+            },
+            Step::Keep(id) | Step::Edit(id, _) => {
+                let line = one_line(analysis.text(*id));
+                match analysis.instruction(*id).command() {
+                    Some(Command::Run(run)) => (line, shell_text(&run.command)),
+                    Some(
+                        Command::Healthcheck(Healthcheck::Cmd { command, .. })
+                        | Command::Cmd(command)
+                        | Command::Entrypoint(command),
+                    ) => {
+                        runtime.push((line, shell_text(&command)));
+                        continue;
+                    }
+                    _ => continue,
+                }
+            }
+        };
+        // A RUN that installs a program before it uses it (`apt-get install curl &&
+        // curl …`) needs nothing more.
+        installed.extend(
+            packages::installs(&command)
+                .into_iter()
+                .filter(|install| install.manager == Manager::Apt)
+                .flat_map(|install| install.packages),
+        );
+        for tool in programs(&command) {
+            note(tool, &installed, line.clone());
+        }
+    }
+    for (line, command) in runtime {
+        for tool in programs(&command) {
+            note(tool, &installed, line.clone());
+        }
+    }
+    if missing.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = missing.iter().map(|(tool, _)| tool.package).collect();
+    plan.final_stage
+        .insert(0, Step::New(packages::install_line(Manager::Apt, &names)));
+    for (tool, user) in missing {
+        plan.decisions.push(Decision::new(
+            format!("`{}` installed in the final stage", tool.package),
+            format!(
+                "`{user}` runs `{}`, which `{}` has and `{}` lacks",
+                tool.program, base.image.raw, plan.final_image
+            ),
+        ));
+    }
+}
+
+/// A command as shell text: exec form words joined (its program comes first either way).
+fn shell_text(form: &Form) -> String {
+    match form {
+        Form::Shell(text) => text.clone(),
+        Form::Exec(words) => words
+            .iter()
+            .map(|word| format!("'{}'", word.replace('\'', "")))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+/// The full-image-only programs that the simple commands of `text` start.
+fn programs(text: &str) -> Vec<&'static Tool> {
+    shell::commands(text)
+        .into_iter()
+        .filter_map(|command| {
+            let words = shell::words(command);
+            let program = words.iter().find(|w| !PREFIXES.contains(&w.as_str()))?;
+            let name = program.rsplit('/').next().unwrap_or(program);
+            FULL_ONLY.iter().find(|tool| tool.program == name)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<&'static str> {
+        programs(text).iter().map(|tool| tool.program).collect()
+    }
+
+    #[test]
+    fn finds_the_programs_commands_start() {
+        assert_eq!(names("curl -f http://localhost/ || exit 1"), ["curl"]);
+        assert_eq!(
+            names("if [ -n \"$X\" ]; then /usr/bin/wget -q $X; fi && git --version"),
+            ["wget", "git"]
+        );
+        assert_eq!(names("'ps' 'aux'"), ["ps"]);
+    }
+
+    #[test]
+    fn arguments_that_name_a_program_are_not_commands() {
+        assert!(names("pip install gitpython curl-cffi").is_empty());
+        assert!(names("echo curl && python -c 'import git'").is_empty());
+    }
+}
