@@ -100,6 +100,18 @@ impl BuildContext {
         })
     }
 
+    /// The Dockerfile is a dev container's: its folder is `.devcontainer` or holds a
+    /// `devcontainer.json` (the Development Containers spec). That builds a development
+    /// environment, whose compilers and tools are the point, not an app image.
+    pub fn is_dev_container(&self) -> bool {
+        self.top_files.contains("devcontainer.json")
+            || self
+                .root
+                .as_deref()
+                .and_then(Path::file_name)
+                .is_some_and(|name| name == ".devcontainer")
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.files.contains_key(name) || self.top_files.contains(name)
     }
@@ -179,6 +191,17 @@ mod tests {
         assert!(context.requirement_files.contains("requirements-dev.txt"));
         assert!(context.dirs.contains("templates"));
         assert!(context.uses_cgo());
+        assert!(!context.is_dev_container());
+    }
+
+    #[test]
+    fn dev_containers_by_folder_or_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join(".devcontainer");
+        fs::create_dir(&folder).unwrap();
+        assert!(BuildContext::read(&folder).is_dev_container());
+        fs::write(dir.path().join("devcontainer.json"), "{}").unwrap();
+        assert!(BuildContext::read(dir.path()).is_dev_container());
     }
 
     #[test]

@@ -941,15 +941,30 @@ fn gitignore_and_ignore_files_are_respected_until_no_ignore() {
 #[test]
 fn hidden_folders_are_searched_only_with_hidden() {
     let project = Project::new();
-    project.python_app(".devcontainer").python_app("app");
+    project.python_app(".docker").python_app("app");
     assert_eq!(
         project.run(&["--check"]).stdout,
         "would rewrite app/Dockerfile\n"
     );
     assert_eq!(
         project.run(&["--check", "--hidden"]).stdout,
-        "would rewrite .devcontainer/Dockerfile\nwould rewrite app/Dockerfile\n"
+        "would rewrite .docker/Dockerfile\nwould rewrite app/Dockerfile\n"
     );
+}
+
+#[test]
+fn dev_containers_are_left_alone() {
+    let project = Project::new();
+    project.python_app(".devcontainer").python_app("app");
+    let output = project.run(&["--check", "--hidden", "--explain"]);
+    assert!(
+        output.stdout.contains(
+            ".devcontainer/Dockerfile: declined (python)\n  a dev container (`.devcontainer`, devcontainer.json)"
+        ),
+        "{}",
+        output.stdout
+    );
+    assert!(output.stdout.contains("app/Dockerfile: would be rewritten"));
 }
 
 #[test]

@@ -209,10 +209,16 @@ pub(crate) fn restage_analysed<C: Borrow<BuildContext>>(
             ),
         ));
     }
-    if let Some(reason) = not_an_app(analysis, stage) {
+    if let Some(reason) = not_an_app(analysis, stage, ecosystem) {
         return Ok(declined(Some(ecosystem), reason));
     }
     let context = context();
+    if context.borrow().is_dev_container() {
+        return Ok(declined(
+            Some(ecosystem),
+            "a dev container (`.devcontainer`, devcontainer.json): a development environment, whose tools are the point, not an app image",
+        ));
+    }
     let input = Input {
         analysis,
         stage,
@@ -237,10 +243,13 @@ pub(crate) fn restage_analysed<C: Borrow<BuildContext>>(
 }
 
 /// Why the image is not one that runs an app (a development, CI or tool image), if so.
-fn not_an_app(analysis: &Analysis, stage: &Stage) -> Option<String> {
+/// Without a CMD or ENTRYPOINT, Go and Node rewrites cannot tell what the final stage
+/// needs; a Python one can (see [`python`]).
+fn not_an_app(analysis: &Analysis, stage: &Stage, ecosystem: Ecosystem) -> Option<String> {
     let (entrypoint, cmd) = analysis.start_command(stage);
     let Some(start) = entrypoint.as_ref().or(cmd.as_ref()) else {
-        return Some("no CMD or ENTRYPOINT: the image does not say which app it runs".into());
+        return (ecosystem != Ecosystem::Python)
+            .then(|| "no CMD or ENTRYPOINT: the image does not say which app it runs".into());
     };
     let words = start.words();
     let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
@@ -276,7 +285,7 @@ mod tests {
         let cases = [
             "FROM golang:1.22 AS build\nRUN go build\nFROM scratch\nCOPY --from=build /app /app\n",
             "FROM nginx:1.25\nCOPY site /usr/share/nginx/html\n",
-            "FROM python:3.12\nRUN pip install -r requirements.txt\n",
+            "FROM node:20\nWORKDIR /app\nRUN npm ci\n",
         ];
         for text in cases {
             let dockerfile = parse(text).unwrap();

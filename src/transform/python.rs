@@ -56,8 +56,9 @@ impl super::Transformer for Python {
         let analysis = input.analysis;
         let decline = |reason: String| Decline::new(Some(Ecosystem::Python), reason);
         let (entrypoint, cmd) = analysis.start_command(input.stage);
-        if let Some(reason) = entrypoint
-            .or(cmd)
+        let start = entrypoint.or(cmd);
+        if let Some(reason) = start
+            .as_ref()
             .and_then(|start| project::runs_through_tool(&start.words()))
         {
             return Err(decline(reason));
@@ -94,6 +95,14 @@ impl super::Transformer for Python {
             final_stage: Vec::new(),
             decisions: vec![final_decision],
         };
+        if start.is_none() {
+            plan.decisions.push(Decision::new(
+                "rewritten without a CMD or ENTRYPOINT",
+                format!(
+                    "the container runs what `docker run` names, or the base image's own command; whichever it is, the final stage has every dependency on PYTHONPATH and their commands in {TARGET}/bin on PATH, as the original had them in site-packages"
+                ),
+            ));
+        }
         let mut runtime_libraries = linked_libraries(input);
         let mut target_in_view = false;
 
@@ -342,6 +351,15 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
     for command in shell::commands(&line) {
         let words = shell::words(command);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        if let [python, "setup.py", command, ..] = words.as_slice()
+            && is_python(python)
+            && !command.starts_with('-')
+        {
+            return Err(format!(
+                "`{}` builds with setuptools outside pip: restage moves `pip install .` to the builder, not `setup.py {command}`",
+                words.join(" ")
+            ));
+        }
         if let Some(project) = project::project_install(&words, input) {
             projects.push(project?);
             continue;
