@@ -38,6 +38,16 @@ pub enum Variant {
     Unknown,
 }
 
+/// A Debian release that a Debian-based tag can name (`python:3.12-slim-bookworm`).
+/// Stretch shares Buster's library names, the ones restage writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Debian {
+    Buster,
+    Bullseye,
+    Bookworm,
+    Trixie,
+}
+
 /// A FROM's image with what restage reads from its name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Base {
@@ -81,6 +91,18 @@ impl Base {
             _ => return None,
         };
         Some(self.image.with_tag(&slim))
+    }
+
+    /// The Debian release the tag names, if it names one (`-bookworm`, `-slim-trixie`).
+    pub fn debian(&self) -> Option<Debian> {
+        let tag = self.image.tag.as_deref()?;
+        tag.split('-').find_map(|part| match part {
+            "stretch" | "buster" => Some(Debian::Buster),
+            "bullseye" => Some(Debian::Bullseye),
+            "bookworm" => Some(Debian::Bookworm),
+            "trixie" => Some(Debian::Trixie),
+            _ => None,
+        })
     }
 
     /// The version part of the tag (`3.12` of `3.12-slim`), if it is one.
@@ -141,6 +163,18 @@ mod tests {
         assert_eq!(base("golang:onbuild").variant, Variant::Other);
         assert_eq!(base("python:${V}").variant, Variant::Unknown);
         assert_eq!(base("node").variant, Variant::Full);
+    }
+
+    #[test]
+    fn debian_releases_named_by_tags() {
+        assert_eq!(
+            base("python:3.8-slim-buster").debian(),
+            Some(Debian::Buster)
+        );
+        assert_eq!(base("node:18-bullseye").debian(), Some(Debian::Bullseye));
+        assert_eq!(base("python:3.14-trixie").debian(), Some(Debian::Trixie));
+        assert_eq!(base("python:3.12").debian(), None);
+        assert_eq!(base("python:3.12-alpine3.20").debian(), None);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::transform::shell::one_line;
 use std::collections::BTreeSet;
 
 use crate::analyze::ItemId;
-use crate::ecosystem::Ecosystem;
+use crate::ecosystem::{Debian, Ecosystem};
 use crate::syntax::{Command, Healthcheck, Keyword, Span};
 
 use super::final_image;
@@ -458,7 +458,9 @@ impl<'a> Layout<'a> {
                         Place::Final
                     }
                 }
-                Keyword::Run => self.place_run(id, system, &mut plan.final_stage, &line),
+                Keyword::Run => self
+                    .place_run(id, system, &mut plan.final_stage, &line)
+                    .map_err(|reason| Decline::new(Some(Ecosystem::Node), reason))?,
                 _ => Place::Final,
             };
             // Nothing after the app's last step shapes the builder's result.
@@ -501,10 +503,10 @@ impl<'a> Layout<'a> {
         system: SystemManager,
         final_stage: &mut Vec<Step>,
         line: &str,
-    ) -> Place {
+    ) -> Result<Place, String> {
         let facts = self.facts(id).clone();
         let (globals, global_texts) = facts.globals();
-        let runtime = runtime_packages(&facts, system);
+        let runtime = runtime_packages(&facts, system, self.input.stage.base.debian())?;
         if facts.is_app_work()
             || (id > self.first_install && id <= self.last_app_step && is_app_other(&facts))
         {
@@ -531,7 +533,7 @@ impl<'a> Layout<'a> {
                 format!("`{line}` only in the builder"),
                 "it installs or builds the app, which the final stage copies",
             ));
-            return Place::Builder;
+            return Ok(Place::Builder);
         }
         if !globals.is_empty() {
             let place = self.global_place(&globals);
@@ -548,7 +550,7 @@ impl<'a> Layout<'a> {
                 format!("`{line}` {}", place_words(place)),
                 why,
             ));
-            return place;
+            return Ok(place);
         }
         if !facts.system.is_empty() && !facts.has_other() {
             let all: Vec<&String> = facts
@@ -562,7 +564,7 @@ impl<'a> Layout<'a> {
                     format!("`{line}` only in the builder"),
                     "it installs build tools (compilers, node-gyp's python and make)",
                 ));
-                return Place::Builder;
+                return Ok(Place::Builder);
             }
             if build_only == 0 {
                 let fetch = all.iter().find(|p| FETCH_TOOLS.contains(&p.as_str()));
@@ -581,7 +583,7 @@ impl<'a> Layout<'a> {
                     format!("`{line}` {}", place_words(place)),
                     why,
                 ));
-                return place;
+                return Ok(place);
             }
             if build_only > 0 {
                 self.decisions.push(Decision::new(
@@ -595,7 +597,7 @@ impl<'a> Layout<'a> {
                     system,
                     &runtime.iter().map(String::as_str).collect::<Vec<_>>(),
                 )));
-                return Place::Builder;
+                return Ok(Place::Builder);
             }
         }
         let place = if facts.has_other() && id > self.first_install {
@@ -613,7 +615,7 @@ impl<'a> Layout<'a> {
             format!("`{line}` {}", place_words(place)),
             why,
         ));
-        place
+        Ok(place)
     }
 
     /// Which stage needs a global install of `packages`.
@@ -995,14 +997,22 @@ fn is_build_only(package: &str) -> bool {
 }
 
 /// The packages a RUN installs that the final stage needs too: the runtime libraries
-/// `-dev` packages imply and every package that is not build-only.
-fn runtime_packages(facts: &RunFacts, system: SystemManager) -> Vec<String> {
+/// `-dev` packages imply (by their name in the final image's Debian `release`) and
+/// every package that is not build-only.
+fn runtime_packages(
+    facts: &RunFacts,
+    system: SystemManager,
+    release: Option<Debian>,
+) -> Result<Vec<String>, String> {
     let mut runtime = Vec::new();
     for install in &facts.system {
         for package in &install.packages {
             let needed = match packages::runtime_for(package, system)
                 .or_else(|| addon_library(package, system))
             {
+                Some(library) if system == SystemManager::Apt => {
+                    Some(packages::debian_name(library, release)?.to_owned())
+                }
                 Some(library) => Some(library.to_owned()),
                 None if !is_build_only(package) => Some(package.clone()),
                 None => None,
@@ -1010,7 +1020,7 @@ fn runtime_packages(facts: &RunFacts, system: SystemManager) -> Vec<String> {
             runtime.extend(needed.filter(|p| !runtime.contains(p)));
         }
     }
-    runtime
+    Ok(runtime)
 }
 
 /// Runtime libraries of `-dev` packages that native addons (sharp, canvas) link against.

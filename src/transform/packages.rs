@@ -2,7 +2,7 @@
 //! and which runtime libraries a `-dev` package implies in a slim final image.
 
 use super::shell;
-use crate::ecosystem::Variant;
+use crate::ecosystem::{Debian, Variant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Manager {
@@ -148,6 +148,46 @@ pub fn runtime_for(package: &str, manager: Manager) -> Option<&'static str> {
         .map(|(_, runtime)| *runtime)
 }
 
+/// Runtime libraries whose Debian package was renamed between releases: bookworm's
+/// name (the one [`runtime_for`] gives) and the names in buster, bullseye, bookworm and
+/// trixie. Trixie's 64-bit time_t renames (`libssl3t64`) provide the old name, which
+/// apt installs them by, so they need no entry.
+const RENAMED: &[(&str, [&str; 4])] = &[
+    ("libffi8", ["libffi6", "libffi7", "libffi8", "libffi8"]),
+    ("libssl3", ["libssl1.1", "libssl1.1", "libssl3", "libssl3"]),
+    (
+        "libldap-2.5-0",
+        [
+            "libldap-2.4-2",
+            "libldap-2.4-2",
+            "libldap-2.5-0",
+            "libldap2",
+        ],
+    ),
+    ("libtiff6", ["libtiff5", "libtiff5", "libtiff6", "libtiff6"]),
+    ("libwebp7", ["libwebp6", "libwebp6", "libwebp7", "libwebp7"]),
+];
+
+/// A Debian runtime library's package name in `release`. Without a release (a tag
+/// that names none, which today's images build on bookworm or trixie) it is the name
+/// both share; the error says why there is none.
+pub fn debian_name(library: &str, release: Option<Debian>) -> Result<&str, String> {
+    let Some((_, names)) = RENAMED.iter().find(|(name, _)| *name == library) else {
+        return Ok(library);
+    };
+    match release {
+        Some(release) => Ok(names[release as usize]),
+        None if names[Debian::Bookworm as usize] == names[Debian::Trixie as usize] => {
+            Ok(names[Debian::Bookworm as usize])
+        }
+        None => Err(format!(
+            "the final stage needs the runtime library that Debian bookworm calls `{}` and trixie `{}`, and the tag names no release (add one, as in `python:3.12-bookworm`)",
+            names[Debian::Bookworm as usize],
+            names[Debian::Trixie as usize]
+        )),
+    }
+}
+
 /// A RUN line that installs `packages` in a final image of `manager`'s distribution.
 pub fn install_line(manager: Manager, packages: &[&str]) -> String {
     let list = packages.join(" ");
@@ -187,5 +227,21 @@ mod tests {
         assert_eq!(runtime_for("libpq-dev", Manager::Apt), Some("libpq5"));
         assert_eq!(runtime_for("postgresql-dev", Manager::Apk), Some("libpq"));
         assert_eq!(runtime_for("gcc", Manager::Apt), None);
+    }
+
+    #[test]
+    fn runtime_libraries_by_debian_release() {
+        assert_eq!(debian_name("libffi8", Some(Debian::Buster)), Ok("libffi6"));
+        assert_eq!(
+            debian_name("libssl3", Some(Debian::Bullseye)),
+            Ok("libssl1.1")
+        );
+        assert_eq!(
+            debian_name("libldap-2.5-0", Some(Debian::Trixie)),
+            Ok("libldap2")
+        );
+        assert_eq!(debian_name("libpq5", Some(Debian::Buster)), Ok("libpq5"));
+        assert_eq!(debian_name("libffi8", None), Ok("libffi8"));
+        assert!(debian_name("libldap-2.5-0", None).is_err());
     }
 }

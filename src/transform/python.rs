@@ -5,7 +5,7 @@
 //! `-dev` packages imply.
 
 use crate::analyze::{ItemId, mentions_variable};
-use crate::ecosystem::Ecosystem;
+use crate::ecosystem::{Debian, Ecosystem};
 use crate::syntax::{Command, Form, Keyword, Span};
 use crate::transform::shell::one_line;
 
@@ -103,7 +103,8 @@ impl super::Transformer for Python {
                 ),
             ));
         }
-        let mut runtime_libraries = linked_libraries(input);
+        let release = base.debian();
+        let mut runtime_libraries = linked_libraries(input, release).map_err(decline)?;
         let mut target_in_view = false;
 
         for &id in &input.stage.body {
@@ -163,8 +164,10 @@ impl super::Transformer for Python {
                                 ),
                                 "the final stage can then copy the dependencies alone",
                             ));
-                            runtime_libraries
-                                .extend(runtime_packages(installs, &mut plan.decisions));
+                            runtime_libraries.extend(
+                                runtime_packages(installs, release, &mut plan.decisions)
+                                    .map_err(decline)?,
+                            );
                             if id == last_install {
                                 final_dependencies(&mut plan, builder, manager, &runtime_libraries);
                             }
@@ -175,8 +178,10 @@ impl super::Transformer for Python {
                                 format!("`{line}` moved to the builder"),
                                 "it installs what the build needs",
                             ));
-                            runtime_libraries
-                                .extend(runtime_packages(installs, &mut plan.decisions));
+                            runtime_libraries.extend(
+                                runtime_packages(installs, release, &mut plan.decisions)
+                                    .map_err(decline)?,
+                            );
                             if id > last_install && !runtime_libraries.is_empty() {
                                 let names: Vec<&str> =
                                     runtime_libraries.iter().map(String::as_str).collect();
@@ -286,13 +291,22 @@ fn checks_in_builder(plan: &mut Plan, target_in_view: &mut bool, checks: &[Strin
 }
 
 /// Runtime packages the final stage needs from a build's system installs: the
-/// libraries `-dev` packages imply, and packages that are not build-only. The final
-/// stage starts afresh from its base, whichever it is, so it needs them either way.
-fn runtime_packages(installs: &[Install], decisions: &mut Vec<Decision>) -> Vec<String> {
+/// libraries `-dev` packages imply (by their name in the final image's Debian
+/// `release`), and packages that are not build-only. The final stage starts afresh from
+/// its base, whichever it is, so it needs them either way.
+fn runtime_packages(
+    installs: &[Install],
+    release: Option<Debian>,
+    decisions: &mut Vec<Decision>,
+) -> Result<Vec<String>, String> {
     let mut runtime = Vec::new();
     for install in installs {
         for package in &install.packages {
             if let Some(library) = packages::runtime_for(package, install.manager) {
+                let library = match install.manager {
+                    Manager::Apt => packages::debian_name(library, release)?,
+                    Manager::Apk => library,
+                };
                 decisions.push(Decision::new(
                     format!("`{library}` installed in the final stage"),
                     format!("the runtime library of `{package}`, which the build links against"),
@@ -303,12 +317,12 @@ fn runtime_packages(installs: &[Install], decisions: &mut Vec<Decision>) -> Vec<
             }
         }
     }
-    runtime
+    Ok(runtime)
 }
 
 /// Libraries that requirements known to link against system libraries need when the
-/// final image is slimmer than the build image.
-fn linked_libraries(input: &Input) -> Vec<String> {
+/// final image is slimmer than the build image (Debian names, in `release`).
+fn linked_libraries(input: &Input, release: Option<Debian>) -> Result<Vec<String>, String> {
     let slim = input.options.slim && input.stage.base.slim().is_some();
     let requirements = input.context.file("requirements.txt").unwrap_or_default();
     LINKED
@@ -322,7 +336,7 @@ fn linked_libraries(input: &Input) -> Vec<String> {
                 name.trim().eq_ignore_ascii_case(package)
             })
         })
-        .map(|(_, library)| (*library).to_owned())
+        .map(|(_, library)| packages::debian_name(library, release).map(str::to_owned))
         .collect()
 }
 
