@@ -25,10 +25,15 @@ const TARGET: &str = "/opt/pydeps";
 const TOOLING: &[&str] = &["pip", "setuptools", "wheel", "virtualenv", "uv"];
 
 /// Requirements that link a system library the slim image lacks, and that library.
+/// (uWSGI has no wheels: built on a full image it finds libxml2's headers and links it;
+/// python-magic loads libmagic at run time.)
 const LINKED: &[(&str, &str)] = &[
     ("psycopg2", "libpq5"),
     ("mysqlclient", "libmariadb3"),
     ("python-ldap", "libldap-2.5-0"),
+    ("uwsgi", "libxml2"),
+    ("python-magic", "libmagic1"),
+    ("pycurl", "libcurl4"),
 ];
 
 /// What a RUN does, as far as the Python rewrite is concerned.
@@ -333,7 +338,9 @@ fn linked_libraries(input: &Input, release: Option<Debian>) -> Result<Vec<String
                     .split(['=', '<', '>', '[', ';', ' ', '~', '!'])
                     .next()
                     .unwrap_or("");
-                name.trim().eq_ignore_ascii_case(package)
+                // Names compare as pip compares them (PEP 503: `Python_Magic` is
+                // `python-magic`).
+                name.trim().to_ascii_lowercase().replace(['_', '.'], "-") == *package
             })
         })
         .map(|(_, library)| packages::debian_name(library, release).map(str::to_owned))
