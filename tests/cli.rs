@@ -1382,3 +1382,23 @@ fn the_same_folder_twice_is_processed_twice_in_order() {
         "would rewrite a/Dockerfile\nwould rewrite a/Dockerfile\n"
     );
 }
+
+#[test]
+fn a_python_image_without_a_start_command_says_how_it_still_runs() {
+    let project = Project::new();
+    project.file(
+        "tool/Dockerfile",
+        "FROM python:3.12\nRUN pip install awscli\n",
+    );
+    let output = project.run(&["--explain", "tool/Dockerfile"]);
+    assert!(
+        output.stdout.contains(
+            "  - rewritten without a CMD or ENTRYPOINT\n    why: the container runs what `docker run` names"
+        ),
+        "{}",
+        output.stdout
+    );
+    assert!(output.stdout.contains("needs the full base: --no-slim)"));
+    let kept = project.run(&["--explain", "--no-slim", "tool/Dockerfile"]);
+    assert!(!kept.stdout.contains("--no-slim)"), "{}", kept.stdout);
+}

@@ -104,7 +104,12 @@ impl super::Transformer for Python {
             plan.decisions.push(Decision::new(
                 "rewritten without a CMD or ENTRYPOINT",
                 format!(
-                    "the container runs what `docker run` names, or the base image's own command; whichever it is, the final stage has every dependency on PYTHONPATH and their commands in {TARGET}/bin on PATH, as the original had them in site-packages"
+                    "the container runs what `docker run` names, or the base image's own command; whichever it is, the final stage has every dependency on PYTHONPATH and their commands in {TARGET}/bin on PATH, as the original had them in site-packages{}",
+                    if final_image == base.image.raw {
+                        ""
+                    } else {
+                        " (an image that other Dockerfiles build FROM and compile in needs the full base: --no-slim)"
+                    }
                 ),
             ));
         }
