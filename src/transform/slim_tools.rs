@@ -181,6 +181,8 @@ fn programs(text: &str) -> Vec<&'static Tool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::BuildContext;
+    use crate::transform::{Options, Outcome, restage};
 
     fn names(text: &str) -> Vec<&'static str> {
         programs(text).iter().map(|tool| tool.program).collect()
@@ -194,6 +196,31 @@ mod tests {
             ["wget", "git"]
         );
         assert_eq!(names("'ps' 'aux'"), ["ps"]);
+    }
+
+    fn rewrite(text: &str, options: &Options) -> String {
+        let dockerfile = crate::syntax::parse(text).unwrap();
+        match restage(&dockerfile, BuildContext::default, options).unwrap() {
+            Outcome::Rewritten(rewrite) => rewrite.text,
+            declined => panic!("{declined:?}"),
+        }
+    }
+
+    #[test]
+    fn only_a_move_to_the_slim_variant_adds_packages() {
+        let text = "FROM python:3.12\nRUN pip install flask\nHEALTHCHECK CMD curl -f http://localhost/\nCMD [\"flask\", \"run\"]\n";
+        let install = "apt-get install -y --no-install-recommends curl";
+        let options = Options::default();
+        assert!(rewrite(text, &options).contains(install));
+        let full = Options {
+            slim: false,
+            ..options.clone()
+        };
+        assert!(!rewrite(text, &full).contains(install));
+        let alpine = text.replace("python:3.12", "python:3.12-alpine");
+        assert!(!rewrite(&alpine, &options).contains("curl &&"));
+        let slim = text.replace("python:3.12", "python:3.12-slim");
+        assert!(!rewrite(&slim, &options).contains(install));
     }
 
     #[test]
