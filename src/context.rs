@@ -10,7 +10,8 @@ use std::sync::{Arc, OnceLock};
 
 use crate::recent::RecentFolders;
 
-/// Files whose contents the transformers read, by name relative to the context root.
+/// Files whose contents the transformers read, by name relative to the context root
+/// (and the top-level shell scripts, which a start command may run).
 const MANIFESTS: &[&str] = &[
     "requirements.txt",
     "pyproject.toml",
@@ -38,7 +39,7 @@ const MAX_READ: u64 = 1 << 20;
 pub struct BuildContext {
     /// Whether there is a context at all (false for stdin or a lone file).
     pub present: bool,
-    /// Manifest name → contents (empty when it was too large to read).
+    /// Manifest or script name → contents (empty when it was too large to read).
     pub files: BTreeMap<String, String>,
     /// Other `requirements*.txt` files.
     pub requirement_files: BTreeSet<String>,
@@ -75,7 +76,7 @@ impl BuildContext {
             if name.starts_with("requirements") && name.ends_with(".txt") {
                 context.requirement_files.insert(name.clone());
             }
-            if MANIFESTS.contains(&name.as_str()) {
+            if MANIFESTS.contains(&name.as_str()) || name.ends_with(".sh") {
                 let small = entry.metadata().is_ok_and(|m| m.len() <= MAX_READ);
                 let text = if small {
                     fs::read_to_string(entry.path()).unwrap_or_default()
@@ -178,6 +179,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("go.mod"), "module example.com/svc\n").unwrap();
         fs::write(dir.path().join("requirements-dev.txt"), "pytest\n").unwrap();
+        fs::write(dir.path().join("entrypoint.sh"), "#!/bin/sh\nexec \"$@\"\n").unwrap();
         fs::create_dir(dir.path().join("templates")).unwrap();
         fs::create_dir(dir.path().join("native")).unwrap();
         fs::write(
@@ -188,6 +190,10 @@ mod tests {
         let context = BuildContext::read(dir.path());
         assert!(context.present);
         assert_eq!(context.file("go.mod"), Some("module example.com/svc\n"));
+        assert_eq!(
+            context.file("entrypoint.sh"),
+            Some("#!/bin/sh\nexec \"$@\"\n")
+        );
         assert!(context.requirement_files.contains("requirements-dev.txt"));
         assert!(context.dirs.contains("templates"));
         assert!(context.uses_cgo());

@@ -75,7 +75,9 @@ const FULL_ONLY: &[Tool] = &[
 ];
 
 /// Words that stand before a command's program without being it.
-const PREFIXES: &[&str] = &["then", "else", "do", "!", "{", "(", "exec", "sudo", "time"];
+const PREFIXES: &[&str] = &[
+    "if", "then", "elif", "else", "while", "until", "do", "!", "{", "(", "exec", "sudo", "time",
+];
 
 /// Installs, at the top of the final stage, the packages of programs that the stage
 /// runs and that the slim variant of the original base lacks. Nothing to do unless the
@@ -127,13 +129,13 @@ pub(super) fn restore(plan: &mut Plan, input: &Input) {
                 .filter(|install| install.manager == Manager::Apt)
                 .flat_map(|install| install.packages),
         );
-        for tool in programs(&command) {
-            note(tool, &installed, line.clone());
+        for (tool, script) in programs_run(&command, input) {
+            note(tool, &installed, who(&line, script));
         }
     }
     for (line, command) in runtime {
-        for tool in programs(&command) {
-            note(tool, &installed, line.clone());
+        for (tool, script) in programs_run(&command, input) {
+            note(tool, &installed, who(&line, script));
         }
     }
     if missing.is_empty() {
@@ -146,10 +148,18 @@ pub(super) fn restore(plan: &mut Plan, input: &Input) {
         plan.decisions.push(Decision::new(
             format!("`{}` installed in the final stage", tool.package),
             format!(
-                "`{user}` runs `{}`, which `{}` has and `{}` lacks",
+                "{user} runs `{}`, which `{}` has and `{}` lacks",
                 tool.program, base.image.raw, plan.final_image
             ),
         ));
+    }
+}
+
+/// Who runs a program, for the decision: the instruction, or a script it starts.
+fn who(line: &str, script: Option<&str>) -> String {
+    match script {
+        Some(script) => format!("`{script}` (which `{line}` starts)"),
+        None => format!("`{line}`"),
     }
 }
 
@@ -163,6 +173,30 @@ fn shell_text(form: &Form) -> String {
             .collect::<Vec<_>>()
             .join(" "),
     }
+}
+
+/// The full-image-only programs that `command` starts, itself or through a shell script
+/// of the build context that it names (`./docker-entrypoint.sh`), with that script.
+fn programs_run<'c>(command: &'c str, input: &Input) -> Vec<(&'static Tool, Option<&'c str>)> {
+    let mut found: Vec<_> = programs(command).into_iter().map(|t| (t, None)).collect();
+    for word in command.split([' ', '\t', '\'', '"', ';', '&', '|']) {
+        let name = word.rsplit('/').next().unwrap_or(word);
+        if !name.ends_with(".sh") {
+            continue;
+        }
+        let Some(script) = input.context.file(name) else {
+            continue;
+        };
+        for line in script.lines().map(str::trim) {
+            if line.starts_with('#') {
+                continue;
+            }
+            for tool in programs(line) {
+                found.push((tool, Some(name)));
+            }
+        }
+    }
+    found
 }
 
 /// The full-image-only programs that the simple commands of `text` start.
@@ -196,6 +230,7 @@ mod tests {
             ["wget", "git"]
         );
         assert_eq!(names("'ps' 'aux'"), ["ps"]);
+        assert_eq!(names("until curl -fsS $URL; do sleep 1; done"), ["curl"]);
     }
 
     fn rewrite(text: &str, options: &Options) -> String {
