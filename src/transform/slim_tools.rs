@@ -163,15 +163,27 @@ fn who(line: &str, script: Option<&str>) -> String {
     }
 }
 
-/// A command as shell text: exec form words joined (its program comes first either way).
+/// A command as shell text: exec form words joined (its program comes first either
+/// way), or the script of an exec-form `sh -c '…'`.
 fn shell_text(form: &Form) -> String {
     match form {
         Form::Shell(text) => text.clone(),
-        Form::Exec(words) => words
-            .iter()
-            .map(|word| format!("'{}'", word.replace('\'', "")))
-            .collect::<Vec<_>>()
-            .join(" "),
+        Form::Exec(words) => match words.as_slice() {
+            [shell, flag, script, ..]
+                if flag == "-c"
+                    && matches!(
+                        shell.rsplit('/').next(),
+                        Some("sh" | "bash" | "ash" | "dash")
+                    ) =>
+            {
+                script.clone()
+            }
+            _ => words
+                .iter()
+                .map(|word| format!("'{}'", word.replace('\'', "")))
+                .collect::<Vec<_>>()
+                .join(" "),
+        },
     }
 }
 
@@ -256,6 +268,15 @@ mod tests {
         assert!(!rewrite(&alpine, &options).contains("curl &&"));
         let slim = text.replace("python:3.12", "python:3.12-slim");
         assert!(!rewrite(&slim, &options).contains(install));
+    }
+
+    #[test]
+    fn exec_forms_start_their_first_word_or_their_shell_script() {
+        let exec = |words: &[&str]| Form::Exec(words.iter().map(|w| w.to_string()).collect());
+        assert_eq!(names(&shell_text(&exec(&["curl", "-f", "x"]))), ["curl"]);
+        let script = exec(&["/bin/sh", "-c", "wget -qO- x || exit 1"]);
+        assert_eq!(names(&shell_text(&script)), ["wget"]);
+        assert!(names(&shell_text(&exec(&["python", "-c", "curl"]))).is_empty());
     }
 
     #[test]
