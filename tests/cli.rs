@@ -1383,22 +1383,41 @@ fn the_same_folder_twice_is_processed_twice_in_order() {
     );
 }
 
+/// What `restage --explain [options] app/Dockerfile` prints for a lone Dockerfile of `text`.
+fn explain(text: &str, options: &[&str]) -> String {
+    let project = Project::new();
+    project.file("app/Dockerfile", text);
+    let mut args = vec!["--explain"];
+    args.extend(options);
+    args.push("app/Dockerfile");
+    project.run(&args).stdout
+}
+
 #[test]
 fn a_python_image_without_a_start_command_says_how_it_still_runs() {
-    let project = Project::new();
-    project.file(
-        "tool/Dockerfile",
-        "FROM python:3.12\nRUN pip install awscli\n",
-    );
-    let output = project.run(&["--explain", "tool/Dockerfile"]);
+    let text = "FROM python:3.12\nRUN pip install awscli\n";
+    let output = explain(text, &[]);
     assert!(
-        output.stdout.contains(
+        output.contains(
             "  - rewritten without a CMD or ENTRYPOINT\n    why: the container runs what `docker run` names"
         ),
-        "{}",
-        output.stdout
+        "{output}"
     );
-    assert!(output.stdout.contains("needs the full base: --no-slim)"));
-    let kept = project.run(&["--explain", "--no-slim", "tool/Dockerfile"]);
-    assert!(!kept.stdout.contains("--no-slim)"), "{}", kept.stdout);
+    assert!(output.contains("needs the full base: --no-slim)"));
+    let kept = explain(text, &["--no-slim"]);
+    assert!(!kept.contains("--no-slim)"), "{kept}");
+}
+
+#[test]
+fn a_system_install_split_between_the_stages_says_what_the_final_stage_gets() {
+    let output = explain(
+        "FROM python:3.12\nRUN apt-get update && apt-get install -y gcc libpq-dev curl\nRUN pip install psycopg2\nCMD [\"python\", \"-m\", \"app\"]\n",
+        &[],
+    );
+    assert!(
+        output.contains("` in the builder; `curl` installed in the final stage too\n"),
+        "{output}"
+    );
+    assert!(output.contains("  - `libpq5` installed in the final stage\n"));
+    assert!(!output.contains("moved to the builder"));
 }

@@ -184,14 +184,30 @@ impl super::Transformer for Python {
                         }
                         Run::SystemPackages(installs) => {
                             plan.builder.push(Step::Keep(id));
-                            plan.decisions.push(Decision::new(
-                                format!("`{line}` moved to the builder"),
-                                "it installs what the build needs",
-                            ));
-                            runtime_libraries.extend(
-                                runtime_packages(installs, release, &mut plan.decisions)
-                                    .map_err(decline)?,
-                            );
+                            let mut libraries = Vec::new();
+                            let runtime = runtime_packages(installs, release, &mut libraries)
+                                .map_err(decline)?;
+                            let kept: Vec<&str> = runtime
+                                .iter()
+                                .filter(|p| installs.iter().any(|i| i.packages.contains(p)))
+                                .map(String::as_str)
+                                .collect();
+                            plan.decisions.push(if kept.is_empty() {
+                                Decision::new(
+                                    format!("`{line}` moved to the builder"),
+                                    "it installs what the build needs",
+                                )
+                            } else {
+                                Decision::new(
+                                    format!(
+                                        "`{line}` in the builder; `{}` installed in the final stage too",
+                                        kept.join(" ")
+                                    ),
+                                    "the build may need them, and they are not build-only: the running app may need them too",
+                                )
+                            });
+                            plan.decisions.append(&mut libraries);
+                            runtime_libraries.extend(runtime);
                             if id > last_install && !runtime_libraries.is_empty() {
                                 let names: Vec<&str> =
                                     runtime_libraries.iter().map(String::as_str).collect();
