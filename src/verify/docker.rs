@@ -289,6 +289,12 @@ impl Docker {
         })
     }
 
+    /// `docker inspect`'s `.State.Health` of container `name` as JSON (`null` when the
+    /// image has no HEALTHCHECK).
+    pub fn health_json(&self, name: &str) -> Result<String, DockerError> {
+        self.text(&["inspect", "-f", "{{json .State.Health}}", name])
+    }
+
     /// The last lines the container printed (stdout and stderr), for error messages.
     pub fn logs_tail(&self, name: &str, lines: usize) -> String {
         match self.output(&["logs", "--tail", &lines.to_string(), name]) {

@@ -11,6 +11,7 @@ mod argv;
 mod behaviour;
 mod cleanup;
 mod docker;
+mod health;
 mod http;
 mod report;
 
@@ -322,13 +323,37 @@ pub fn verify(args: &VerifyArgs) -> Report {
         &label,
         Duration::from_secs(args.timeout),
     );
+    let [original_health, rewrite_health] = match check {
+        // A smoke command replaces what the container runs; there is nothing to probe.
+        Check::Smoke { .. } => [None, None],
+        _ => health::observe(
+            &docker,
+            [&names[0], &names[1]],
+            Duration::from_secs(args.timeout),
+        ),
+    };
     cleanup.remove_containers();
     if let Some(kept) = &mut report.kept {
         kept.containers = names.to_vec();
     }
-    let (verdict, message) = behaviour::judge(&original, &rewritten, args.expect.as_deref());
+    let (mut verdict, mut message) =
+        behaviour::judge(&original, &rewritten, args.expect.as_deref());
+    if verdict == Verdict::Same {
+        match health::difference(original_health.as_ref(), rewrite_health.as_ref()) {
+            Some(why) => (verdict, message) = (Verdict::Different, why),
+            None if [&original_health, &rewrite_health]
+                .iter()
+                .all(|h| **h == Some(health::Health::Healthy)) =>
+            {
+                message.push_str("; both healthy")
+            }
+            None => {}
+        }
+    }
     report.original.observation = Some(original);
     report.rewrite.observation = Some(rewritten);
+    report.original.health = original_health;
+    report.rewrite.health = rewrite_health;
     keep_rewrite(rewrite_file, args.keep, &mut report);
     drop(cleanup);
     report.finish(verdict.into(), message)

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use super::behaviour::{Observation, Verdict};
+use super::health::Health;
 use crate::ecosystem::Ecosystem;
 use crate::transform::Decision;
 
@@ -56,6 +57,8 @@ pub struct Image {
     pub size_bytes: Option<u64>,
     pub build_seconds: Option<f64>,
     pub observation: Option<Observation>,
+    /// Where the image's own HEALTHCHECK settled (none without one).
+    pub health: Option<Health>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -159,6 +162,9 @@ impl Report {
             }
             if let Some(observation) = &image.observation {
                 let _ = write!(out, "  {}", observation.summary());
+            }
+            if let Some(health) = &image.health {
+                let _ = write!(out, ", {}", health.summary());
             }
             out.push('\n');
         }
