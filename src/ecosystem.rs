@@ -77,7 +77,9 @@ impl Base {
     /// The slim variant of a full base (`python:3.12-bookworm` → `python:3.12-slim-bookworm`,
     /// `node:20-bookworm` → `node:20-bookworm-slim`); `None` when there is none to take.
     pub fn slim(&self) -> Option<String> {
-        if self.variant != Variant::Full {
+        // Only the official images' variants are known; another image's `:slim` tag,
+        // if it has one, may be anything.
+        if self.variant != Variant::Full || self.ecosystem.is_none() {
             return None;
         }
         let tag = self.image.tag.as_deref().unwrap_or("latest");
@@ -193,6 +195,8 @@ mod tests {
         );
         assert_eq!(base("node").slim().as_deref(), Some("node:slim"));
         assert_eq!(base("python:3.12-slim").slim(), None);
+        assert_eq!(base("gcr.io/google-appengine/nodejs").slim(), None);
+        assert_eq!(base("tiangolo/uwsgi-nginx-flask:python3.12").slim(), None);
         assert_eq!(base("golang:1.22").slim(), None);
         assert_eq!(
             base("python:3.12@sha256:ab").slim().as_deref(),

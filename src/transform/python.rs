@@ -5,7 +5,7 @@
 //! `-dev` packages imply.
 
 use crate::analyze::{ItemId, mentions_variable};
-use crate::ecosystem::{Debian, Ecosystem};
+use crate::ecosystem::{Base, Debian, Ecosystem};
 use crate::syntax::{Command, Form, Keyword, Span};
 use crate::transform::shell::one_line;
 
@@ -159,7 +159,7 @@ impl super::Transformer for Python {
                             exported,
                         } => {
                             if !checks.is_empty() {
-                                checks_in_builder(&mut plan, &mut target_in_view, checks);
+                                checks_in_builder(&mut plan, base, &mut target_in_view, checks);
                             }
                             plan.builder.push(Step::edit(analysis, id, edits.clone()));
                             for command in exported {
@@ -179,7 +179,13 @@ impl super::Transformer for Python {
                                     .map_err(decline)?,
                             );
                             if id == last_install {
-                                final_dependencies(&mut plan, builder, manager, &runtime_libraries);
+                                final_dependencies(
+                                    &mut plan,
+                                    base,
+                                    builder,
+                                    manager,
+                                    &runtime_libraries,
+                                );
                             }
                         }
                         Run::SystemPackages(installs) => {
@@ -248,7 +254,13 @@ impl super::Transformer for Python {
 }
 
 /// The final stage's copy of the dependencies, where the last install was.
-fn final_dependencies(plan: &mut Plan, builder: &str, manager: Manager, runtime: &[String]) {
+fn final_dependencies(
+    plan: &mut Plan,
+    base: &Base,
+    builder: &str,
+    manager: Manager,
+    runtime: &[String],
+) {
     if !runtime.is_empty() {
         let mut names: Vec<&str> = Vec::new();
         for name in runtime {
@@ -262,7 +274,7 @@ fn final_dependencies(plan: &mut Plan, builder: &str, manager: Manager, runtime:
     plan.final_stage.push(Step::New(format!(
         "COPY --from={builder} {TARGET} {TARGET}"
     )));
-    plan.final_stage.extend(target_env());
+    plan.final_stage.extend(target_env(base));
     plan.decisions.push(Decision::new(
         format!("the final stage copies {TARGET} and puts it on PYTHONPATH (its bin/ on PATH)"),
         "packages installed with --target are not on sys.path by themselves; copying them into /usr/local would not put them there either",
@@ -292,19 +304,25 @@ fn search_path_env(input: &Input, last_install: ItemId) -> Result<(), String> {
 }
 
 /// The ENV lines that make the packages in the target folder importable and their
-/// commands found.
-fn target_env() -> [Step; 2] {
+/// commands found. An official python image sets no PYTHONPATH; another base (one
+/// rewritten with `--ecosystem python`) may, and its entries stay after the target folder.
+fn target_env(base: &Base) -> [Step; 2] {
+    let keep = if base.ecosystem.is_some() {
+        ""
+    } else {
+        "${PYTHONPATH:+:$PYTHONPATH}"
+    };
     [
-        Step::New(format!("ENV PYTHONPATH={TARGET}")),
+        Step::New(format!("ENV PYTHONPATH={TARGET}{keep}")),
         Step::New(format!("ENV PATH={TARGET}/bin:$PATH")),
     ]
 }
 
 /// The builder runs an install RUN's checks (`pip check`, `<tool> --version`) as the
 /// original did, with the target folder in view (once, before the first such RUN).
-fn checks_in_builder(plan: &mut Plan, target_in_view: &mut bool, checks: &[String]) {
+fn checks_in_builder(plan: &mut Plan, base: &Base, target_in_view: &mut bool, checks: &[String]) {
     if !std::mem::replace(target_in_view, true) {
-        plan.builder.extend(target_env());
+        plan.builder.extend(target_env(base));
         plan.decisions.push(Decision::new(
             format!("the builder puts {TARGET} on PYTHONPATH (its bin/ on PATH)"),
             "so that the checks after the install see the installed packages, as in the original; the install itself is unchanged, since `pip install --target` ignores what is already installed (it implies --ignore-installed)",
