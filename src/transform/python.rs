@@ -26,9 +26,12 @@ const TOOLING: &[&str] = &["pip", "setuptools", "wheel", "virtualenv", "uv"];
 
 /// Requirements that link a system library the slim image lacks, and that library.
 /// (uWSGI has no wheels: built on a full image it finds libxml2's headers and links it;
-/// python-magic loads libmagic at run time.)
+/// python-magic and psycopg 3 load libmagic and libpq at run time; LightGBM's wheels
+/// link the system's OpenMP runtime, which the full image has through gcc.)
 const LINKED: &[(&str, &str)] = &[
     ("psycopg2", "libpq5"),
+    ("psycopg", "libpq5"),
+    ("lightgbm", "libgomp1"),
     ("mysqlclient", "libmariadb3"),
     ("python-ldap", "libldap-2.5-0"),
     ("uwsgi", "libxml2"),
