@@ -199,6 +199,20 @@ pub fn install_line(manager: Manager, packages: &[&str]) -> String {
     }
 }
 
+/// `line`, a RUN that [`install_line`] wrote for apt, installing `more` packages too.
+pub fn extend_install_line(line: &str, more: &[&str]) -> Option<String> {
+    let [install] = installs(line.strip_prefix("RUN ")?).try_into().ok()?;
+    let mut names: Vec<&str> = install.packages.iter().map(String::as_str).collect();
+    if install.manager != Manager::Apt || install_line(Manager::Apt, &names) != line {
+        return None;
+    }
+    names.extend(
+        more.iter()
+            .filter(|name| !install.packages.iter().any(|p| p == *name)),
+    );
+    Some(install_line(Manager::Apt, &names))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +241,23 @@ mod tests {
         assert_eq!(runtime_for("libpq-dev", Manager::Apt), Some("libpq5"));
         assert_eq!(runtime_for("postgresql-dev", Manager::Apk), Some("libpq"));
         assert_eq!(runtime_for("gcc", Manager::Apt), None);
+    }
+
+    #[test]
+    fn restage_s_own_install_lines_take_more_packages() {
+        let line = install_line(Manager::Apt, &["libpq5"]);
+        assert_eq!(
+            extend_install_line(&line, &["curl", "libpq5"]),
+            Some(install_line(Manager::Apt, &["libpq5", "curl"]))
+        );
+        assert_eq!(
+            extend_install_line("RUN apt-get install -y libpq5", &["curl"]),
+            None
+        );
+        assert_eq!(
+            extend_install_line(&install_line(Manager::Apk, &["libpq"]), &["curl"]),
+            None
+        );
     }
 
     #[test]

@@ -79,8 +79,9 @@ const PREFIXES: &[&str] = &[
     "if", "then", "elif", "else", "while", "until", "do", "!", "{", "(", "exec", "sudo", "time",
 ];
 
-/// Installs, at the top of the final stage, the packages of programs that the stage
-/// runs and that the slim variant of the original base lacks. Nothing to do unless the
+/// Installs, at the top of the final stage (or with the rewrite's own install of
+/// runtime libraries), the packages of programs that the stage runs and that the slim
+/// variant of the original base lacks. Nothing to do unless the
 /// plan's final image is that slim variant.
 pub(super) fn restore(plan: &mut Plan, input: &Input) {
     let base = &input.stage.base;
@@ -90,16 +91,21 @@ pub(super) fn restore(plan: &mut Plan, input: &Input) {
     let analysis = input.analysis;
     let mut installed: Vec<String> = Vec::new();
     let mut missing: Vec<(&Tool, String)> = Vec::new();
+    // The first final-stage step whose RUN needs a missing program: the packages must be
+    // in place before it.
+    let mut needed_from: Option<usize> = None;
     let mut note = |tool: &'static Tool, installed: &[String], user: String| {
         let present = installed
             .iter()
             .any(|p| p == tool.package || tool.also_in.contains(&p.as_str()));
-        if !present && !missing.iter().any(|(m, _)| m.package == tool.package) {
+        let new = !present && !missing.iter().any(|(m, _)| m.package == tool.package);
+        if new {
             missing.push((tool, user));
         }
+        new
     };
     let mut runtime = Vec::new();
-    for step in &plan.final_stage {
+    for (at, step) in plan.final_stage.iter().enumerate() {
         let (line, command) = match step {
             Step::New(text) => match text.strip_prefix("RUN ") {
                 Some(command) => (text.clone(), command.to_owned()),
@@ -130,7 +136,9 @@ pub(super) fn restore(plan: &mut Plan, input: &Input) {
                 .flat_map(|install| install.packages),
         );
         for (tool, script) in programs_run(&command, input) {
-            note(tool, &installed, who(&line, script));
+            if note(tool, &installed, who(&line, script)) {
+                needed_from.get_or_insert(at);
+            }
         }
     }
     for (line, command) in runtime {
@@ -142,8 +150,24 @@ pub(super) fn restore(plan: &mut Plan, input: &Input) {
         return;
     }
     let names: Vec<&str> = missing.iter().map(|(tool, _)| tool.package).collect();
-    plan.final_stage
-        .insert(0, Step::New(packages::install_line(Manager::Apt, &names)));
+    // One apt layer: the rewrite's own install of runtime libraries takes them too, when
+    // it comes before any RUN that needs them.
+    let own_install = plan
+        .final_stage
+        .iter()
+        .enumerate()
+        .find_map(|(at, step)| match step {
+            Step::New(line) if needed_from.is_none_or(|first| at < first) => {
+                packages::extend_install_line(line, &names).map(|line| (at, line))
+            }
+            _ => None,
+        });
+    match own_install {
+        Some((at, line)) => plan.final_stage[at] = Step::New(line),
+        None => plan
+            .final_stage
+            .insert(0, Step::New(packages::install_line(Manager::Apt, &names))),
+    }
     for (tool, user) in missing {
         plan.decisions.push(Decision::new(
             format!("`{}` installed in the final stage", tool.package),
