@@ -256,9 +256,22 @@ fn not_an_app(analysis: &Analysis, stage: &Stage, ecosystem: Ecosystem) -> Optio
     let shell_session =
         matches!(program, Some("bash" | "sh" | "zsh" | "ash")) && !words.contains(&"-c");
     let idle = matches!(program, Some("sleep" | "tail" | "true"));
-    let tests = words
-        .iter()
-        .any(|w| matches!(*w, "pytest" | "test" | "tox" | "nosetests"));
+    // A test runner, or a test script (`/app/tests.sh`, `run-tests`).
+    let tests = words.iter().any(|word| {
+        let name = word.rsplit('/').next().unwrap_or(word);
+        let stem = name.split('.').next().unwrap_or(name);
+        matches!(
+            stem,
+            "pytest"
+                | "test"
+                | "tests"
+                | "tox"
+                | "nosetests"
+                | "unittest"
+                | "run-tests"
+                | "run_tests"
+        )
+    });
     (shell_session || idle || tests).then(|| {
         format!(
             "the start command `{}` runs a shell, tests or nothing: this looks like a development or CI image, not an app",
@@ -278,6 +291,38 @@ mod tests {
 
     fn no_context() -> BuildContext {
         panic!("the build context was read for a file declined on its own text")
+    }
+
+    #[test]
+    fn shells_tests_and_idling_are_not_apps() {
+        let outcome = |start: &str| {
+            let text = format!("FROM python:3.12\nRUN pip install flask\nCMD {start}\n");
+            restage(
+                &parse(&text).unwrap(),
+                BuildContext::default,
+                &Options::default(),
+            )
+            .unwrap()
+        };
+        for start in [
+            "[\"bash\"]",
+            "[\"/app/tests.sh\"]",
+            "python -m unittest",
+            "[\"tox\", \"-e\", \"py312\"]",
+            "sleep infinity",
+        ] {
+            match outcome(start) {
+                Outcome::Declined(decline) => assert!(
+                    decline.reason.contains("runs a shell, tests or nothing"),
+                    "{start}: {}",
+                    decline.reason
+                ),
+                Outcome::Rewritten(_) => panic!("{start} was rewritten"),
+            }
+        }
+        for start in ["[\"gunicorn\", \"tests_app:app\"]", "bash -c 'flask run'"] {
+            assert!(matches!(outcome(start), Outcome::Rewritten(_)), "{start}");
+        }
     }
 
     #[test]
