@@ -88,6 +88,15 @@ fn read_runs(input: &Input) -> Result<Vec<(ItemId, RunFacts)>, String> {
     Ok(runs)
 }
 
+/// Whether an instruction of the stage (an ENV, or a RUN's own assignment) names one of
+/// `names`.
+fn mentions_any(input: &Input, names: &[&str]) -> bool {
+    input.stage.body.iter().any(|&id| {
+        let text = input.analysis.text(id);
+        names.iter().any(|name| text.contains(name))
+    })
+}
+
 /// What the rewrite knows about the stage before it lays out the plan.
 struct Layout<'a> {
     input: &'a Input<'a>,
@@ -138,6 +147,14 @@ impl<'a> Layout<'a> {
         let project = Project::read(input.context);
         if project.workspaces {
             return Err("a workspace (monorepo): which packages the app needs is not something restage can be sure of".into());
+        }
+        if let Some(package) = project.downloads_on_install()
+            && !mentions_any(input, project::SKIP_DOWNLOAD)
+        {
+            return Err(format!(
+                "`{package}` (a dependency in package.json) downloads what it runs into the installing user's cache (~/.cache) when it installs, outside the app folder the final stage copies (set {} to use a browser the image installs)",
+                project::SKIP_DOWNLOAD[0]
+            ));
         }
         if manager == Manager::Yarn && project::is_yarn_berry(input.context) {
             return Err("Yarn 2+ (Berry) installs; pruning its devDependencies needs `yarn workspaces focus --production`, which restage does not set up".into());

@@ -9,9 +9,22 @@ use crate::ecosystem::Base;
 
 use super::run::Manager;
 
+/// Packages whose install scripts download what they run (browsers, test runners'
+/// binaries) into the installing user's cache.
+pub const DOWNLOADS_ON_INSTALL: &[&str] =
+    &["puppeteer", "playwright", "@playwright/test", "cypress"];
+
+/// Variables that stop those downloads (the image then brings its own browser).
+pub const SKIP_DOWNLOAD: &[&str] = &[
+    "PUPPETEER_SKIP_DOWNLOAD",
+    "PUPPETEER_SKIP_CHROMIUM_DOWNLOAD",
+    "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD",
+];
+
 #[derive(Clone, Debug, Default)]
 pub struct Project {
     pub scripts: Vec<(String, String)>,
+    pub dependencies: Vec<String>,
     pub dev_dependencies: Vec<String>,
     pub workspaces: bool,
 }
@@ -42,12 +55,22 @@ impl Project {
             .unwrap_or_default();
         Project {
             scripts,
+            dependencies: names("dependencies"),
             dev_dependencies: names("devDependencies"),
             workspaces: value.get("workspaces").is_some()
                 || ["pnpm-workspace.yaml", "lerna.json", "nx.json", "turbo.json"]
                     .iter()
                     .any(|file| context.has(file)),
         }
+    }
+
+    /// The production dependency whose install script downloads what it runs into the
+    /// installing user's cache (`~/.cache/puppeteer`), outside the app folder, if any.
+    pub fn downloads_on_install(&self) -> Option<&str> {
+        self.dependencies
+            .iter()
+            .map(String::as_str)
+            .find(|dep| DOWNLOADS_ON_INSTALL.contains(dep))
     }
 
     pub fn script(&self, name: &str) -> Option<&str> {

@@ -16,15 +16,12 @@ use crate::transform::plan::{Step, builder_name};
 use crate::transform::shell::{self, one_line};
 use crate::transform::{Decision, Input, Plan};
 
+use super::project::DOWNLOADS_ON_INSTALL;
 use super::run::{self, Action, RunFacts};
 use super::{Place, addon_library, place_words, runtime_packages};
 
 /// Where the builder installs the global packages.
 const PREFIX: &str = "/opt/node-global";
-
-/// Packages whose install scripts download what they run into the user's cache
-/// (browsers, test runners' binaries), outside the prefix.
-const DOWNLOADS_ON_INSTALL: &[&str] = &["puppeteer", "playwright", "@playwright/test", "cypress"];
 
 /// Whether the image installs global packages and no app dependencies: a tool image.
 pub fn is_tool_image(runs: &[(ItemId, RunFacts)]) -> bool {
