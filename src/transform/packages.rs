@@ -132,7 +132,8 @@ pub fn runtime_for(package: &str, manager: Manager) -> Option<&'static str> {
         ("libxml2-dev", "libxml2"),
         ("libxslt-dev", "libxslt"),
         ("libffi-dev", "libffi"),
-        ("openssl-dev", "libssl3"),
+        // `openssl` pulls the libssl of its own Alpine release (libssl1.1 before 3.17).
+        ("openssl-dev", "openssl"),
         ("yaml-dev", "yaml"),
         ("freetype-dev", "freetype"),
         ("libpng-dev", "libpng"),
@@ -240,6 +241,7 @@ mod tests {
         assert!(is_library_headers("libxext-dev") && !is_library_headers("musl-dev"));
         assert_eq!(runtime_for("libpq-dev", Manager::Apt), Some("libpq5"));
         assert_eq!(runtime_for("postgresql-dev", Manager::Apk), Some("libpq"));
+        assert_eq!(runtime_for("openssl-dev", Manager::Apk), Some("openssl"));
         assert_eq!(runtime_for("gcc", Manager::Apt), None);
     }
 
