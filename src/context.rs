@@ -10,8 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::recent::RecentFolders;
 
-/// Files whose contents the transformers read, by name relative to the context root
-/// (and the top-level shell scripts, which a start command may run).
+/// Files whose contents the transformers read, by name relative to the context root.
 const MANIFESTS: &[&str] = &[
     "requirements.txt",
     "pyproject.toml",
@@ -39,7 +38,7 @@ const MAX_READ: u64 = 1 << 20;
 pub struct BuildContext {
     /// Whether there is a context at all (false for stdin or a lone file).
     pub present: bool,
-    /// Manifest or script name → contents (empty when it was too large to read).
+    /// Manifest name → contents (empty when it was too large to read).
     pub files: BTreeMap<String, String>,
     /// Other `requirements*.txt` files.
     pub requirement_files: BTreeSet<String>,
@@ -76,7 +75,7 @@ impl BuildContext {
             if name.starts_with("requirements") && name.ends_with(".txt") {
                 context.requirement_files.insert(name.clone());
             }
-            if MANIFESTS.contains(&name.as_str()) || name.ends_with(".sh") {
+            if MANIFESTS.contains(&name.as_str()) {
                 let small = entry.metadata().is_ok_and(|m| m.len() <= MAX_READ);
                 let text = if small {
                     fs::read_to_string(entry.path()).unwrap_or_default()
@@ -111,6 +110,17 @@ impl BuildContext {
                 .as_deref()
                 .and_then(Path::file_name)
                 .is_some_and(|name| name == ".devcontainer")
+    }
+
+    /// A top-level shell script's text (`docker-entrypoint.sh`), read when asked: only a
+    /// slim final stage looks into the scripts its commands name, and few do.
+    pub fn script(&self, name: &str) -> Option<String> {
+        if !name.ends_with(".sh") || !self.top_files.contains(name) {
+            return None;
+        }
+        let path = self.root.as_deref()?.join(name);
+        let small = fs::metadata(&path).is_ok_and(|m| m.len() <= MAX_READ);
+        small.then(|| fs::read_to_string(path).ok()).flatten()
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -190,10 +200,12 @@ mod tests {
         let context = BuildContext::read(dir.path());
         assert!(context.present);
         assert_eq!(context.file("go.mod"), Some("module example.com/svc\n"));
+        assert_eq!(context.file("entrypoint.sh"), None);
         assert_eq!(
-            context.file("entrypoint.sh"),
+            context.script("entrypoint.sh").as_deref(),
             Some("#!/bin/sh\nexec \"$@\"\n")
         );
+        assert_eq!(context.script("go.mod"), None);
         assert!(context.requirement_files.contains("requirements-dev.txt"));
         assert!(context.dirs.contains("templates"));
         assert!(context.uses_cgo());

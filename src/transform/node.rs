@@ -88,8 +88,8 @@ fn read_runs(input: &Input) -> Result<Vec<(ItemId, RunFacts)>, String> {
     Ok(runs)
 }
 
-/// Whether an instruction of the stage (an ENV, or a RUN's own assignment) names one of
-/// `names`.
+/// Whether the text of an instruction of the stage names one of `names` (an ENV that
+/// sets it, or a RUN's own `NAME=… npm ci`).
 fn mentions_any(input: &Input, names: &[&str]) -> bool {
     input.stage.body.iter().any(|&id| {
         let text = input.analysis.text(id);
@@ -1027,10 +1027,7 @@ fn runtime_packages(
             let needed = match packages::runtime_for(package, system)
                 .or_else(|| addon_library(package, system))
             {
-                Some(library) if system == SystemManager::Apt => {
-                    Some(packages::debian_name(library, release)?.to_owned())
-                }
-                Some(library) => Some(library.to_owned()),
+                Some(library) => Some(packages::release_name(library, system, release)?.to_owned()),
                 None if !is_build_only(package) => Some(package.clone()),
                 None => None,
             };

@@ -32,28 +32,30 @@ pub struct Install {
 pub fn installs(line: &str) -> Vec<Install> {
     shell::commands(line)
         .into_iter()
-        .filter_map(|command| {
-            let words = shell::words(command);
-            let words: Vec<&str> = words.iter().map(String::as_str).collect();
-            let (manager, rest) = match words.as_slice() {
-                ["apt-get" | "apt", "install", rest @ ..] => (Manager::Apt, rest),
-                ["apk", "add", rest @ ..] => (Manager::Apk, rest),
-                _ => return None,
-            };
-            let mut packages = Vec::new();
-            let mut skip_next = false;
-            for word in rest {
-                if skip_next {
-                    skip_next = false;
-                } else if *word == "--virtual" || *word == "-t" {
-                    skip_next = true;
-                } else if !word.starts_with('-') {
-                    packages.push(word.split('=').next().unwrap_or(word).to_owned());
-                }
-            }
-            Some(Install { manager, packages })
-        })
+        .filter_map(|command| install_in(&shell::words(command)))
         .collect()
+}
+
+/// The install a simple command's words make, if they make one.
+pub fn install_in(words: &[String]) -> Option<Install> {
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let (manager, rest) = match words.as_slice() {
+        ["apt-get" | "apt", "install", rest @ ..] => (Manager::Apt, rest),
+        ["apk", "add", rest @ ..] => (Manager::Apk, rest),
+        _ => return None,
+    };
+    let mut packages = Vec::new();
+    let mut skip_next = false;
+    for word in rest {
+        if skip_next {
+            skip_next = false;
+        } else if *word == "--virtual" || *word == "-t" {
+            skip_next = true;
+        } else if !word.starts_with('-') {
+            packages.push(word.split('=').next().unwrap_or(word).to_owned());
+        }
+    }
+    Some(Install { manager, packages })
 }
 
 /// A package only the build needs: compilers, build tools, headers.
@@ -172,7 +174,7 @@ const RENAMED: &[(&str, [&str; 4])] = &[
 /// A Debian runtime library's package name in `release`. Without a release (a tag
 /// that names none, which today's images build on bookworm or trixie) it is the name
 /// both share; the error says why there is none.
-pub fn debian_name(library: &str, release: Option<Debian>) -> Result<&str, String> {
+pub fn debian_name(library: &'static str, release: Option<Debian>) -> Result<&'static str, String> {
     let Some((_, names)) = RENAMED.iter().find(|(name, _)| *name == library) else {
         return Ok(library);
     };
@@ -186,6 +188,19 @@ pub fn debian_name(library: &str, release: Option<Debian>) -> Result<&str, Strin
             names[Debian::Bookworm as usize],
             names[Debian::Trixie as usize]
         )),
+    }
+}
+
+/// A runtime package's name in the final image: apt's name in the Debian `release` (see
+/// [`debian_name`]), apk's as it is.
+pub fn release_name(
+    library: &'static str,
+    manager: Manager,
+    release: Option<Debian>,
+) -> Result<&'static str, String> {
+    match manager {
+        Manager::Apt => debian_name(library, release),
+        Manager::Apk => Ok(library),
     }
 }
 

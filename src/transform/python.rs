@@ -177,10 +177,9 @@ impl super::Transformer for Python {
                                 ),
                                 "the final stage can then copy the dependencies alone",
                             ));
-                            runtime_libraries.extend(
-                                runtime_packages(installs, release, &mut plan.decisions)
-                                    .map_err(decline)?,
-                            );
+                            let runtime = runtime_packages(installs, release).map_err(decline)?;
+                            plan.decisions.extend(library_decisions(&runtime));
+                            runtime_libraries.extend(runtime.into_iter().map(|p| p.name));
                             if id == last_install {
                                 final_dependencies(
                                     &mut plan,
@@ -193,13 +192,11 @@ impl super::Transformer for Python {
                         }
                         Run::SystemPackages(installs) => {
                             plan.builder.push(Step::Keep(id));
-                            let mut libraries = Vec::new();
-                            let runtime = runtime_packages(installs, release, &mut libraries)
-                                .map_err(decline)?;
+                            let runtime = runtime_packages(installs, release).map_err(decline)?;
                             let kept: Vec<&str> = runtime
                                 .iter()
-                                .filter(|p| installs.iter().any(|i| i.packages.contains(p)))
-                                .map(String::as_str)
+                                .filter(|p| p.library_of.is_none())
+                                .map(|p| p.name.as_str())
                                 .collect();
                             plan.decisions.push(if kept.is_empty() {
                                 Decision::new(
@@ -215,8 +212,8 @@ impl super::Transformer for Python {
                                     "the build may need them, and they are not build-only: the running app may need them too",
                                 )
                             });
-                            plan.decisions.append(&mut libraries);
-                            runtime_libraries.extend(runtime);
+                            plan.decisions.extend(library_decisions(&runtime));
+                            runtime_libraries.extend(runtime.into_iter().map(|p| p.name));
                             if id > last_install && !runtime_libraries.is_empty() {
                                 let names: Vec<&str> =
                                     runtime_libraries.iter().map(String::as_str).collect();
@@ -337,6 +334,14 @@ fn checks_in_builder(plan: &mut Plan, base: &Base, target_in_view: &mut bool, ch
     ));
 }
 
+/// A package the final stage installs because a build's system install had it.
+struct RuntimePackage {
+    name: String,
+    /// The `-dev` package whose runtime library this is; `None` for a package the build
+    /// installed itself that is not build-only.
+    library_of: Option<String>,
+}
+
 /// Runtime packages the final stage needs from a build's system installs: the
 /// libraries `-dev` packages imply (by their name in the final image's Debian
 /// `release`), and packages that are not build-only. The final stage starts afresh from
@@ -344,27 +349,35 @@ fn checks_in_builder(plan: &mut Plan, base: &Base, target_in_view: &mut bool, ch
 fn runtime_packages(
     installs: &[Install],
     release: Option<Debian>,
-    decisions: &mut Vec<Decision>,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<RuntimePackage>, String> {
     let mut runtime = Vec::new();
     for install in installs {
         for package in &install.packages {
             if let Some(library) = packages::runtime_for(package, install.manager) {
-                let library = match install.manager {
-                    Manager::Apt => packages::debian_name(library, release)?,
-                    Manager::Apk => library,
-                };
-                decisions.push(Decision::new(
-                    format!("`{library}` installed in the final stage"),
-                    format!("the runtime library of `{package}`, which the build links against"),
-                ));
-                runtime.push(library.to_owned());
+                runtime.push(RuntimePackage {
+                    name: packages::release_name(library, install.manager, release)?.to_owned(),
+                    library_of: Some(package.clone()),
+                });
             } else if !packages::is_build_only(package) {
-                runtime.push(package.clone());
+                runtime.push(RuntimePackage {
+                    name: package.clone(),
+                    library_of: None,
+                });
             }
         }
     }
     Ok(runtime)
+}
+
+/// Why the final stage installs each runtime library among `runtime`.
+fn library_decisions(runtime: &[RuntimePackage]) -> impl Iterator<Item = Decision> + '_ {
+    runtime.iter().filter_map(|package| {
+        let dev = package.library_of.as_ref()?;
+        Some(Decision::new(
+            format!("`{}` installed in the final stage", package.name),
+            format!("the runtime library of `{dev}`, which the build links against"),
+        ))
+    })
 }
 
 /// Libraries that requirements known to link against system libraries need when the

@@ -2,8 +2,9 @@
 //! `python:X` and `node:X` images are built on `buildpack-deps` (curl, wget, git, ssh,
 //! procps, compilers, …); their `-slim` variants are plain Debian plus the runtime.
 //! When a rewrite moves the final stage to the slim variant, what that stage still runs
-//! (its RUNs, HEALTHCHECK, ENTRYPOINT and CMD) must find its programs there: each
-//! missing program's package is installed at the top of the final stage.
+//! (its RUNs, HEALTHCHECK, ENTRYPOINT and CMD, and the build context's scripts they
+//! name) must find its programs there: each missing program's package is installed, with
+//! the rewrite's own install of runtime libraries or at the top of the final stage.
 
 use crate::syntax::{Command, Form, Healthcheck};
 
@@ -81,8 +82,8 @@ const PREFIXES: &[&str] = &[
 
 /// Installs, at the top of the final stage (or with the rewrite's own install of
 /// runtime libraries), the packages of programs that the stage runs and that the slim
-/// variant of the original base lacks. Nothing to do unless the
-/// plan's final image is that slim variant.
+/// variant of the original base lacks. Nothing to do unless the plan's final image is
+/// that slim variant.
 pub(super) fn restore(plan: &mut Plan, input: &Input) {
     let base = &input.stage.base;
     if base.slim().as_deref() != Some(plan.final_image.as_str()) {
@@ -106,21 +107,21 @@ pub(super) fn restore(plan: &mut Plan, input: &Input) {
     };
     let mut runtime = Vec::new();
     for (at, step) in plan.final_stage.iter().enumerate() {
-        let (line, command) = match step {
+        let (line, commands) = match step {
             Step::New(text) => match text.strip_prefix("RUN ") {
-                Some(command) => (text.clone(), command.to_owned()),
+                Some(command) => (text.clone(), simple_commands(command)),
                 None => continue,
             },
             Step::Keep(id) | Step::Edit(id, _) => {
                 let line = one_line(analysis.text(*id));
                 match analysis.instruction(*id).command() {
-                    Some(Command::Run(run)) => (line, shell_text(&run.command)),
+                    Some(Command::Run(run)) => (line, form_commands(&run.command)),
                     Some(
                         Command::Healthcheck(Healthcheck::Cmd { command, .. })
                         | Command::Cmd(command)
                         | Command::Entrypoint(command),
                     ) => {
-                        runtime.push((line, shell_text(&command)));
+                        runtime.push((line, form_commands(&command)));
                         continue;
                     }
                     _ => continue,
@@ -130,20 +131,21 @@ pub(super) fn restore(plan: &mut Plan, input: &Input) {
         // A RUN that installs a program before it uses it (`apt-get install curl &&
         // curl …`) needs nothing more.
         installed.extend(
-            packages::installs(&command)
-                .into_iter()
+            commands
+                .iter()
+                .filter_map(|words| packages::install_in(words))
                 .filter(|install| install.manager == Manager::Apt)
                 .flat_map(|install| install.packages),
         );
-        for (tool, script) in programs_run(&command, input) {
-            if note(tool, &installed, who(&line, script)) {
+        for (tool, script) in programs_run(&commands, input) {
+            if note(tool, &installed, who(&line, script.as_deref())) {
                 needed_from.get_or_insert(at);
             }
         }
     }
-    for (line, command) in runtime {
-        for (tool, script) in programs_run(&command, input) {
-            note(tool, &installed, who(&line, script));
+    for (line, commands) in runtime {
+        for (tool, script) in programs_run(&commands, input) {
+            note(tool, &installed, who(&line, script.as_deref()));
         }
     }
     if missing.is_empty() {
@@ -187,11 +189,19 @@ fn who(line: &str, script: Option<&str>) -> String {
     }
 }
 
-/// A command as shell text: exec form words joined (its program comes first either
-/// way), or the script of an exec-form `sh -c '…'`.
-fn shell_text(form: &Form) -> String {
+/// The simple commands of shell text, as words.
+fn simple_commands(text: &str) -> Vec<Vec<String>> {
+    shell::commands(text)
+        .into_iter()
+        .map(shell::words)
+        .collect()
+}
+
+/// The simple commands a RUN, HEALTHCHECK, ENTRYPOINT or CMD runs: the shell form's,
+/// the script's of an exec-form `sh -c '…'`, or the exec form itself.
+fn form_commands(form: &Form) -> Vec<Vec<String>> {
     match form {
-        Form::Shell(text) => text.clone(),
+        Form::Shell(text) => simple_commands(text),
         Form::Exec(words) => match words.as_slice() {
             [shell, flag, script, ..]
                 if flag == "-c"
@@ -200,27 +210,25 @@ fn shell_text(form: &Form) -> String {
                         Some("sh" | "bash" | "ash" | "dash")
                     ) =>
             {
-                script.clone()
+                simple_commands(script)
             }
-            _ => words
-                .iter()
-                .map(|word| format!("'{}'", word.replace('\'', "")))
-                .collect::<Vec<_>>()
-                .join(" "),
+            _ => vec![words.clone()],
         },
     }
 }
 
-/// The full-image-only programs that `command` starts, itself or through a shell script
-/// of the build context that it names (`./docker-entrypoint.sh`), with that script.
-fn programs_run<'c>(command: &'c str, input: &Input) -> Vec<(&'static Tool, Option<&'c str>)> {
-    let mut found: Vec<_> = programs(command).into_iter().map(|t| (t, None)).collect();
-    for word in command.split([' ', '\t', '\'', '"', ';', '&', '|']) {
+/// The full-image-only programs that `commands` start, themselves or through a shell
+/// script of the build context that they name (`./docker-entrypoint.sh`), with that
+/// script.
+fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, Option<String>)> {
+    let mut found: Vec<_> = commands
+        .iter()
+        .filter_map(|words| program(words))
+        .map(|tool| (tool, None))
+        .collect();
+    for word in commands.iter().flatten() {
         let name = word.rsplit('/').next().unwrap_or(word);
-        if !name.ends_with(".sh") {
-            continue;
-        }
-        let Some(script) = input.context.file(name) else {
+        let Some(script) = input.context.script(name) else {
             continue;
         };
         for line in script.lines().map(str::trim) {
@@ -228,23 +236,25 @@ fn programs_run<'c>(command: &'c str, input: &Input) -> Vec<(&'static Tool, Opti
                 continue;
             }
             for tool in programs(line) {
-                found.push((tool, Some(name)));
+                found.push((tool, Some(name.to_owned())));
             }
         }
     }
     found
 }
 
+/// The full-image-only program a simple command starts, if it starts one.
+fn program(words: &[String]) -> Option<&'static Tool> {
+    let program = words.iter().find(|w| !PREFIXES.contains(&w.as_str()))?;
+    let name = program.rsplit('/').next().unwrap_or(program);
+    FULL_ONLY.iter().find(|tool| tool.program == name)
+}
+
 /// The full-image-only programs that the simple commands of `text` start.
 fn programs(text: &str) -> Vec<&'static Tool> {
-    shell::commands(text)
-        .into_iter()
-        .filter_map(|command| {
-            let words = shell::words(command);
-            let program = words.iter().find(|w| !PREFIXES.contains(&w.as_str()))?;
-            let name = program.rsplit('/').next().unwrap_or(program);
-            FULL_ONLY.iter().find(|tool| tool.program == name)
-        })
+    simple_commands(text)
+        .iter()
+        .filter_map(|words| program(words))
         .collect()
 }
 
@@ -296,11 +306,17 @@ mod tests {
 
     #[test]
     fn exec_forms_start_their_first_word_or_their_shell_script() {
-        let exec = |words: &[&str]| Form::Exec(words.iter().map(|w| w.to_string()).collect());
-        assert_eq!(names(&shell_text(&exec(&["curl", "-f", "x"]))), ["curl"]);
-        let script = exec(&["/bin/sh", "-c", "wget -qO- x || exit 1"]);
-        assert_eq!(names(&shell_text(&script)), ["wget"]);
-        assert!(names(&shell_text(&exec(&["python", "-c", "curl"]))).is_empty());
+        let names = |words: &[&str]| -> Vec<&str> {
+            let form = Form::Exec(words.iter().map(|w| w.to_string()).collect());
+            form_commands(&form)
+                .iter()
+                .filter_map(|command| program(command))
+                .map(|tool| tool.program)
+                .collect()
+        };
+        assert_eq!(names(&["curl", "-f", "x"]), ["curl"]);
+        assert_eq!(names(&["/bin/sh", "-c", "wget -qO- x || exit 1"]), ["wget"]);
+        assert!(names(&["python", "-c", "curl"]).is_empty());
     }
 
     #[test]

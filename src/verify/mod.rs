@@ -338,16 +338,12 @@ pub fn verify(args: &VerifyArgs) -> Report {
     }
     let (mut verdict, mut message) =
         behaviour::judge(&original, &rewritten, args.expect.as_deref());
+    let healths = [original_health.as_ref(), rewrite_health.as_ref()];
     if verdict == Verdict::Same {
-        match health::difference(original_health.as_ref(), rewrite_health.as_ref()) {
-            Some(why) => (verdict, message) = (Verdict::Different, why),
-            None if [&original_health, &rewrite_health]
-                .iter()
-                .all(|h| **h == Some(health::Health::Healthy)) =>
-            {
-                message.push_str("; both healthy")
-            }
-            None => {}
+        if let Some(why) = health::difference(healths[0], healths[1]) {
+            (verdict, message) = (Verdict::Different, why);
+        } else if healths.iter().all(|h| *h == Some(&health::Health::Healthy)) {
+            message.push_str("; both healthy");
         }
     }
     report.original.observation = Some(original);

@@ -2,7 +2,7 @@
 //! (glibc) when the binary needs cgo, `scratch`, `alpine` or any image on request; and
 //! what each of them has (a shell, CA certificates, time zones, users).
 
-use crate::ecosystem::{Base, Variant};
+use crate::ecosystem::{Base, Debian, Variant};
 use crate::transform::{Decision, GoFinal};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,16 +115,12 @@ impl FinalImage {
 /// The Debian release of the builder, as distroless numbers it: the codename in the
 /// tag, else the default the golang images had for that Go version.
 fn debian_release(base: &Base) -> u32 {
-    let tag = base.image.tag.as_deref().unwrap_or("");
-    for (codename, number) in [
-        ("buster", 11),
-        ("bullseye", 11),
-        ("bookworm", 12),
-        ("trixie", 13),
-    ] {
-        if tag.split('-').any(|part| part == codename) {
-            return number;
-        }
+    match base.debian() {
+        // Distroless has no Debian 10 images; 11 is the oldest.
+        Some(Debian::Buster | Debian::Bullseye) => return 11,
+        Some(Debian::Bookworm) => return 12,
+        Some(Debian::Trixie) => return 13,
+        None => {}
     }
     let minor = base
         .version()
