@@ -88,7 +88,10 @@ fn every_buildkit_test_file_parses_to_its_result() {
         let case = entry.unwrap().path();
         let source = fs::read(case.join("Dockerfile")).unwrap();
         let expected = fs::read_to_string(case.join("result")).unwrap();
-        let dockerfile = syntax::parse_bytes(&source)
+        // BuildKit's parser package reads these files; its builder may still refuse some
+        // (a CMD with no FROM), so this is the parser layer alone.
+        let text = std::str::from_utf8(&source).unwrap();
+        let dockerfile = syntax::parse_lossless(text)
             .unwrap_or_else(|error| panic!("{}: {error}", case.display()));
         assert_eq!(
             dockerfile.to_string().as_bytes(),

@@ -388,3 +388,120 @@ fn errors_people_can_act_on() {
     let tree = syntax::parse_lossless("FROM a\n...\n").unwrap();
     assert_eq!(tree.instructions().nth(1).unwrap().keyword, None);
 }
+
+/// What BuildKit's builder refuses in a file its parser reads: the message it gives
+/// and the byte restage points at.
+#[test]
+fn instructions_the_builder_refuses() {
+    for (text, message, offset) in [
+        ("RUN x\nFROM a\n", "no build stage in current context", 0),
+        ("ARG V=1\nENV A=b\n", "no build stage in current context", 8),
+        ("ARG V=1\n", "no FROM instruction", 8),
+        (
+            "FROM python:3.7 python:3.7\n",
+            "FROM requires either one or three arguments",
+            16,
+        ),
+        (
+            "FROM --platform=$P a:1 b:2\n",
+            "FROM requires either one or three arguments",
+            23,
+        ),
+        (
+            "FROM a # a trailing comment\n",
+            "FROM requires either one or three arguments",
+            7,
+        ),
+        (
+            "FROM a AS 1st\n",
+            "invalid name for build stage: \"1st\", name can't start with a number or contain symbols",
+            10,
+        ),
+        (
+            "FROM a AS b!\n",
+            "invalid name for build stage: \"b!\", name can't start with a number or contain symbols",
+            10,
+        ),
+        (
+            "FROM a\nCOPY app\n",
+            "COPY requires at least two arguments, but only one was provided. Destination could not be determined",
+            7,
+        ),
+        (
+            "FROM a\nADD [\"x\"]\n",
+            "ADD requires at least two arguments",
+            7,
+        ),
+        (
+            "FROM a\nWORKDIR\n",
+            "WORKDIR requires exactly one argument",
+            7,
+        ),
+        ("FROM a\nUSER\n", "USER requires exactly one argument", 7),
+        (
+            "FROM a\nEXPOSE\n",
+            "EXPOSE requires at least one argument",
+            7,
+        ),
+        (
+            "FROM a\nVOLUME [\"\"]\n",
+            "VOLUME specified can not be an empty string",
+            7,
+        ),
+        (
+            "FROM a\nSHELL sh -c\n",
+            "SHELL requires the arguments to be in JSON form",
+            7,
+        ),
+        (
+            "FROM a\nSHELL []\n",
+            "SHELL requires at least one argument",
+            7,
+        ),
+        ("FROM a\nARG =x\n", "ARG names can not be blank", 7),
+        (
+            "FROM a\nHEALTHCHECK NONE x\n",
+            "HEALTHCHECK NONE takes no arguments",
+            7,
+        ),
+        (
+            "FROM a\nHEALTHCHECK CMD\n",
+            "Missing command after HEALTHCHECK CMD",
+            7,
+        ),
+        (
+            "FROM a\nHEALTHCHECK RUN x\n",
+            "Unknown type \"RUN\" in HEALTHCHECK (try CMD)",
+            7,
+        ),
+        (
+            "FROM a\nONBUILD ONBUILD RUN x\n",
+            "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
+            7,
+        ),
+        (
+            "FROM a\nONBUILD FROM b\n",
+            "FROM isn't allowed as an ONBUILD trigger",
+            7,
+        ),
+    ] {
+        let refused = error(text);
+        assert!(
+            refused.message.starts_with(message),
+            "{text:?}: {}",
+            refused.message
+        );
+        assert_eq!(refused.offset, offset, "{text:?}");
+        assert!(refused.hint.is_some(), "{text:?} has a hint");
+        // The parser layer alone reads every one of them.
+        assert!(syntax::parse_lossless(text).is_ok(), "{text:?}");
+    }
+    for accepted in [
+        "ARG V=1\nFROM a:${V} AS Build.1\nRUN x\n",
+        "FROM --platform=$P a AS b\nONBUILD RUN x\n",
+        "FROM a\nHEALTHCHECK --interval=5s CMD [\"true\"]\nHEALTHCHECK none\n",
+        "FROM a\nUSER app:app\nWORKDIR /a b\nSHELL [\"bash\", \"-c\"]\n",
+    ] {
+        assert!(syntax::parse(accepted).is_ok(), "{accepted:?}");
+    }
+}

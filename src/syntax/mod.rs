@@ -13,6 +13,7 @@ mod keyword;
 mod parser;
 mod span;
 mod tree;
+mod validate;
 
 pub use command::{ArgDecl, Command, Copy, Form, From, Healthcheck, Run, flag, flags};
 pub use error::ParseError;

@@ -14,6 +14,7 @@ use super::grammar::{DockerfileGrammar, Rule};
 use super::instruction::{Heredoc, Instruction, Line, LineKind};
 use super::span::Span;
 use super::tree::{Directive, Dockerfile, Item, ItemKind};
+use super::validate::validate;
 
 /// [`parse`] for bytes: invalid UTF-8 is an error at its first bad byte.
 pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, ParseError> {
@@ -27,29 +28,11 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, ParseError> {
 }
 
 /// Parses a Dockerfile and rejects what BuildKit's builder rejects: everything
-/// [`parse_lossless`] rejects, an unknown instruction, a file with no instructions.
+/// [`parse_lossless`] rejects, and what [`validate`] finds.
 pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
     let dockerfile = parse_lossless(text)?;
-    if let Some(unknown) = dockerfile.instructions().find(|i| i.keyword.is_none()) {
-        return Err(unknown_instruction(&dockerfile, unknown));
-    }
-    if dockerfile.instructions().next().is_none() {
-        return Err(ParseError::new("file with no instructions", text.len())
-            .with_hint("a Dockerfile needs at least a FROM instruction"));
-    }
+    validate(&dockerfile)?;
     Ok(dockerfile)
-}
-
-fn unknown_instruction(dockerfile: &Dockerfile, instruction: &Instruction) -> ParseError {
-    let written = dockerfile.slice(instruction.keyword_span);
-    let error = ParseError::new(
-        format!("unknown instruction: {written}"),
-        instruction.keyword_span.start,
-    );
-    match buildkit::instruction_hint(written) {
-        Some(hint) => error.with_hint(hint),
-        None => error.with_hint("instructions are FROM, RUN, COPY, CMD, ENV, …"),
-    }
 }
 
 /// Parses a Dockerfile the way BuildKit's parser does, keeping every byte. Like that
