@@ -3,7 +3,7 @@
 
 use crate::analyze::{Analysis, ItemId, Stage, mentions_variable};
 use crate::context::BuildContext;
-use crate::syntax::{self, Command, Keyword};
+use crate::syntax::{self, Command, Healthcheck, Keyword};
 use crate::transform::{self, Options, Outcome};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -95,7 +95,8 @@ pub fn invariants(
 }
 
 /// The runtime-shaping instructions of a stage, as comparable text: keyword, flags and
-/// arguments (CMD and ENTRYPOINT by their words, so exec and shell form compare).
+/// arguments (the commands of CMD, ENTRYPOINT and HEALTHCHECK by their words, so exec
+/// and shell form compare).
 fn runtime_shape(analysis: &Analysis, stage: &Stage, skip: &[ItemId]) -> Vec<String> {
     stage
         .body
@@ -106,9 +107,23 @@ fn runtime_shape(analysis: &Analysis, stage: &Stage, skip: &[ItemId]) -> Vec<Str
             let keyword = instruction.keyword.filter(|k| RUNTIME.contains(k))?;
             let arguments = match instruction.command() {
                 Some(Command::Cmd(form) | Command::Entrypoint(form)) => form.words().join(" "),
+                Some(Command::Healthcheck(Healthcheck::Cmd { command, .. })) => {
+                    format!("CMD {}", command.words().join(" "))
+                }
                 _ => instruction.node.value.join(" "),
             };
-            Some(format!("{keyword} {arguments}"))
+            let parts = [
+                keyword.to_string(),
+                instruction.node.flags.join(" "),
+                arguments,
+            ];
+            Some(
+                parts
+                    .into_iter()
+                    .filter(|part| !part.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
         })
         .collect()
 }

@@ -1,8 +1,16 @@
 //! Property tests: Dockerfiles generated from the odd pieces real files are made of
-//! round-trip byte for byte, and no input at all makes the parser panic.
+//! round-trip byte for byte, no input at all makes the parser panic, and the engine
+//! answers every damaged fixture with a parse error, a rewrite or a decline, never
+//! an internal error.
+
+use std::fs;
+use std::path::Path;
+use std::sync::LazyLock;
 
 use proptest::prelude::*;
+use restage::context::BuildContext;
 use restage::syntax;
+use restage::transform::{Options, restage};
 
 /// Pieces of Dockerfiles, including the awkward ones.
 fn piece() -> impl Strategy<Value = &'static str> {
@@ -85,6 +93,90 @@ proptest! {
     fn arbitrary_text_never_panics_and_round_trips(text in "(?s).{0,300}") {
         if let Ok(tree) = syntax::parse_lossless(&text) {
             prop_assert_eq!(tree.to_string(), text);
+        }
+    }
+}
+
+/// The fixtures' inputs with the context each one is rewritten in.
+static FIXTURES: LazyLock<Vec<(String, BuildContext)>> = LazyLock::new(|| {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut cases: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    cases.sort();
+    cases
+        .iter()
+        .map(|case| {
+            let input = fs::read_to_string(case.join("input.Dockerfile")).unwrap();
+            (input, BuildContext::read(&case.join("context")))
+        })
+        .collect()
+});
+
+/// One edit of a file: cut `len` bytes at `at`, or put a piece or a copy of another
+/// part of the file there (`at` and `from` are fractions of the length, in 1/1000).
+#[derive(Clone, Debug)]
+enum Edit {
+    Cut { at: usize, len: usize },
+    Insert { at: usize, piece: &'static str },
+    Copy { at: usize, from: usize, len: usize },
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (0..1000usize, 1..40usize).prop_map(|(at, len)| Edit::Cut { at, len }),
+        (0..1000usize, piece()).prop_map(|(at, piece)| Edit::Insert { at, piece }),
+        (0..1000usize, 0..1000usize, 1..60usize).prop_map(|(at, from, len)| Edit::Copy {
+            at,
+            from,
+            len
+        }),
+    ]
+}
+
+/// The byte at `per_mille` of `text`, moved back to a character boundary.
+fn boundary(text: &str, per_mille: usize) -> usize {
+    let mut at = text.len() * per_mille / 1000;
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn apply(text: &mut String, edit: &Edit) {
+    match *edit {
+        Edit::Cut { at, len } => {
+            let start = boundary(text, at);
+            let end = boundary(text, (at + len).min(1000)).max(start);
+            text.replace_range(start..end, "");
+        }
+        Edit::Insert { at, piece } => text.insert_str(boundary(text, at), piece),
+        Edit::Copy { at, from, len } => {
+            let start = boundary(text, from);
+            let end = boundary(text, (from + len).min(1000)).max(start);
+            let copied = text[start..end].to_owned();
+            text.insert_str(boundary(text, at), &copied);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn damaged_fixtures_never_give_an_internal_error(
+        case in 0..FIXTURES.len(),
+        edits in prop::collection::vec(edit(), 1..4),
+    ) {
+        let (input, context) = &FIXTURES[case];
+        let mut text = input.clone();
+        for edit in &edits {
+            apply(&mut text, edit);
+        }
+        if let Ok(dockerfile) = syntax::parse(&text) {
+            let outcome = restage(&dockerfile, || context, &Options::default());
+            prop_assert!(outcome.is_ok(), "{text:?}: {}", outcome.unwrap_err());
         }
     }
 }

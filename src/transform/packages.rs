@@ -52,10 +52,23 @@ pub fn install_in(words: &[String]) -> Option<Install> {
         } else if *word == "--virtual" || *word == "-t" {
             skip_next = true;
         } else if !word.starts_with('-') {
-            packages.push(word.split('=').next().unwrap_or(word).to_owned());
+            // A word no package is named like (a stray `\\`, a redirection) is not
+            // an install restage can read, let alone write again.
+            if !word.chars().all(is_package_char) {
+                return None;
+            }
+            // The name without its version constraint (`=1.2`, `>=1`, `~1.2`).
+            let name = word.split(['=', '<', '>', '~']).next().unwrap_or(word);
+            packages.push(name.to_owned());
         }
     }
     Some(Install { manager, packages })
+}
+
+/// What Debian's and Alpine's package names, versions, architectures, repository tags
+/// and version constraints are written with, and the `${VARIABLE}` that stands for some.
+fn is_package_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "+-._:=~@/<>*${}".contains(c)
 }
 
 /// A package only the build needs: compilers, build tools, headers.
@@ -247,6 +260,13 @@ mod tests {
         );
         let virtual_group = installs("apk add --no-cache --virtual .build-deps gcc musl-dev");
         assert_eq!(virtual_group[0].packages, vec!["gcc", "musl-dev"]);
+        let spelled = installs("apk add git@edge libc6:armhf ${BUILD_DEPS} 'py3-pip>=23'");
+        assert_eq!(
+            spelled[0].packages,
+            vec!["git@edge", "libc6:armhf", "${BUILD_DEPS}", "py3-pip"]
+        );
+        // `g++ \\` at the end of a line is an escaped backslash, not a continuation.
+        assert_eq!(installs("apk add make g++ \\\\"), vec![]);
     }
 
     #[test]

@@ -234,39 +234,49 @@ impl<'a> Emitter<'a> {
                 Step::New(text) => (None, text.clone()),
             })
             .collect();
-        let used = |arg: ItemId| {
-            arg_names(self.analysis, arg).into_iter().any(|name| {
-                texts.iter().any(|(id, text)| {
-                    id.is_none_or(|id| id > arg) && mentions_variable(text, &name)
-                })
-            })
+        let mentioned_after = |arg: ItemId, name: &str| {
+            texts
+                .iter()
+                .any(|(id, text)| id.is_none_or(|id| id > arg) && mentions_variable(text, name))
         };
-        let global: Vec<ItemId> = self
-            .analysis
-            .global_args
-            .iter()
-            .copied()
-            .filter(|&arg| used(arg))
-            .collect();
-        let mut own: Vec<ItemId> = self
-            .analysis
-            .with_keyword(self.input.stage, Keyword::Arg)
-            .filter(|&arg| used(arg))
-            .collect();
-        for arg in global {
-            for name in arg_names(self.analysis, arg) {
+        for arg in &self.analysis.global_args {
+            for name in arg_names(self.analysis, *arg) {
                 if texts.iter().any(|(_, text)| mentions_variable(text, &name)) {
                     self.line(&format!("ARG {name}"));
                 }
             }
         }
+        // The stage's own ARGs where used; one that declares names the stage does not
+        // use is written again with only those it does (their values must not leak).
+        let mut own: Vec<(ItemId, Step)> = Vec::new();
+        for arg in self.analysis.with_keyword(self.input.stage, Keyword::Arg) {
+            let instruction = self.analysis.instruction(arg);
+            let names = arg_names(self.analysis, arg);
+            let used: Vec<&str> = instruction
+                .node
+                .value
+                .iter()
+                .zip(&names)
+                .filter(|(_, name)| mentioned_after(arg, name))
+                .map(|(word, _)| word.as_str())
+                .collect();
+            if used.len() == names.len() {
+                own.push((arg, Step::Keep(arg)));
+            } else if !used.is_empty() {
+                let keyword = self.analysis.dockerfile.slice(instruction.keyword_span);
+                own.push((
+                    arg,
+                    Step::Edit(arg, format!("{keyword} {}", used.join(" "))),
+                ));
+            }
+        }
         for step in steps {
             let due = own
                 .iter()
-                .take_while(|&&arg| step.id().is_none_or(|id| arg < id))
+                .take_while(|(arg, _)| step.id().is_none_or(|id| *arg < id))
                 .count();
-            for arg in own.drain(..due) {
-                self.step(&Step::Keep(arg));
+            for (_, arg) in own.drain(..due) {
+                self.step(&arg);
             }
             self.step(step);
         }

@@ -119,8 +119,9 @@ pub fn find(analysis: &Analysis, id: ItemId, phrase: &str) -> Vec<Span> {
 
 /// Where the simple command that starts at the absolute offset `start` of the
 /// instruction's own lines ends: before the next `&&`, `||`, `;` or `|` outside quotes,
-/// or at the end of those lines, with the blanks and line continuations before that
-/// point left out.
+/// or at the end of those lines, with the blanks, line continuations and comment lines
+/// before that point left out. Comment lines inside the continuation are not part of
+/// the command (BuildKit drops them), so their quotes and operators do not count.
 pub fn command_end(analysis: &Analysis, id: ItemId, start: usize) -> usize {
     let head = analysis.instruction(id).head();
     let text = &analysis.dockerfile.text()[start..head.end];
@@ -130,8 +131,15 @@ pub fn command_end(analysis: &Analysis, id: ItemId, start: usize) -> usize {
     let mut i = 0;
     while i < bytes.len() {
         match (quote, bytes[i]) {
+            (_, b'\n') if is_comment_line(&text[i + 1..]) => {
+                i += text[i + 1..].find('\n').map_or(text.len() - i, |n| n + 1);
+                continue;
+            }
             (Some(q), b) if b == q => quote = None,
-            (Some(b'"') | None, b'\\') => i += 1,
+            // An escaped character, but not the line break of a continuation.
+            (Some(b'"') | None, b'\\') if !matches!(bytes.get(i + 1), Some(b'\r' | b'\n')) => {
+                i += 1;
+            }
             (Some(_), _) => {}
             (None, b'\'' | b'"') => quote = Some(bytes[i]),
             (None, b'&' | b'|' | b';') => {
@@ -142,8 +150,19 @@ pub fn command_end(analysis: &Analysis, id: ItemId, start: usize) -> usize {
         }
         i += 1;
     }
-    let kept = text[..end].trim_end_matches([' ', '\t', '\r', '\n', '\\', '`']);
-    start + kept.len()
+    let mut kept = &text[..end];
+    loop {
+        kept = kept.trim_end_matches([' ', '\t', '\r', '\n', '\\', '`']);
+        match kept.rfind('\n') {
+            Some(line) if is_comment_line(&kept[line + 1..]) => kept = &kept[..line],
+            _ => break start + kept.len(),
+        }
+    }
+}
+
+/// A line BuildKit drops from a continuation: blanks, then `#`.
+fn is_comment_line(line: &str) -> bool {
+    line.trim_start_matches([' ', '\t']).starts_with('#')
 }
 
 /// Where any of `phrases` occurs in the instruction's own lines, in text order; where
@@ -205,5 +224,36 @@ mod tests {
             words("CGO_ENABLED=0 GOOS=linux go build -o \"my app\" ."),
             vec!["go", "build", "-o", "my app", "."]
         );
+    }
+
+    #[test]
+    fn a_command_ends_before_comment_lines_of_its_continuation() {
+        for (run, command) in [
+            (
+                "RUN uv sync --locked \\
+    && uv pip list\n",
+                "uv sync --locked",
+            ),
+            (
+                "RUN uv sync --locked \\
+# don't & stop here\n    && uv pip list\n",
+                "uv sync --locked",
+            ),
+            (
+                "RUN uv sync \\
+  # first\n  --locked \\
+  # last\n\n",
+                "uv sync \\
+  # first\n  --locked",
+            ),
+            ("RUN uv sync 'a && b' ; echo\n", "uv sync 'a && b'"),
+        ] {
+            let dockerfile = crate::syntax::parse(&format!("FROM a\n{run}")).unwrap();
+            let analysis = Analysis::new(&dockerfile);
+            let id = analysis.stages[0].body[0];
+            let start = find(&analysis, id, "uv sync")[0].start;
+            let end = command_end(&analysis, id, start);
+            assert_eq!(&dockerfile.text()[start..end], command, "{run:?}");
+        }
     }
 }
