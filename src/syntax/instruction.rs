@@ -61,6 +61,18 @@ impl Instruction {
             .map(|keyword| Command::from_node(keyword, &self.node))
     }
 
+    /// The continuation of the last text line, when nothing follows for it to continue:
+    /// the file's last instruction may end `… \\` (then comments or blank lines).
+    pub fn dangling_continuation(&self) -> Option<Span> {
+        if !self.heredocs.is_empty() {
+            return None;
+        }
+        self.lines.iter().rev().find_map(|line| match line.kind {
+            LineKind::Text { continuation, .. } => Some(continuation),
+            _ => None,
+        })?
+    }
+
     pub fn is(&self, keyword: Keyword) -> bool {
         self.keyword == Some(keyword)
     }

@@ -19,7 +19,7 @@ use crate::analyze::{Analysis, Stage};
 use crate::check::{self, InvariantError};
 use crate::context::BuildContext;
 use crate::ecosystem::{Ecosystem, Variant};
-use crate::syntax::Dockerfile;
+use crate::syntax::{self, Dockerfile, Instruction};
 
 pub use plan::{Plan, Step};
 
@@ -171,7 +171,23 @@ pub fn restage<C: Borrow<BuildContext>>(
     context: impl FnOnce() -> C,
     options: &Options,
 ) -> Result<Outcome, InvariantError> {
-    restage_analysed(&Analysis::new(dockerfile), context, options)
+    let last = dockerfile.instructions().last();
+    let Some(escape) = last.and_then(Instruction::dangling_continuation) else {
+        return restage_analysed(&Analysis::new(dockerfile), context, options);
+    };
+    // The last instruction ends in a continuation with nothing to continue. In the
+    // rewrite something may follow it, which the escape would swallow: rewrite the
+    // same file without that escape.
+    let text = dockerfile.text();
+    let closed = format!(
+        "{}{}{}",
+        &text[..escape.start],
+        dockerfile.line_break(),
+        &text[escape.end..]
+    );
+    let closed = syntax::parse(&closed)
+        .map_err(|error| InvariantError(format!("lost its last line's escape ({error})")))?;
+    restage_analysed(&Analysis::new(&closed), context, options)
 }
 
 /// [`restage`] of a file already analysed (the invariant check has the rewrite's
