@@ -33,6 +33,11 @@ pub(super) fn read_start(facts: &Facts) -> Result<Start, String> {
                 one_line(analysis.text(id))
             ));
         }
+        if let Some(word) = words.iter().find(|word| word.contains(['\n', '\r'])) {
+            return Err(format!(
+                "`go run`'s argument {word:?} holds a line break, which the `go build` line it becomes cannot hold"
+            ));
+        }
         let cwd = facts.workdir(id)?;
         let package = match build.packages.first() {
             Some(file) if file.ends_with(".go") => parent(&join(&cwd, file)),
