@@ -181,7 +181,15 @@ pub(super) fn made_dirs(facts: &Facts, id: ItemId, run: &RunFacts) -> Option<Vec
         let paths = |args: &[String]| -> Option<Vec<String>> {
             args.iter()
                 .filter(|arg| !arg.starts_with('-'))
-                .map(|arg| expand(arg, &vars).map(|arg| join(&cwd, &arg)))
+                .map(|arg| {
+                    // The folder is written again as a COPY word: blanks, quotes and
+                    // escapes would change what that line says.
+                    expand(arg, &vars)
+                        .filter(|arg| {
+                            !arg.contains(|c: char| c.is_whitespace() || "\\'\"`".contains(c))
+                        })
+                        .map(|arg| join(&cwd, &arg))
+                })
                 .collect()
         };
         match words.as_slice() {
