@@ -1,7 +1,7 @@
 //! What BuildKit's builder rejects in a file its parser reads: an unknown instruction,
 //! a file with no instructions, an instruction before the first FROM other than ARG,
 //! and the argument counts and forms each instruction demands (BuildKit's
-//! `instructions` package, worded as it words them).
+//! `instructions` package, with its messages). Flag values are not checked.
 
 use super::buildkit;
 use super::error::ParseError;

@@ -239,9 +239,10 @@ impl<'a> Emitter<'a> {
                 .iter()
                 .any(|(id, text)| id.is_none_or(|id| id > arg) && mentions_variable(text, name))
         };
-        for arg in &self.analysis.global_args {
-            for name in arg_names(self.analysis, *arg) {
-                if texts.iter().any(|(_, text)| mentions_variable(text, &name)) {
+        // Global ARGs come before every step, so a mention anywhere counts.
+        for &arg in &self.analysis.global_args {
+            for name in arg_names(self.analysis, arg) {
+                if mentioned_after(arg, &name) {
                     self.line(&format!("ARG {name}"));
                 }
             }

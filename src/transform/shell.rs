@@ -2,7 +2,7 @@
 //! of an `&&`/`;`/`|` list, their words, and where a phrase sits in the raw text.
 
 use crate::analyze::{Analysis, ItemId};
-use crate::syntax::Span;
+use crate::syntax::{LineKind, Span};
 
 /// The simple commands of a shell command line, split at `&&`, `||`, `;` and `|`
 /// outside quotes, each trimmed.
@@ -118,51 +118,47 @@ pub fn find(analysis: &Analysis, id: ItemId, phrase: &str) -> Vec<Span> {
 }
 
 /// Where the simple command that starts at the absolute offset `start` of the
-/// instruction's own lines ends: before the next `&&`, `||`, `;` or `|` outside quotes,
-/// or at the end of those lines, with the blanks, line continuations and comment lines
-/// before that point left out. Comment lines inside the continuation are not part of
-/// the command (BuildKit drops them), so their quotes and operators do not count.
+/// instruction's own lines ends: after its last word before the next `&&`, `||`, `;`
+/// or `|` outside quotes, or before the end of those lines. Only the instruction's
+/// text is read: continuations, and the comment and blank lines a continuation pulls
+/// in (BuildKit drops them), are not part of the command.
 pub fn command_end(analysis: &Analysis, id: ItemId, start: usize) -> usize {
-    let head = analysis.instruction(id).head();
-    let text = &analysis.dockerfile.text()[start..head.end];
-    let bytes = text.as_bytes();
+    let text = analysis.dockerfile.text();
+    let pieces = analysis
+        .instruction(id)
+        .lines
+        .iter()
+        .filter_map(|line| match line.kind {
+            LineKind::Text { text, .. } if text.end > start => {
+                Some(text.start.max(start)..text.end)
+            }
+            _ => None,
+        });
     let mut quote = None;
-    let mut end = bytes.len();
-    let mut i = 0;
-    while i < bytes.len() {
-        match (quote, bytes[i]) {
-            (_, b'\n') if is_comment_line(&text[i + 1..]) => {
-                i += text[i + 1..].find('\n').map_or(text.len() - i, |n| n + 1);
-                continue;
+    let mut end = start;
+    for piece in pieces {
+        let bytes = &text.as_bytes()[piece.clone()];
+        let mut i = 0;
+        while i < bytes.len() {
+            match (quote, bytes[i]) {
+                (Some(q), b) if b == q => quote = None,
+                // An escape and the character it escapes, whatever that is.
+                (Some(b'"') | None, b'\\') => {
+                    i = (i + 1).min(bytes.len() - 1);
+                    end = piece.start + i + 1;
+                }
+                (Some(_), _) => {}
+                (None, b'\'' | b'"') => quote = Some(bytes[i]),
+                (None, b'&' | b'|' | b';') => return end,
+                _ => {}
             }
-            (Some(q), b) if b == q => quote = None,
-            // An escaped character, but not the line break of a continuation.
-            (Some(b'"') | None, b'\\') if !matches!(bytes.get(i + 1), Some(b'\r' | b'\n')) => {
-                i += 1;
+            if !bytes[i].is_ascii_whitespace() {
+                end = piece.start + i + 1;
             }
-            (Some(_), _) => {}
-            (None, b'\'' | b'"') => quote = Some(bytes[i]),
-            (None, b'&' | b'|' | b';') => {
-                end = i;
-                break;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    let mut kept = &text[..end];
-    loop {
-        kept = kept.trim_end_matches([' ', '\t', '\r', '\n', '\\', '`']);
-        match kept.rfind('\n') {
-            Some(line) if is_comment_line(&kept[line + 1..]) => kept = &kept[..line],
-            _ => break start + kept.len(),
+            i += 1;
         }
     }
-}
-
-/// A line BuildKit drops from a continuation: blanks, then `#`.
-fn is_comment_line(line: &str) -> bool {
-    line.trim_start_matches([' ', '\t']).starts_with('#')
+    end
 }
 
 /// Where any of `phrases` occurs in the instruction's own lines, in text order; where
@@ -230,22 +226,18 @@ mod tests {
     fn a_command_ends_before_comment_lines_of_its_continuation() {
         for (run, command) in [
             (
-                "RUN uv sync --locked \\
-    && uv pip list\n",
+                "RUN uv sync --locked \\\n    && uv pip list\n",
                 "uv sync --locked",
             ),
             (
-                "RUN uv sync --locked \\
-# don't & stop here\n    && uv pip list\n",
+                "RUN uv sync --locked \\\n# don't & stop here\n    && uv pip list\n",
                 "uv sync --locked",
             ),
             (
-                "RUN uv sync \\
-  # first\n  --locked \\
-  # last\n\n",
-                "uv sync \\
-  # first\n  --locked",
+                "RUN uv sync \\\n  # first\n  --locked \\\n  # last\n\n",
+                "uv sync \\\n  # first\n  --locked",
             ),
+            ("RUN uv sync a\\  && b\n", "uv sync a\\ "),
             ("RUN uv sync 'a && b' ; echo\n", "uv sync 'a && b'"),
         ] {
             let dockerfile = crate::syntax::parse(&format!("FROM a\n{run}")).unwrap();
