@@ -1,5 +1,6 @@
-//! Ecosystems restage knows and how their official base images are named: the
-//! family of `python:3.12-slim`, and the slim variant of a full base.
+//! Ecosystems restage knows and how their base images are named: the family of
+//! `python:3.12-slim`, the slim variant of a full base, and the language another
+//! image's name says it carries (`tiangolo/uvicorn-gunicorn-fastapi:python3.10`).
 
 use std::fmt;
 
@@ -34,7 +35,8 @@ pub enum Variant {
     Alpine,
     /// Windows, `onbuild` and other tags restage does not rewrite around.
     Other,
-    /// The tag is (partly) a build variable.
+    /// restage cannot tell: the tag is (partly) a build variable, or the image is not
+    /// an official one, whose tags follow no convention restage knows.
     Unknown,
 }
 
@@ -54,6 +56,11 @@ pub struct Base {
     pub image: ImageRef,
     /// Set for official `python`, `golang` and `node` images.
     pub ecosystem: Option<Ecosystem>,
+    /// The one language another image's name says it carries: its last path
+    /// component (`bitnami/python`, `gcr.io/google-appengine/nodejs`,
+    /// `mhart/alpine-node`) or its tag (`tiangolo/uwsgi-nginx-flask:python3.6`).
+    /// Such an image has the language's tools, but none of the official variants.
+    pub named: Option<Ecosystem>,
     pub variant: Variant,
 }
 
@@ -70,7 +77,11 @@ impl Base {
         Base {
             image: image.clone(),
             ecosystem,
-            variant: variant(image.tag.as_deref()),
+            named: ecosystem.is_none().then(|| named(image)).flatten(),
+            variant: match ecosystem {
+                Some(_) => variant(image.tag.as_deref()),
+                None => unofficial_variant(image),
+            },
         }
     }
 
@@ -107,14 +118,61 @@ impl Base {
         })
     }
 
-    /// The version part of the tag (`3.12` of `3.12-slim`), if it is one.
+    /// The version part of an official image's tag (`3.12` of `3.12-slim`), if it is one.
     pub fn version(&self) -> Option<&str> {
+        self.ecosystem?;
         let tag = self.image.tag.as_deref()?;
         let version = tag.split('-').next()?;
         version
             .starts_with(|c: char| c.is_ascii_digit())
             .then_some(version)
     }
+}
+
+/// The language words of an image's name, then of its tag; `None` unless exactly one
+/// language is named (`nikolaik/python-nodejs` names two).
+fn named(image: &ImageRef) -> Option<Ecosystem> {
+    let language =
+        |word: &str| match word.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.') {
+            "python" => Some(Ecosystem::Python),
+            "go" | "golang" => Some(Ecosystem::Go),
+            "node" | "nodejs" => Some(Ecosystem::Node),
+            _ => None,
+        };
+    let words = |text: &str| -> Vec<Ecosystem> {
+        let mut found: Vec<Ecosystem> = text.split(['-', '_']).filter_map(language).collect();
+        found.dedup();
+        found
+    };
+    let by_name = words(image.name());
+    let found = match by_name.as_slice() {
+        [] => words(image.tag.as_deref().unwrap_or("")),
+        _ => by_name,
+    };
+    match found.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// Another image's tags follow no known convention; only Alpine, Windows and
+/// `onbuild` in its name or tag are read.
+fn unofficial_variant(image: &ImageRef) -> Variant {
+    let name_and_tag = [image.name(), image.tag.as_deref().unwrap_or("")];
+    let parts = || name_and_tag.iter().flat_map(|text| text.split('-'));
+    if parts().any(|part| part.starts_with("alpine")) {
+        Variant::Alpine
+    } else if parts().any(is_other) {
+        Variant::Other
+    } else {
+        Variant::Unknown
+    }
+}
+
+fn is_other(part: &str) -> bool {
+    ["windowsservercore", "nanoserver", "onbuild"]
+        .iter()
+        .any(|other| part.starts_with(other))
 }
 
 fn variant(tag: Option<&str>) -> Variant {
@@ -129,11 +187,7 @@ fn variant(tag: Option<&str>) -> Variant {
         Variant::Alpine
     } else if parts.contains(&"slim") {
         Variant::Slim
-    } else if parts.iter().any(|part| {
-        ["windowsservercore", "nanoserver", "onbuild"]
-            .iter()
-            .any(|other| part.starts_with(other))
-    }) {
+    } else if parts.iter().any(|part| is_other(part)) {
         Variant::Other
     } else {
         Variant::Full
@@ -160,11 +214,57 @@ mod tests {
             Some(Ecosystem::Go)
         );
         assert_eq!(base("tiangolo/uwsgi-nginx-flask:python3.6").ecosystem, None);
+        assert_eq!(base("python:3.12").named, None);
         assert_eq!(base("python:3.12-alpine3.20").variant, Variant::Alpine);
         assert_eq!(base("python:3.12-slim-bookworm").variant, Variant::Slim);
         assert_eq!(base("golang:onbuild").variant, Variant::Other);
         assert_eq!(base("python:${V}").variant, Variant::Unknown);
         assert_eq!(base("node").variant, Variant::Full);
+    }
+
+    #[test]
+    fn languages_other_images_are_named_after() {
+        let named = |raw| base(raw).named;
+        assert_eq!(
+            named("tiangolo/uwsgi-nginx-flask:python3.6"),
+            Some(Ecosystem::Python)
+        );
+        assert_eq!(
+            named("gcr.io/google_appengine/python"),
+            Some(Ecosystem::Python)
+        );
+        assert_eq!(
+            named("gcr.io/google-appengine/nodejs"),
+            Some(Ecosystem::Node)
+        );
+        assert_eq!(named("mhart/alpine-node:4.8.3"), Some(Ecosystem::Node));
+        assert_eq!(
+            named("gcr.io/cloud-builders/go:debian"),
+            Some(Ecosystem::Go)
+        );
+        assert_eq!(
+            named("mcr.microsoft.com/azure-functions/python:4-python3.9-core-tools"),
+            Some(Ecosystem::Python)
+        );
+        // Two languages, or none.
+        assert_eq!(named("nikolaik/python-nodejs:python3.9-nodejs14"), None);
+        assert_eq!(named("jupyter/scipy-notebook"), None);
+        assert_eq!(named("continuumio/anaconda3:2020.11"), None);
+        assert_eq!(named("pythonista/tools"), None);
+    }
+
+    #[test]
+    fn other_images_tags_say_little() {
+        assert_eq!(base("mhart/alpine-node:4.8.3").variant, Variant::Alpine);
+        assert_eq!(base("bitnami/python:3.12-alpine").variant, Variant::Alpine);
+        assert_eq!(
+            base("tiangolo/uwsgi-nginx-flask:python3.6").variant,
+            Variant::Unknown
+        );
+        assert_eq!(base("example/python:onbuild").variant, Variant::Other);
+        assert_eq!(base("bitnami/python:3.12").slim(), None);
+        assert_eq!(base("bitnami/python:3.12").version(), None);
+        assert_eq!(base("python:3.12").version(), Some("3.12"));
     }
 
     #[test]

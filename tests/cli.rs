@@ -633,6 +633,34 @@ fn explain_gives_each_decision_and_its_reason_beside_the_diff() {
 }
 
 #[test]
+fn explain_says_a_base_was_recognised_by_its_name() {
+    let project = Project::new();
+    project
+        .file(
+            "Dockerfile",
+            "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY ./app /app\n",
+        )
+        .file("requirements.txt", "fastapi\n");
+    let output = project.run(&["--explain", "Dockerfile"]);
+    output.code(0);
+    let stdout = &output.stdout;
+    assert!(
+        stdout.contains("Dockerfile: would be rewritten (python)\n  - rewritten as python\n    why: the base image `tiangolo/uvicorn-gunicorn-fastapi:python3.11` is not an official image, but its name says python"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  - final stage on `tiangolo/uvicorn-gunicorn-fastapi:python3.11`\n"),
+        "{stdout}"
+    );
+    let told = project.run(&["--explain", "--ecosystem", "python", "Dockerfile"]);
+    assert!(
+        !told.stdout.contains("rewritten as python"),
+        "the user said so: {}",
+        told.stdout
+    );
+}
+
+#[test]
 fn explain_with_check_and_write() {
     let project = Project::new();
     project.python_app("");

@@ -207,11 +207,15 @@ pub(crate) fn restage_analysed<C: Borrow<BuildContext>>(
             }));
         }
     };
-    let Some(ecosystem) = options.ecosystem.or(stage.base.ecosystem) else {
+    let Some(ecosystem) = options
+        .ecosystem
+        .or(stage.base.ecosystem)
+        .or(stage.base.named)
+    else {
         return Ok(declined(
             None,
             format!(
-                "no recognised ecosystem: the base image `{}` is not an official python, golang or node image",
+                "no recognised ecosystem: the base image `{}` is not an official python, golang or node image, nor named after one of them",
                 stage.base.image.raw
             ),
         ));
@@ -248,6 +252,18 @@ pub(crate) fn restage_analysed<C: Borrow<BuildContext>>(
     if ecosystem != Ecosystem::Go {
         // Go's final images are not its base's variants; it picks their tools itself.
         slim_tools::restore(&mut plan, &input);
+    }
+    if options.ecosystem.is_none() && stage.base.ecosystem.is_none() {
+        plan.decisions.insert(
+            0,
+            Decision::new(
+                format!("rewritten as {ecosystem}"),
+                format!(
+                    "the base image `{}` is not an official image, but its name says {ecosystem}; restage knows none of its variants",
+                    stage.base.image.raw
+                ),
+            ),
+        );
     }
     let text = plan.emit(&input);
     check::invariants(analysis, &text, options, &plan.replaced)?;

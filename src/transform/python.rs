@@ -305,15 +305,16 @@ fn search_path_env(input: &Input, last_install: ItemId) -> Result<(), String> {
 
 /// The ENV lines that make the packages in the target folder importable and their
 /// commands found. An official python image sets no PYTHONPATH; another base (one
-/// rewritten with `--ecosystem python`) may, and its entries stay after the target folder.
+/// named after python, or rewritten with `--ecosystem python`) may, and its entries
+/// stay ahead of the target folder, as they were ahead of site-packages.
 fn target_env(base: &Base) -> [Step; 2] {
     let keep = if base.ecosystem.is_some() {
         ""
     } else {
-        "${PYTHONPATH:+:$PYTHONPATH}"
+        "${PYTHONPATH:+$PYTHONPATH:}"
     };
     [
-        Step::New(format!("ENV PYTHONPATH={TARGET}{keep}")),
+        Step::New(format!("ENV PYTHONPATH={keep}{TARGET}")),
         Step::New(format!("ENV PATH={TARGET}/bin:$PATH")),
     ]
 }
@@ -550,12 +551,18 @@ const PIP_GENERAL_FLAGS: &[&str] = &[
     "--verbose",
 ];
 
+/// `pip`, `pip3.12`, or one called by its path (`/env/bin/pip`, a virtualenv's).
 fn is_pip(word: &str) -> bool {
-    word == "pip" || word.starts_with("pip3") || word == "pip2"
+    let name = program_name(word);
+    name == "pip" || name.starts_with("pip3") || name == "pip2"
 }
 
 fn is_python(word: &str) -> bool {
-    word.starts_with("python")
+    program_name(word).starts_with("python")
+}
+
+fn program_name(word: &str) -> &str {
+    word.rsplit('/').next().unwrap_or(word)
 }
 
 /// The arguments after pip's command word `command`, with the number of words up to

@@ -125,8 +125,10 @@ pub fn is_yarn_berry(context: &BuildContext) -> bool {
             .is_some_and(|lock| lock.lines().any(|line| line.starts_with("__metadata:")))
 }
 
-/// The Node major version of the base image's tag, if it says one.
+/// The Node major version of an official base image's tag, if it says one (another
+/// image's tag may count anything).
 pub fn node_major(base: &Base) -> Option<u32> {
+    base.ecosystem?;
     let tag = base.image.tag.as_deref()?;
     let first = tag.split('-').next()?;
     if let Some(major) = first.split('.').next().and_then(|m| m.parse().ok()) {
@@ -174,6 +176,8 @@ mod tests {
         assert_eq!(major("node:carbon"), Some(8));
         assert_eq!(major("node:lts-alpine"), None);
         assert_eq!(major("node"), None);
+        // Another image's tag need not be the Node version.
+        assert_eq!(major("registry.example.com/web-runtime:7"), None);
     }
 
     #[test]
