@@ -285,8 +285,9 @@ fn not_an_app(analysis: &Analysis, stage: &Stage, ecosystem: Ecosystem) -> Optio
     };
     let words = start.words();
     let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
-    let shell_session =
-        matches!(program, Some("bash" | "sh" | "zsh" | "ash")) && !words.contains(&"-c");
+    // A Python image that starts a shell is a tool image, rewritten as one without a
+    // start command is: whatever runs in the shell finds the dependencies.
+    let shell_session = ecosystem != Ecosystem::Python && starts_a_shell(&words);
     let idle = matches!(program, Some("sleep" | "tail" | "true"));
     // A test runner, or a test script (`/app/tests.sh`, `run-tests`).
     let tests = words.iter().any(|word| {
@@ -310,6 +311,13 @@ fn not_an_app(analysis: &Analysis, stage: &Stage, ecosystem: Ecosystem) -> Optio
             words.join(" ")
         )
     })
+}
+
+/// Whether a start command is an interactive shell (`bash`, `/bin/sh -l`), not a
+/// command line it runs (`sh -c '…'`).
+pub(crate) fn starts_a_shell(words: &[&str]) -> bool {
+    let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
+    matches!(program, Some("bash" | "sh" | "zsh" | "ash")) && !words.contains(&"-c")
 }
 
 fn declined(ecosystem: Option<Ecosystem>, reason: impl Into<String>) -> Outcome {
@@ -337,7 +345,6 @@ mod tests {
             .unwrap()
         };
         for start in [
-            "[\"bash\"]",
             "[\"/app/tests.sh\"]",
             "python -m unittest",
             "[\"tox\", \"-e\", \"py312\"]",
@@ -354,6 +361,32 @@ mod tests {
         }
         for start in ["[\"gunicorn\", \"tests_app:app\"]", "bash -c 'flask run'"] {
             assert!(matches!(outcome(start), Outcome::Rewritten(_)), "{start}");
+        }
+    }
+
+    #[test]
+    fn a_shell_is_a_tool_image_for_python_only() {
+        let outcome = |text: &str| {
+            restage(
+                &parse(text).unwrap(),
+                BuildContext::default,
+                &Options::default(),
+            )
+            .unwrap()
+        };
+        for start in ["[\"bash\"]", "[\"/bin/sh\"]", "zsh -l"] {
+            let python = format!("FROM python:3.12\nRUN pip install awscli\nCMD {start}\n");
+            assert!(matches!(outcome(&python), Outcome::Rewritten(_)), "{start}");
+            let node =
+                format!("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nENTRYPOINT {start}\n");
+            match outcome(&node) {
+                Outcome::Declined(decline) => assert!(
+                    decline.reason.contains("runs a shell, tests or nothing"),
+                    "{start}: {}",
+                    decline.reason
+                ),
+                Outcome::Rewritten(_) => panic!("node with {start} was rewritten"),
+            }
         }
     }
 

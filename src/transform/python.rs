@@ -5,16 +5,16 @@
 //! `-dev` packages imply.
 
 use crate::analyze::{ItemId, mentions_variable};
-use crate::ecosystem::{Base, Debian, Ecosystem};
+use crate::ecosystem::{Debian, Ecosystem};
 use crate::syntax::{Command, Form, Keyword, Span};
 use crate::transform::shell::one_line;
 
 mod project;
 
-use super::final_image;
 use super::packages::{self, Install, Manager};
 use super::plan::{Step, builder_name};
 use super::{Decision, Decline, Input, Plan, shell};
+use super::{final_image, starts_a_shell};
 
 pub struct Python;
 
@@ -103,11 +103,25 @@ impl super::Transformer for Python {
             final_stage: Vec::new(),
             decisions: vec![final_decision],
         };
-        if start.is_none() {
-            plan.decisions.push(Decision::new(
-                "rewritten without a CMD or ENTRYPOINT",
+        let tool_image = match &start {
+            None => Some((
+                "rewritten without a CMD or ENTRYPOINT".to_owned(),
+                "the container runs what `docker run` names, or the base image's own command; whichever it is",
+            )),
+            Some(start) if starts_a_shell(&start.words()) => Some((
                 format!(
-                    "the container runs what `docker run` names, or the base image's own command; whichever it is, the final stage has every dependency on PYTHONPATH and their commands in {TARGET}/bin on PATH, as the original had them in site-packages{}",
+                    "rewritten with the start command `{}`, a shell",
+                    start.words().join(" ")
+                ),
+                "whatever runs in it",
+            )),
+            Some(_) => None,
+        };
+        if let Some((what, runs)) = tool_image {
+            plan.decisions.push(Decision::new(
+                what,
+                format!(
+                    "{runs}, the final stage has every dependency on PYTHONPATH and their commands in {TARGET}/bin on PATH, as the original had them in site-packages{}",
                     if final_image == base.image.raw {
                         ""
                     } else {
@@ -119,6 +133,7 @@ impl super::Transformer for Python {
         let release = base.debian();
         let mut runtime_libraries = linked_libraries(input, release).map_err(decline)?;
         let mut target_in_view = false;
+        let keep_pythonpath = pythonpath_may_be_set(input);
 
         for &id in &input.stage.body {
             let instruction = analysis.instruction(id);
@@ -132,6 +147,19 @@ impl super::Transformer for Python {
                     plan.decisions.push(Decision::new(
                         format!("`{}` only in the builder", one_line(analysis.text(id))),
                         "the uv binary is installer tooling; the start command does not use it",
+                    ));
+                }
+                Keyword::Env if id > last_install && resets_pythonpath(input, id) => {
+                    plan.builder.push(Step::Keep(id));
+                    plan.final_stage.push(Step::Keep(id));
+                    plan.final_stage.push(Step::New(target_pythonpath(true)));
+                    plan.decisions.push(Decision::new(
+                        format!(
+                            "`{}` is followed by `{}` in the final stage",
+                            one_line(analysis.text(id)),
+                            target_pythonpath(true)
+                        ),
+                        format!("its PYTHONPATH would hide {TARGET}; the packages come after its entries, as site-packages did"),
                     ));
                 }
                 Keyword::Env | Keyword::Workdir | Keyword::Shell | Keyword::Copy | Keyword::Add => {
@@ -162,7 +190,12 @@ impl super::Transformer for Python {
                             exported,
                         } => {
                             if !checks.is_empty() {
-                                checks_in_builder(&mut plan, base, &mut target_in_view, checks);
+                                checks_in_builder(
+                                    &mut plan,
+                                    keep_pythonpath,
+                                    &mut target_in_view,
+                                    checks,
+                                );
                             }
                             plan.builder.push(Step::edit(analysis, id, edits.clone()));
                             for command in exported {
@@ -183,7 +216,7 @@ impl super::Transformer for Python {
                             if id == last_install {
                                 final_dependencies(
                                     &mut plan,
-                                    base,
+                                    keep_pythonpath,
                                     builder,
                                     manager,
                                     &runtime_libraries,
@@ -256,7 +289,7 @@ impl super::Transformer for Python {
 /// The final stage's copy of the dependencies, where the last install was.
 fn final_dependencies(
     plan: &mut Plan,
-    base: &Base,
+    keep_pythonpath: bool,
     builder: &str,
     manager: Manager,
     runtime: &[String],
@@ -274,56 +307,87 @@ fn final_dependencies(
     plan.final_stage.push(Step::New(format!(
         "COPY --from={builder} {TARGET} {TARGET}"
     )));
-    plan.final_stage.extend(target_env(base));
+    plan.final_stage.extend(target_env(keep_pythonpath));
     plan.decisions.push(Decision::new(
         format!("the final stage copies {TARGET} and puts it on PYTHONPATH (its bin/ on PATH)"),
         "packages installed with --target are not on sys.path by themselves; copying them into /usr/local would not put them there either",
     ));
 }
 
-/// An error when the file's own ENV would hide the target folder: any PYTHONPATH
-/// (the final stage sets its own), or a PATH after the install that drops `$PATH`.
+/// An error when an ENV after the install sets a PATH that drops `$PATH`, hiding the
+/// target folder's commands.
 fn search_path_env(input: &Input, last_install: ItemId) -> Result<(), String> {
     let analysis = input.analysis;
     for id in analysis.with_keyword(input.stage, Keyword::Env) {
-        let Some(Command::Env(pairs)) = analysis.instruction(id).command() else {
-            continue;
-        };
-        for (name, value) in pairs {
-            let resets_path =
-                name == "PATH" && id > last_install && !mentions_variable(&value, "PATH");
-            if name == "PYTHONPATH" || resets_path {
-                return Err(format!(
-                    "`{}` sets {name} itself, where the final stage puts the installed packages ({TARGET})",
-                    one_line(analysis.text(id))
-                ));
-            }
+        let resets_path = env_values(input, id, "PATH")
+            .any(|value| id > last_install && !mentions_variable(&value, "PATH"));
+        if resets_path {
+            return Err(format!(
+                "`{}` sets PATH itself, where the final stage puts the installed packages' commands ({TARGET}/bin)",
+                one_line(analysis.text(id))
+            ));
         }
     }
     Ok(())
 }
 
-/// The ENV lines that make the packages in the target folder importable and their
-/// commands found. An official python image sets no PYTHONPATH; another base (one
-/// named after python, or rewritten with `--ecosystem python`) may, and its entries
-/// stay ahead of the target folder, as they were ahead of site-packages.
-fn target_env(base: &Base) -> [Step; 2] {
-    let keep = if base.ecosystem.is_some() {
-        ""
-    } else {
-        "${PYTHONPATH:+$PYTHONPATH:}"
+/// The values an ENV instruction gives `name`.
+fn env_values<'a>(input: &Input, id: ItemId, name: &'a str) -> impl Iterator<Item = String> + 'a {
+    let pairs = match input.analysis.instruction(id).command() {
+        Some(Command::Env(pairs)) => pairs,
+        _ => Vec::new(),
     };
+    pairs
+        .into_iter()
+        .filter(move |(key, _)| key == name)
+        .map(|(_, value)| value)
+}
+
+/// Whether an ENV sets PYTHONPATH without keeping what it was.
+fn resets_pythonpath(input: &Input, id: ItemId) -> bool {
+    env_values(input, id, "PYTHONPATH").any(|value| !mentions_variable(&value, "PYTHONPATH"))
+}
+
+/// Whether the PYTHONPATH the final stage starts from may hold entries: another base
+/// than an official python image (one named after python, or rewritten with
+/// `--ecosystem python`) may set one, and so may the file itself.
+fn pythonpath_may_be_set(input: &Input) -> bool {
+    input.stage.base.ecosystem.is_none()
+        || input
+            .analysis
+            .with_keyword(input.stage, Keyword::Env)
+            .any(|id| env_values(input, id, "PYTHONPATH").next().is_some())
+}
+
+/// The ENV lines that make the packages in the target folder importable and their
+/// commands found. Entries PYTHONPATH already has stay ahead of the target folder, as
+/// they were ahead of site-packages.
+fn target_env(keep_pythonpath: bool) -> [Step; 2] {
     [
-        Step::New(format!("ENV PYTHONPATH={keep}{TARGET}")),
+        Step::New(target_pythonpath(keep_pythonpath)),
         Step::New(format!("ENV PATH={TARGET}/bin:$PATH")),
     ]
 }
 
+fn target_pythonpath(keep_pythonpath: bool) -> String {
+    let keep = if keep_pythonpath {
+        "${PYTHONPATH:+$PYTHONPATH:}"
+    } else {
+        ""
+    };
+    format!("ENV PYTHONPATH={keep}{TARGET}")
+}
+
 /// The builder runs an install RUN's checks (`pip check`, `<tool> --version`) as the
 /// original did, with the target folder in view (once, before the first such RUN).
-fn checks_in_builder(plan: &mut Plan, base: &Base, target_in_view: &mut bool, checks: &[String]) {
+fn checks_in_builder(
+    plan: &mut Plan,
+    keep_pythonpath: bool,
+    target_in_view: &mut bool,
+    checks: &[String],
+) {
     if !std::mem::replace(target_in_view, true) {
-        plan.builder.extend(target_env(base));
+        plan.builder.extend(target_env(keep_pythonpath));
         plan.decisions.push(Decision::new(
             format!("the builder puts {TARGET} on PYTHONPATH (its bin/ on PATH)"),
             "so that the checks after the install see the installed packages, as in the original; the install itself is unchanged, since `pip install --target` ignores what is already installed (it implies --ignore-installed)",
