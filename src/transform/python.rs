@@ -133,7 +133,7 @@ impl super::Transformer for Python {
         let release = base.debian();
         let mut runtime_libraries = linked_libraries(input, release).map_err(decline)?;
         let mut target_in_view = false;
-        let keep_pythonpath = pythonpath_may_be_set(input);
+        let keep_pythonpath = pythonpath_may_be_set(input, last_install);
 
         for &id in &input.stage.body {
             let instruction = analysis.instruction(id);
@@ -348,14 +348,15 @@ fn resets_pythonpath(input: &Input, id: ItemId) -> bool {
     env_values(input, id, "PYTHONPATH").any(|value| !mentions_variable(&value, "PYTHONPATH"))
 }
 
-/// Whether the PYTHONPATH the final stage starts from may hold entries: another base
-/// than an official python image (one named after python, or rewritten with
-/// `--ecosystem python`) may set one, and so may the file itself.
-fn pythonpath_may_be_set(input: &Input) -> bool {
+/// Whether PYTHONPATH may hold entries where the last install was: another base than
+/// an official python image (one named after python, or rewritten with `--ecosystem
+/// python`) may set one, and so may the file's own ENV before it.
+fn pythonpath_may_be_set(input: &Input, last_install: ItemId) -> bool {
     input.stage.base.ecosystem.is_none()
         || input
             .analysis
             .with_keyword(input.stage, Keyword::Env)
+            .take_while(|&id| id < last_install)
             .any(|id| env_values(input, id, "PYTHONPATH").next().is_some())
 }
 
