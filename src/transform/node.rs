@@ -176,7 +176,10 @@ impl<'a> Layout<'a> {
                 None if analysis.workdir_at(stage, *id).is_none()
                     && facts.install_dir().is_none() =>
                 {
-                    return Err("the dependencies install into the root folder / (no WORKDIR): there is no app folder to copy to the final stage".into());
+                    return Err(match stage.base.ecosystem {
+                        Some(_) => "the dependencies install into the root folder / (no WORKDIR): there is no app folder to copy to the final stage".into(),
+                        None => format!("the dependencies install into the working folder of `{}` (no WORKDIR), which restage cannot see: there is no app folder it can name to copy to the final stage", stage.base.image.raw),
+                    });
                 }
                 None => {
                     return Err(
