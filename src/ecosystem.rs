@@ -132,27 +132,34 @@ impl Base {
 /// The language words of an image's name, then of its tag; `None` unless exactly one
 /// language is named (`nikolaik/python-nodejs` names two).
 fn named(image: &ImageRef) -> Option<Ecosystem> {
-    let language =
-        |word: &str| match word.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.') {
-            "python" => Some(Ecosystem::Python),
-            "go" | "golang" => Some(Ecosystem::Go),
-            "node" | "nodejs" => Some(Ecosystem::Node),
-            _ => None,
-        };
-    let words = |text: &str| -> Vec<Ecosystem> {
-        let mut found: Vec<Ecosystem> = text.split(['-', '_']).filter_map(language).collect();
-        found.dedup();
-        found
-    };
-    let by_name = words(image.name());
+    let name = image.name();
+    // `go` names the language alone (`gcr.io/cloud-builders/go`) or in a tag (`go1.22`);
+    // as a part of a name it more often names a tool written in it (`go-cron`).
+    let by_name = languages(name, name == "go");
     let found = match by_name.as_slice() {
-        [] => words(image.tag.as_deref().unwrap_or("")),
+        [] => languages(image.tag.as_deref().unwrap_or(""), true),
         _ => by_name,
     };
     match found.as_slice() {
         [one] => Some(*one),
         _ => None,
     }
+}
+
+/// The languages the dash- or underscore-separated words of `text` name, a trailing
+/// version aside (`python3.10`).
+fn languages(text: &str, go_counts: bool) -> Vec<Ecosystem> {
+    let language =
+        |word: &str| match word.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.') {
+            "python" => Some(Ecosystem::Python),
+            "golang" => Some(Ecosystem::Go),
+            "go" if go_counts => Some(Ecosystem::Go),
+            "node" | "nodejs" => Some(Ecosystem::Node),
+            _ => None,
+        };
+    let mut found: Vec<Ecosystem> = text.split(['-', '_']).filter_map(language).collect();
+    found.dedup();
+    found
 }
 
 /// Another image's tags follow no known convention; only Alpine, Windows and
@@ -251,6 +258,9 @@ mod tests {
         assert_eq!(named("jupyter/scipy-notebook"), None);
         assert_eq!(named("continuumio/anaconda3:2020.11"), None);
         assert_eq!(named("pythonista/tools"), None);
+        assert_eq!(named("example/go-cron:latest"), None);
+        assert_eq!(named("example/alpine-golang:1.22"), Some(Ecosystem::Go));
+        assert_eq!(named("example/builder:go1.22"), Some(Ecosystem::Go));
     }
 
     #[test]
