@@ -364,6 +364,17 @@ fn items_around_heredoc_lines() {
         kinds("FROM a\nRUN <<A\na\nA\nRUN <<B\nb\nB"),
         ["instruction:1", "heredoc:3", "heredoc:3"]
     );
+    // A `<<` split by a continuation opens a heredoc too (BuildKit joins the line
+    // first), though no line of the file holds `<<`.
+    assert_eq!(
+        kinds("FROM a\nCOPY <\\\n<EOF /app.py\nprint(1)\nEOF\nRUN x\nCMD y\n"),
+        [
+            "instruction:1",
+            "heredoc:4",
+            "instruction:1",
+            "instruction:1"
+        ]
+    );
 }
 
 #[test]

@@ -190,10 +190,17 @@ impl<'a> Driver<'a> {
                 Rule::comment => self.push(end, ItemKind::Comment),
                 _ => {
                     let instruction = self.instruction(pair, base)?;
+                    let took_bodies = !instruction.heredocs.is_empty();
                     self.push(
                         instruction.span.end,
                         ItemKind::Instruction(Box::new(instruction)),
                     );
+                    if took_bodies {
+                        // Its `<<` was split by a continuation (`<\` then `<EOF`), so the
+                        // pass did not stop before it and read its bodies as items:
+                        // the caller goes on after them.
+                        return Ok(());
+                    }
                 }
             }
         }
