@@ -185,18 +185,21 @@ pub fn restage<C: Borrow<BuildContext>>(
         dockerfile.line_break(),
         &text[escape.end..]
     );
-    let closed = syntax::parse(&closed)
-        .map_err(|error| InvariantError(format!("lost its last line's escape ({error})")))?;
-    if let Some(last) = closed.instructions().last()
-        && last.dangling_continuation().is_some()
-    {
-        // `… \ \`: with the last escape gone, the one before it (an escape and blanks)
-        // ends the line and continues it in turn, where it was the line's own text.
+    // `… \ \`: with the last escape gone, the one before it (an escape and blanks)
+    // ends the line and continues it in turn, where it was the line's own text. Such a
+    // line cannot end where it did.
+    let closed = syntax::parse(&closed).ok().filter(|closed| {
+        closed
+            .instructions()
+            .last()
+            .is_none_or(|last| last.dangling_continuation().is_none())
+    });
+    let Some(closed) = closed else {
         return Ok(declined(
             None,
             "the last line ends in an escape, a blank and another escape: without the last escape the line would still continue, so restage cannot end the instruction there as it was",
         ));
-    }
+    };
     restage_analysed(&Analysis::new(&closed), context, options)
 }
 
