@@ -47,6 +47,24 @@ const SCRATCH: &[&str] = &[
     "/usr/local/share/.cache",
 ];
 
+/// Folders of the base image that an app folder must not be: the final stage copies the
+/// app folder whole from the builder.
+const SYSTEM_FOLDERS: &[&str] = &[
+    "/usr",
+    "/usr/local",
+    "/usr/local/lib",
+    "/usr/local/bin",
+    "/usr/lib",
+    "/usr/bin",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/etc",
+    "/var",
+    "/opt",
+    "/tmp",
+];
+
 /// Where an instruction goes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
@@ -171,6 +189,11 @@ impl<'a> Layout<'a> {
             match dir {
                 Some(dir) if dir == "/" => {
                     return Err("the dependencies install into the root folder /: there is no app folder to copy to the final stage".into());
+                }
+                Some(dir) if SYSTEM_FOLDERS.contains(&dir.as_str()) => {
+                    return Err(format!(
+                        "the dependencies install into {dir}, a system folder (Node itself is in /usr/local, yarn in /opt): copying it to the final stage would carry the builder's system files with the app"
+                    ));
                 }
                 Some(dir) => app_dirs.insert(dir),
                 None if analysis.workdir_at(stage, *id).is_none()
