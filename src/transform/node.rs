@@ -21,7 +21,7 @@ use crate::syntax::{Command, Healthcheck, Keyword, Span};
 
 use super::final_image;
 use super::packages::{self, Manager as SystemManager};
-use super::plan::{Step, builder_name};
+use super::plan::{Step, builder_name, is_plain_path};
 use super::{Decision, Decline, Input, Plan};
 use paths::{Vars, glob};
 use project::Project;
@@ -189,6 +189,11 @@ impl<'a> Layout<'a> {
             match dir {
                 Some(dir) if dir == "/" => {
                     return Err("the dependencies install into the root folder /: there is no app folder to copy to the final stage".into());
+                }
+                Some(dir) if !is_plain_path(&dir) => {
+                    return Err(format!(
+                        "the app folder `{dir}` holds blanks, quotes or escapes, which restage does not write into the final stage's COPY line"
+                    ));
                 }
                 Some(dir) if SYSTEM_FOLDERS.contains(&dir.as_str()) => {
                     return Err(format!(

@@ -70,6 +70,12 @@ pub fn builder_name(input: &Input) -> &'static str {
     }
 }
 
+/// Whether a path can be written as a word of a new COPY line as it is: blanks split
+/// it, and quotes and escapes would change what the line says.
+pub fn is_plain_path(path: &str) -> bool {
+    !path.contains(|c: char| c.is_whitespace() || "\\'\"`".contains(c))
+}
+
 impl Plan {
     pub fn emit(&self, input: &Input) -> String {
         let mut out = Emitter::new(input);

@@ -185,9 +185,7 @@ pub(super) fn made_dirs(facts: &Facts, id: ItemId, run: &RunFacts) -> Option<Vec
                     // The folder is written again as a COPY word: blanks, quotes and
                     // escapes would change what that line says.
                     expand(arg, &vars)
-                        .filter(|arg| {
-                            !arg.contains(|c: char| c.is_whitespace() || "\\'\"`".contains(c))
-                        })
+                        .filter(|arg| is_plain_path(arg))
                         .map(|arg| join(&cwd, &arg))
                 })
                 .collect()
