@@ -786,9 +786,13 @@ impl<'a> Layout<'a> {
             Manager::Npm if project::npm_has_omit(base) => {
                 ("npm prune --omit=dev".to_owned(), "npm 7 and later")
             }
-            Manager::Npm => (
+            Manager::Npm if base.ecosystem.is_some() => (
                 "npm prune --production".to_owned(),
                 "the npm of this Node version predates `--omit=dev`",
+            ),
+            Manager::Npm => (
+                "npm prune --production".to_owned(),
+                "the base image's npm may predate `--omit=dev`, and every npm takes `--production`",
             ),
             Manager::Yarn if lock => (
                 "yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline"
@@ -892,7 +896,10 @@ impl<'a> Layout<'a> {
             } else if facts.exec_form {
                 Some("it is an exec-form RUN".to_owned())
             } else if self.manager == Manager::Npm && !project::npm_has_ci(base) {
-                Some("the npm of this Node version predates `npm ci`".to_owned())
+                Some(match base.ecosystem {
+                    Some(_) => "the npm of this Node version predates `npm ci`".to_owned(),
+                    None => format!("the npm of `{}` may predate `npm ci`", base.image.raw),
+                })
             } else if self.manager == Manager::Npm && loose.iter().any(|i| i.unusual_flags) {
                 Some("it has options `npm ci` may not take".to_owned())
             } else {

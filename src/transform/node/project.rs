@@ -153,14 +153,15 @@ pub fn node_major(base: &Base) -> Option<u32> {
 }
 
 /// The npm of Node 15 and later (npm 7+) knows `--omit=dev`; Node 10 and later ship an
-/// npm with `npm ci`. A tag without a version (`lts`, `alpine`, a variable) is taken as
-/// a current one.
+/// npm with `npm ci`. An official tag without a version (`lts`, `alpine`, a variable)
+/// is taken as a current one; another image's npm may be of any age, so neither is
+/// taken as there (`--production` prunes with every npm).
 pub fn npm_has_omit(base: &Base) -> bool {
-    node_major(base).is_none_or(|major| major >= 15)
+    base.ecosystem.is_some() && node_major(base).is_none_or(|major| major >= 15)
 }
 
 pub fn npm_has_ci(base: &Base) -> bool {
-    node_major(base).is_none_or(|major| major >= 10)
+    base.ecosystem.is_some() && node_major(base).is_none_or(|major| major >= 10)
 }
 
 #[cfg(test)]
@@ -178,6 +179,11 @@ mod tests {
         assert_eq!(major("node"), None);
         // Another image's tag need not be the Node version.
         assert_eq!(major("registry.example.com/web-runtime:7"), None);
+        let base = |raw: &str| Base::of(&ImageRef::parse(raw));
+        assert!(npm_has_ci(&base("node:lts")) && npm_has_omit(&base("node:lts")));
+        assert!(npm_has_ci(&base("node:14")) && !npm_has_omit(&base("node:14")));
+        assert!(!npm_has_ci(&base("mhart/alpine-node:4.8.3")));
+        assert!(!npm_has_omit(&base("gcr.io/google-appengine/nodejs")));
     }
 
     #[test]
