@@ -425,14 +425,13 @@ impl<'a> Layout<'a> {
     fn plan(mut self) -> Result<Plan, Decline> {
         let input = self.input;
         let analysis = input.analysis;
-        let base = &input.stage.base;
         let (final_image, final_decision) = final_image(
             input,
             "it runs node, npm and yarn without the compilers and headers of the full image",
             "leaving devDependencies, build tools and caches behind",
         );
         self.decisions.push(final_decision);
-        let system = SystemManager::of(base.variant);
+        let system = SystemManager::of(input);
         let builder = builder_name(input);
         let node_env = self.node_env();
         let edits = self.install_edits();

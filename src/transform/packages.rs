@@ -1,8 +1,9 @@
 //! System packages in RUN commands: which installs are build-only (compilers, headers)
 //! and which runtime libraries a `-dev` package implies in a slim final image.
 
-use super::shell;
+use super::{Input, shell};
 use crate::ecosystem::{Debian, Variant};
+use crate::syntax::{Command, Form, Keyword};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Manager {
@@ -11,12 +12,28 @@ pub enum Manager {
 }
 
 impl Manager {
-    /// The system package manager of an image of this variant: apk on Alpine, apt on
-    /// the Debian-based rest.
-    pub fn of(variant: Variant) -> Manager {
-        match variant {
+    /// The system package manager of the stage's image: apk on Alpine, apt on the
+    /// Debian-based variants, and on an image whose variant restage cannot tell (another
+    /// than an official image, a tag that is a variable), the one the stage's own RUNs
+    /// install with (apt if they install nothing).
+    pub fn of(input: &Input) -> Manager {
+        match input.stage.base.variant {
             Variant::Alpine => Manager::Apk,
-            _ => Manager::Apt,
+            Variant::Full | Variant::Slim => Manager::Apt,
+            Variant::Other | Variant::Unknown => {
+                let analysis = input.analysis;
+                analysis
+                    .with_keyword(input.stage, Keyword::Run)
+                    .filter_map(|id| match analysis.instruction(id).command() {
+                        Some(Command::Run(run)) => match run.command {
+                            Form::Shell(line) => installs(&line).first().map(|i| i.manager),
+                            Form::Exec(_) => None,
+                        },
+                        _ => None,
+                    })
+                    .next()
+                    .unwrap_or(Manager::Apt)
+            }
         }
     }
 }

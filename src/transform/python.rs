@@ -51,6 +51,8 @@ enum Run {
         /// Project installs (`poetry install`, …) that the builder exports and installs
         /// with pip instead, as written.
         exported: Vec<String>,
+        /// The commands after the install in the same RUN, as the final stage's RUN.
+        then: Option<String>,
     },
     /// Installs system packages only.
     SystemPackages(Vec<Install>),
@@ -94,7 +96,7 @@ impl super::Transformer for Python {
             "compilers and headers stay in the builder",
             "leaving build-only packages and caches behind",
         );
-        let manager = Manager::of(base.variant);
+        let manager = Manager::of(input);
         let builder = builder_name(input);
         let mut plan = Plan {
             replaced: Vec::new(),
@@ -188,6 +190,7 @@ impl super::Transformer for Python {
                             installs,
                             checks,
                             exported,
+                            then,
                         } => {
                             if !checks.is_empty() {
                                 checks_in_builder(
@@ -221,6 +224,18 @@ impl super::Transformer for Python {
                                     manager,
                                     &runtime_libraries,
                                 );
+                            }
+                            if let Some(then) = then {
+                                if id != last_install {
+                                    return Err(decline(format!(
+                                        "`{line}` runs other commands after its install, and a later RUN installs more: the final stage has the dependencies only after the last install"
+                                    )));
+                                }
+                                plan.final_stage.push(Step::New(then.clone()));
+                                plan.decisions.push(Decision::new(
+                                    format!("`{}` runs in the final stage, after the dependencies are copied", one_line(then.trim_start_matches("RUN "))),
+                                    "it follows the install in the same RUN and may use the installed packages or write files the app reads; the builder only installs",
+                                ));
                             }
                         }
                         Run::SystemPackages(installs) => {
@@ -490,7 +505,9 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
     let mut projects = Vec::new();
     let mut checks = Vec::new();
     let mut others = Vec::new();
-    for command in shell::commands(&line) {
+    let mut kinds = Vec::new();
+    for range in shell::command_ranges(&line) {
+        let command = &line[range.clone()];
         let words = shell::words(command);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         if let [python, "setup.py", command, ..] = words.as_slice()
@@ -502,16 +519,34 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
                 words.join(" ")
             ));
         }
-        if let Some(project) = project::project_install(&words, input) {
+        let kind = if let Some(project) = project::project_install(&words, input) {
             projects.push(project?);
-            continue;
-        }
-        match pip_install(&words) {
-            Some(pip) => pip_commands.push(pip),
-            None if is_install_chain(&words) || project::is_setup(&words) => {}
-            None if is_check(&words) => checks.push(command.to_owned()),
-            None => others.push(command.to_owned()),
-        }
+            Kind::Install
+        } else {
+            match pip_install(&words) {
+                Some(pip) => {
+                    let kind = if pip.tooling_only {
+                        Kind::Chain
+                    } else {
+                        Kind::Install
+                    };
+                    pip_commands.push(pip);
+                    kind
+                }
+                None if is_check(&words) => {
+                    checks.push(command.to_owned());
+                    Kind::Install
+                }
+                None if is_package_manager(&words) => Kind::Install,
+                None if changes_shell_state(&words) => Kind::ShellState,
+                None if is_install_chain(&words) || project::is_setup(&words) => Kind::Chain,
+                None => {
+                    others.push(command.to_owned());
+                    Kind::Other
+                }
+            }
+        };
+        kinds.push((range.start, kind));
     }
     if projects.is_empty() && pip_commands.iter().all(|pip| pip.tooling_only) {
         let tooling = !pip_commands.is_empty();
@@ -525,10 +560,15 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
     if !instruction.heredocs.is_empty() {
         return Err("the dependency install is in a heredoc".into());
     }
+    let mut then = None;
     if let Some(other) = others.first() {
-        return Err(format!(
-            "a RUN mixes the dependency install with `{other}`, which the final stage may need"
-        ));
+        let split = split_point(&kinds).and_then(|at| after_install(input, id, &line, at))
+            .ok_or_else(|| {
+                format!(
+                    "a RUN mixes the dependency install with `{other}`, which the final stage may need"
+                )
+            })?;
+        then = Some(split);
     }
     for pip in pip_commands.iter().filter(|pip| !pip.tooling_only) {
         if pip.has_target {
@@ -576,12 +616,47 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         }
     }
     edits.extend(replaced);
+    let then = then.map(|(cut, run)| {
+        edits.push((cut, String::new()));
+        run
+    });
     Ok(Run::Dependencies {
         edits,
         installs,
         checks,
         exported,
+        then,
     })
+}
+
+/// The commands that follow the install in its RUN (`pip install -r requirements.txt
+/// && python manage.py collectstatic`), from `at` in the logical `line` on, as a RUN of
+/// their own for the final stage, and the span of the builder's RUN they leave (from the
+/// end of the install's last word). `None` unless an `&&` joins them to the install in
+/// a RUN without flags.
+fn after_install(input: &Input, id: ItemId, line: &str, at: usize) -> Option<(Span, String)> {
+    let analysis = input.analysis;
+    if !analysis.instruction(id).node.flags.is_empty() {
+        return None;
+    }
+    let before = line[..at].trim_end().strip_suffix("&&")?;
+    let install_end = before.trim_end().len();
+    if install_end == 0 || before.ends_with(['&', '|']) {
+        return None;
+    }
+    let (joined, offsets) = shell::logical_line(analysis, id);
+    let line = line.trim_end();
+    let start = joined.trim_end().len().checked_sub(line.len())?;
+    if joined.get(start..start + line.len())? != line {
+        return None;
+    }
+    let raw = |logical: usize| offsets[start + logical];
+    let end = raw(line.len() - 1) + 1;
+    let rest = &analysis.dockerfile.text()[raw(at)..end];
+    Some((
+        Span::new(raw(install_end - 1) + 1, end),
+        format!("RUN {rest}"),
+    ))
 }
 
 /// The spans of the pip commands' heads (`pip install`, `python -m pip install`,
@@ -701,17 +776,65 @@ fn is_check(words: &[&str]) -> bool {
     reads_pip || asks_version
 }
 
+/// What a command of an install RUN is, for splitting the RUN after its install.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// An install of the app's dependencies or of system packages, or a check of them.
+    Install,
+    /// A `cd` or shell option that the commands after it depend on.
+    ShellState,
+    /// Clean-up and housekeeping around an install (`rm`, `mkdir`, `pip install -U pip`).
+    Chain,
+    Other,
+}
+
+/// Where the commands after the RUN's last install start, when they can run on their
+/// own in the final stage: other commands among them, no install after it and no
+/// other command or shell state before it.
+fn split_point(kinds: &[(usize, Kind)]) -> Option<usize> {
+    let last = kinds.iter().rposition(|(_, kind)| *kind == Kind::Install)?;
+    let (before, rest) = (&kinds[..last], &kinds[last + 1..]);
+    let other = |(_, kind): &&(usize, Kind)| *kind == Kind::Other;
+    let settled = before
+        .iter()
+        .all(|(_, kind)| !matches!(kind, Kind::Other | Kind::ShellState));
+    (settled && rest.iter().any(|k| other(&k))).then(|| rest[0].0)
+}
+
+/// Whether a command changes what later commands of its shell see: a `cd`, or a `set`
+/// option other than those that only make it stricter or louder (`-e`, `-u`, `-x`,
+/// `-v`, `-o pipefail`).
+fn changes_shell_state(words: &[&str]) -> bool {
+    match words {
+        ["cd" | "pushd" | "popd", ..] => true,
+        ["set", options @ ..] => !options.iter().all(|option| {
+            matches!(
+                *option,
+                "-o" | "+o" | "pipefail" | "errexit" | "nounset" | "xtrace" | "verbose"
+            ) || option.len() > 1
+                && option.starts_with(['-', '+'])
+                && option[1..].chars().all(|c| "euxv".contains(c))
+        }),
+        _ => false,
+    }
+}
+
+/// A system package manager's command (an install, a removal, an index update).
+fn is_package_manager(words: &[&str]) -> bool {
+    matches!(words, ["apt-get" | "apt" | "apk" | "yum" | "dnf", ..])
+}
+
 /// Commands that belong to installing packages and cleaning up after it.
 fn is_install_chain(words: &[&str]) -> bool {
-    matches!(
-        words,
-        ["apt-get" | "apt" | "apk" | "yum" | "dnf", ..]
-            | ["rm", ..]
-            | ["mkdir", ..]
-            | ["cd", ..]
-            | ["true"]
-            | ["set", ..]
-            | ["echo", ..]
-            | ["pip" | "pip3", "cache", ..]
-    )
+    is_package_manager(words)
+        || matches!(
+            words,
+            ["rm", ..]
+                | ["mkdir", ..]
+                | ["cd", ..]
+                | ["true"]
+                | ["set", ..]
+                | ["echo", ..]
+                | ["pip" | "pip3", "cache", ..]
+        )
 }

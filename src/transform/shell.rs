@@ -1,17 +1,35 @@
 //! Just enough reading of shell-form RUN commands to classify them: the simple commands
 //! of an `&&`/`;`/`|` list, their words, and where a phrase sits in the raw text.
 
+use std::ops::Range;
+
 use crate::analyze::{Analysis, ItemId};
 use crate::syntax::{LineKind, Span};
 
 /// The simple commands of a shell command line, split at `&&`, `||`, `;` and `|`
 /// outside quotes, each trimmed.
 pub fn commands(line: &str) -> Vec<&str> {
+    command_ranges(line)
+        .into_iter()
+        .map(|range| &line[range])
+        .collect()
+}
+
+/// Where the simple commands of a shell command line are, as [`commands`] splits them.
+pub fn command_ranges(line: &str) -> Vec<Range<usize>> {
     let bytes = line.as_bytes();
     let mut out = Vec::new();
     let mut quote = None;
     let mut start = 0;
     let mut i = 0;
+    let mut push = |range: Range<usize>| {
+        let piece = &line[range.clone()];
+        let lead = piece.len() - piece.trim_start().len();
+        let trimmed = piece.trim();
+        if !trimmed.is_empty() {
+            out.push(range.start + lead..range.start + lead + trimmed.len());
+        }
+    };
     while i < bytes.len() {
         let b = bytes[i];
         match (quote, b) {
@@ -21,7 +39,7 @@ pub fn commands(line: &str) -> Vec<&str> {
             (None, b'\'' | b'"') => quote = Some(b),
             (None, b'\\') => i += 1,
             (None, b'&' | b'|' | b';') => {
-                out.push(line[start..i].trim());
+                push(start..i);
                 if i + 1 < bytes.len() && (bytes[i + 1] == b'&' || bytes[i + 1] == b'|') {
                     i += 1;
                 }
@@ -31,9 +49,24 @@ pub fn commands(line: &str) -> Vec<&str> {
         }
         i += 1;
     }
-    out.push(line[start.min(line.len())..].trim());
-    out.retain(|command| !command.is_empty());
+    push(start.min(line.len())..line.len());
     out
+}
+
+/// The instruction's logical line as BuildKit joins it (its text lines without their
+/// continuations, and without the comment and blank lines a continuation pulls in),
+/// with the absolute offset in the file of each of its bytes.
+pub fn logical_line(analysis: &Analysis, id: ItemId) -> (String, Vec<usize>) {
+    let text = analysis.dockerfile.text();
+    let mut line = String::new();
+    let mut offsets = Vec::new();
+    for piece in &analysis.instruction(id).lines {
+        if let LineKind::Text { text: span, .. } = piece.kind {
+            line.push_str(&text[span.start..span.end]);
+            offsets.extend(span.start..span.end);
+        }
+    }
+    (line, offsets)
 }
 
 /// The words of a simple command, quotes removed, with leading `VAR=value`

@@ -53,13 +53,12 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
     check_packages(&packages)?;
     let started = started_tool(input, &packages)?;
 
-    let base = &input.stage.base;
     let (final_image, final_decision) = final_image(
         input,
         "it runs node without the compilers and headers of the full image",
         "leaving build tools and npm's cache behind",
     );
-    let system = SystemManager::of(base.variant);
+    let system = SystemManager::of(input);
     let mut plan = Plan {
         replaced: Vec::new(),
         final_image: final_image.clone(),

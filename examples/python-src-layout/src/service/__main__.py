@@ -14,7 +14,10 @@ def index():
     packages = os.path.dirname(os.path.dirname(flask.__file__))
     own = os.path.dirname(os.path.dirname(__file__))
     order = "own code first" if sys.path.index(own) < sys.path.index(packages) else "packages first"
-    return f"service on Flask {flask.__version__}: {order}\n"
+    # What the build step after the install wrote, with the packages it installed.
+    with open("/app/build-info.txt") as info:
+        built = next(line.strip() for line in info if line.startswith("Flask"))
+    return f"service on Flask {flask.__version__}: {order}; build step saw {built}\n"
 
 
 if __name__ == "__main__":
