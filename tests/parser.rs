@@ -196,7 +196,7 @@ fn instructions_and_their_views() {
         "ONBUILD RUN echo hi\n",
         "MAINTAINER me\n",
         "ENTRYPOINT [\"app\"]\n",
-        "CMD --flag\n",
+        "CMD [\"--flag\"]\n",
     ))
     .unwrap();
     let commands: Vec<Command> = tree.instructions().filter_map(|i| i.command()).collect();
@@ -406,6 +406,9 @@ fn errors_people_can_act_on() {
 fn instructions_the_builder_refuses() {
     for (text, message, offset) in [
         ("RUN x\nFROM a\n", "no build stage in current context", 0),
+        ("FROM a\nCMD --l ./server\n", "unknown flag: l", 7),
+        ("FROM a\nCOPY --form=b x /y\n", "unknown flag: form", 7),
+        ("FROM --plaform=linux/amd64 a\n", "unknown flag: plaform", 0),
         ("ARG V=1\nENV A=b\n", "no build stage in current context", 8),
         ("ARG V=1\n", "no FROM instruction", 8),
         (

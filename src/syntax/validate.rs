@@ -1,7 +1,8 @@
 //! What BuildKit's builder rejects in a file its parser reads: an unknown instruction,
 //! a file with no instructions, an instruction before the first FROM other than ARG,
 //! and the argument counts and forms each instruction demands (BuildKit's
-//! `instructions` package, with its messages). Flag values are not checked.
+//! `instructions` package, with its messages), and the names of the flags each takes.
+//! Flag values are not checked.
 
 use super::buildkit;
 use super::error::ParseError;
@@ -23,6 +24,7 @@ pub(crate) fn validate(dockerfile: &Dockerfile) -> Result<(), ParseError> {
             return Err(at_keyword(instruction, "no build stage in current context")
                 .with_hint("only ARG may come before the first FROM"));
         }
+        flags(instruction, keyword)?;
         arguments(dockerfile, instruction, keyword)?;
     }
     if !in_stage {
@@ -43,6 +45,53 @@ fn unknown_instruction(dockerfile: &Dockerfile, instruction: &Instruction) -> Pa
         Some(hint) => error.with_hint(hint),
         None => error.with_hint("instructions are FROM, RUN, COPY, CMD, ENV, …"),
     }
+}
+
+/// The flags each instruction takes (BuildKit's, its labs channel's among them);
+/// ONBUILD's are its trigger's, which the builder reads when the trigger runs.
+fn known_flags(keyword: Keyword) -> Option<&'static [&'static str]> {
+    Some(match keyword {
+        Keyword::From => &["platform"],
+        Keyword::Run => &["mount", "network", "security", "device"],
+        Keyword::Copy => &["from", "chown", "chmod", "link", "parents", "exclude"],
+        Keyword::Add => &[
+            "chown",
+            "chmod",
+            "link",
+            "keep-git-dir",
+            "checksum",
+            "exclude",
+        ],
+        Keyword::Healthcheck => &[
+            "interval",
+            "timeout",
+            "start-period",
+            "start-interval",
+            "retries",
+        ],
+        Keyword::Onbuild => return None,
+        _ => &[],
+    })
+}
+
+/// `unknown flag: …` for a flag the instruction does not take (`CMD --l ./server`).
+fn flags(instruction: &Instruction, keyword: Keyword) -> Result<(), ParseError> {
+    let Some(known) = known_flags(keyword) else {
+        return Ok(());
+    };
+    for flag in &instruction.node.flags {
+        let name = flag.trim_start_matches('-');
+        let name = name.split_once('=').map_or(name, |(name, _)| name);
+        if !known.contains(&name) {
+            let name_upper = keyword.as_str().to_ascii_uppercase();
+            let hint = match known {
+                [] => format!("{name_upper} takes no flags"),
+                _ => format!("{name_upper} takes --{}", known.join(", --")),
+            };
+            return Err(at_keyword(instruction, format!("unknown flag: {name}")).with_hint(hint));
+        }
+    }
+    Ok(())
 }
 
 /// The argument rules of one instruction.

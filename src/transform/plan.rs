@@ -71,9 +71,10 @@ pub fn builder_name(input: &Input) -> &'static str {
 }
 
 /// Whether a path can be written as a word of a new COPY line as it is: blanks split
-/// it, and quotes and escapes would change what the line says.
+/// it, and quotes, escapes, variables and `<<` (a heredoc) would change what the line
+/// says.
 pub fn is_plain_path(path: &str) -> bool {
-    !path.contains(|c: char| c.is_whitespace() || "\\'\"`".contains(c))
+    !path.contains(|c: char| c.is_whitespace() || "\\'\"`$<".contains(c))
 }
 
 impl Plan {

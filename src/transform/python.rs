@@ -640,10 +640,16 @@ fn after_install(input: &Input, id: ItemId, line: &str, at: usize) -> Option<(Sp
         return None;
     }
     let before = line[..at].trim_end().strip_suffix("&&")?;
-    let install_end = before.trim_end().len();
-    if install_end == 0 || before.ends_with(['&', '|']) {
+    let install = before.trim_end();
+    // The install's line must end with a word: an escape there (`… \ &&`) would
+    // continue the builder's RUN into whatever follows it.
+    if install.is_empty()
+        || before.ends_with(['&', '|'])
+        || install.ends_with(analysis.dockerfile.escape())
+    {
         return None;
     }
+    let install_end = install.len();
     let (joined, offsets) = shell::logical_line(analysis, id);
     let line = line.trim_end();
     let start = joined.trim_end().len().checked_sub(line.len())?;

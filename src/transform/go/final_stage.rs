@@ -130,7 +130,11 @@ pub(super) fn final_copies(
 ) -> Result<(Vec<Step>, Vec<String>), String> {
     let mut steps = Vec::new();
     let mut paths = Vec::new();
+    let mut not_plain = None;
     let mut copy = |from: &str, to: &str, chown: Option<&str>| {
+        if let Some(path) = [from, to].into_iter().find(|path| !is_plain_path(path)) {
+            not_plain.get_or_insert_with(|| path.to_owned());
+        }
         let chown = chown.map(|c| format!(" --chown={c}")).unwrap_or_default();
         steps.push(Step::New(format!(
             "COPY --from={builder}{chown} {from} {to}"
@@ -244,6 +248,11 @@ pub(super) fn final_copies(
             copy("/usr/share/zoneinfo", "/usr/share/zoneinfo", None);
         }
     }
+    if let Some(path) = not_plain {
+        return Err(format!(
+            "the path `{path}` holds blanks, quotes, escapes, `$` or `<`, which restage does not write into the final stage's COPY line"
+        ));
+    }
     Ok((steps, paths))
 }
 
@@ -328,12 +337,16 @@ pub(super) fn carried_copy(
         .chown
         .map(|c| format!(" --chown={c}"))
         .unwrap_or_default();
-    let steps = runtime
+    let paths: Vec<String> = runtime
         .iter()
-        .map(|source| {
-            let path = join(&dest, file_name(&join("/", source)));
-            Step::New(format!("COPY --from={builder}{chown} {path} {path}"))
-        })
+        .map(|source| join(&dest, file_name(&join("/", source))))
+        .collect();
+    if paths.iter().any(|path| !is_plain_path(path)) {
+        return Ok(Some((vec![Step::Keep(id)], why)));
+    }
+    let steps = paths
+        .iter()
+        .map(|path| Step::New(format!("COPY --from={builder}{chown} {path} {path}")))
         .collect();
     Ok(Some((steps, why)))
 }
