@@ -659,6 +659,10 @@ fn after_install(input: &Input, id: ItemId, line: &str, at: usize) -> Option<(Sp
     let raw = |logical: usize| offsets[start + logical];
     let end = raw(line.len() - 1) + 1;
     let rest = &analysis.dockerfile.text()[raw(at)..end];
+    if rest.starts_with('-') {
+        // `RUN --…` would read as the RUN's own flag.
+        return None;
+    }
     Some((
         Span::new(raw(install_end - 1) + 1, end),
         format!("RUN {rest}"),
