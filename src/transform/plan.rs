@@ -97,13 +97,23 @@ impl Plan {
         };
         let platform = from
             .platform
-            .map(|platform| format!("--platform={platform} "))
+            .map(|platform| format!("--platform={} ", flag_value(&platform)))
             .unwrap_or_default();
         let alias = from
             .alias
             .map(|alias| format!(" AS {alias}"))
             .unwrap_or_default();
         format!("FROM {platform}{}{alias}", self.final_image)
+    }
+}
+
+/// A flag's value as BuildKit reads it back: in double quotes, with `\` before a quote
+/// or backslash, when it holds blanks, quotes or backslashes.
+fn flag_value(value: &str) -> String {
+    if value.contains(|c: char| c.is_whitespace() || "\"'\\".contains(c)) {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        value.to_owned()
     }
 }
 
