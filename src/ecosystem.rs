@@ -50,6 +50,17 @@ pub enum Debian {
     Trixie,
 }
 
+/// The Debian release of an image, as far as its name says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Release {
+    /// Named by the tag (`python:3.12-slim-bookworm`).
+    Named(Debian),
+    /// An official image whose tag names none: today's build on bookworm or trixie.
+    Current,
+    /// Another image that names none: it may be built on any release.
+    Unknown,
+}
+
 /// A FROM's image with what restage reads from its name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Base {
@@ -116,6 +127,15 @@ impl Base {
             "trixie" => Some(Debian::Trixie),
             _ => None,
         })
+    }
+
+    /// The Debian release the image is built on, as far as its name says.
+    pub fn release(&self) -> Release {
+        match (self.debian(), self.ecosystem) {
+            (Some(debian), _) => Release::Named(debian),
+            (None, Some(_)) => Release::Current,
+            (None, None) => Release::Unknown,
+        }
     }
 
     /// The version part of an official image's tag (`3.12` of `3.12-slim`), if it is one.
@@ -287,6 +307,12 @@ mod tests {
         assert_eq!(base("python:3.14-trixie").debian(), Some(Debian::Trixie));
         assert_eq!(base("python:3.12").debian(), None);
         assert_eq!(base("python:3.12-alpine3.20").debian(), None);
+        assert_eq!(
+            base("python:3.8-slim-buster").release(),
+            Release::Named(Debian::Buster)
+        );
+        assert_eq!(base("python:3.12").release(), Release::Current);
+        assert_eq!(base("bitnami/python:3.12").release(), Release::Unknown);
     }
 
     #[test]

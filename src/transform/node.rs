@@ -16,7 +16,7 @@ use crate::transform::shell::one_line;
 use std::collections::BTreeSet;
 
 use crate::analyze::ItemId;
-use crate::ecosystem::{Debian, Ecosystem};
+use crate::ecosystem::{Ecosystem, Release};
 use crate::syntax::{Command, Healthcheck, Keyword, Span};
 
 use super::final_image;
@@ -553,7 +553,7 @@ impl<'a> Layout<'a> {
     ) -> Result<Place, String> {
         let facts = self.facts(id).clone();
         let (globals, global_texts) = facts.globals();
-        let runtime = runtime_packages(&facts, system, self.input.stage.base.debian())?;
+        let runtime = runtime_packages(&facts, system, self.input.stage.base.release())?;
         if facts.is_app_work()
             || (id > self.first_install && id <= self.last_app_step && is_app_other(&facts))
         {
@@ -1056,7 +1056,7 @@ fn is_build_only(package: &str) -> bool {
 fn runtime_packages(
     facts: &RunFacts,
     system: SystemManager,
-    release: Option<Debian>,
+    release: Release,
 ) -> Result<Vec<String>, String> {
     let mut runtime = Vec::new();
     for install in &facts.system {

@@ -2,7 +2,7 @@
 //! and which runtime libraries a `-dev` package implies in a slim final image.
 
 use super::{Input, shell};
-use crate::ecosystem::{Debian, Variant};
+use crate::ecosystem::{Debian, Release, Variant};
 use crate::syntax::{Command, Form, Keyword};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,23 +201,30 @@ const RENAMED: &[(&str, [&str; 4])] = &[
     ("libwebp7", ["libwebp6", "libwebp6", "libwebp7", "libwebp7"]),
 ];
 
-/// A Debian runtime library's package name in `release`. Without a release (a tag
-/// that names none, which today's images build on bookworm or trixie) it is the name
-/// both share; the error says why there is none.
-pub fn debian_name(library: &'static str, release: Option<Debian>) -> Result<&'static str, String> {
+/// A Debian runtime library's package name in `release`. An official tag that names
+/// no release (today's images build on bookworm or trixie) gets the name both share,
+/// another image's the name every release shares; the error says why there is none.
+pub fn debian_name(library: &'static str, release: Release) -> Result<&'static str, String> {
     let Some((_, names)) = RENAMED.iter().find(|(name, _)| *name == library) else {
         return Ok(library);
     };
+    let bookworm = names[Debian::Bookworm as usize];
+    let trixie = names[Debian::Trixie as usize];
     match release {
-        Some(release) => Ok(names[release as usize]),
-        None if names[Debian::Bookworm as usize] == names[Debian::Trixie as usize] => {
-            Ok(names[Debian::Bookworm as usize])
-        }
-        None => Err(format!(
-            "the final stage needs the runtime library that Debian bookworm calls `{}` and trixie `{}`, and the tag names no release (add one, as in `python:3.12-bookworm`)",
-            names[Debian::Bookworm as usize],
-            names[Debian::Trixie as usize]
+        Release::Named(release) => Ok(names[release as usize]),
+        Release::Current if bookworm == trixie => Ok(bookworm),
+        Release::Current => Err(format!(
+            "the final stage needs the runtime library that Debian bookworm calls `{bookworm}` and trixie `{trixie}`, and the tag names no release (add one, as in `python:3.12-bookworm`)"
         )),
+        Release::Unknown if names.iter().all(|name| *name == bookworm) => Ok(bookworm),
+        Release::Unknown => {
+            let mut distinct = names.to_vec();
+            distinct.dedup();
+            Err(format!(
+                "the final stage needs the runtime library that Debian releases name differently (`{}`), and the base image's name does not say which release it is built on",
+                distinct.join("`, `")
+            ))
+        }
     }
 }
 
@@ -226,7 +233,7 @@ pub fn debian_name(library: &'static str, release: Option<Debian>) -> Result<&'s
 pub fn release_name(
     library: &'static str,
     manager: Manager,
-    release: Option<Debian>,
+    release: Release,
 ) -> Result<&'static str, String> {
     match manager {
         Manager::Apt => debian_name(library, release),
@@ -316,17 +323,26 @@ mod tests {
 
     #[test]
     fn runtime_libraries_by_debian_release() {
-        assert_eq!(debian_name("libffi8", Some(Debian::Buster)), Ok("libffi6"));
         assert_eq!(
-            debian_name("libssl3", Some(Debian::Bullseye)),
+            debian_name("libffi8", Release::Named(Debian::Buster)),
+            Ok("libffi6")
+        );
+        assert_eq!(
+            debian_name("libssl3", Release::Named(Debian::Bullseye)),
             Ok("libssl1.1")
         );
         assert_eq!(
-            debian_name("libldap-2.5-0", Some(Debian::Trixie)),
+            debian_name("libldap-2.5-0", Release::Named(Debian::Trixie)),
             Ok("libldap2")
         );
-        assert_eq!(debian_name("libpq5", Some(Debian::Buster)), Ok("libpq5"));
-        assert_eq!(debian_name("libffi8", None), Ok("libffi8"));
-        assert!(debian_name("libldap-2.5-0", None).is_err());
+        assert_eq!(
+            debian_name("libpq5", Release::Named(Debian::Buster)),
+            Ok("libpq5")
+        );
+        assert_eq!(debian_name("libffi8", Release::Current), Ok("libffi8"));
+        assert!(debian_name("libldap-2.5-0", Release::Current).is_err());
+        // Another image may be built on any release.
+        assert_eq!(debian_name("libpq5", Release::Unknown), Ok("libpq5"));
+        assert!(debian_name("libffi8", Release::Unknown).is_err());
     }
 }

@@ -5,7 +5,7 @@
 //! `-dev` packages imply.
 
 use crate::analyze::{ItemId, mentions_variable};
-use crate::ecosystem::{Debian, Ecosystem};
+use crate::ecosystem::{Ecosystem, Release};
 use crate::syntax::{Command, Form, Keyword, Span};
 use crate::transform::shell::one_line;
 
@@ -132,7 +132,7 @@ impl super::Transformer for Python {
                 ),
             ));
         }
-        let release = base.debian();
+        let release = base.release();
         let mut runtime_libraries = linked_libraries(input, release).map_err(decline)?;
         let mut target_in_view = false;
         let keep_pythonpath = pythonpath_may_be_set(input, last_install);
@@ -427,10 +427,7 @@ struct RuntimePackage {
 /// libraries `-dev` packages imply (by their name in the final image's Debian
 /// `release`), and packages that are not build-only. The final stage starts afresh from
 /// its base, whichever it is, so it needs them either way.
-fn runtime_packages(
-    installs: &[Install],
-    release: Option<Debian>,
-) -> Result<Vec<RuntimePackage>, String> {
+fn runtime_packages(installs: &[Install], release: Release) -> Result<Vec<RuntimePackage>, String> {
     let mut runtime = Vec::new();
     for install in installs {
         for package in &install.packages {
@@ -463,7 +460,7 @@ fn library_decisions(runtime: &[RuntimePackage]) -> impl Iterator<Item = Decisio
 
 /// Libraries that requirements known to link against system libraries need when the
 /// final image is slimmer than the build image (Debian names, in `release`).
-fn linked_libraries(input: &Input, release: Option<Debian>) -> Result<Vec<String>, String> {
+fn linked_libraries(input: &Input, release: Release) -> Result<Vec<String>, String> {
     let slim = input.options.slim && input.stage.base.slim().is_some();
     let requirements = input.context.file("requirements.txt").unwrap_or_default();
     LINKED

@@ -266,7 +266,7 @@ fn place_run(
             "`{headers}` is a library that native addons may link against, and restage does not know its runtime package for the final stage"
         ));
     }
-    let runtime = runtime_packages(facts, system, input.stage.base.debian())?;
+    let runtime = runtime_packages(facts, system, input.stage.base.release())?;
     if !runtime.is_empty() {
         plan.decisions.push(Decision::new(
             format!("`{}` installed in the final stage", runtime.join(" ")),
