@@ -25,7 +25,7 @@ use crate::ecosystem::{Ecosystem, Variant};
 use crate::syntax::{Command, Form, Healthcheck, Keyword, LineKind, Span};
 
 use super::packages::{self, Manager};
-use super::plan::{Step, builder_name, is_plain_path};
+use super::plan::{Step, builder_name, is_plain_owner, is_plain_path};
 use super::shell::one_line;
 use super::{Decision, Decline, Input, Plan, shell};
 use command::{GoBuild, RunFacts, exec_form, expand, file_name, parent, uses_shell};

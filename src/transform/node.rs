@@ -21,7 +21,7 @@ use crate::syntax::{Command, Healthcheck, Keyword, Span};
 
 use super::final_image;
 use super::packages::{self, Manager as SystemManager};
-use super::plan::{Step, builder_name, is_plain_path};
+use super::plan::{Step, builder_name, is_plain_owner, is_plain_path};
 use super::{Decision, Decline, Input, Plan};
 use paths::{Vars, glob};
 use project::Project;
@@ -462,6 +462,14 @@ impl<'a> Layout<'a> {
             ));
         }
         let chown = self.chown();
+        if let Some(owner) = chown.as_ref().filter(|owner| !is_plain_owner(owner)) {
+            return Err(Decline::new(
+                Some(Ecosystem::Node),
+                format!(
+                    "the app's owner `{owner}` is not a user or group name restage can write into `COPY --chown`"
+                ),
+            ));
+        }
         let app_copy = format!(
             "COPY --from={builder}{} {dir} {dir}",
             chown

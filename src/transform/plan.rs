@@ -77,6 +77,14 @@ pub fn is_plain_path(path: &str) -> bool {
     !path.contains(|c: char| c.is_whitespace() || "\\'\"`$<".contains(c))
 }
 
+/// Whether a user or group can be written into a new `COPY --chown=` as it is: names,
+/// ids and variables, but no blanks or quotes that would change what the line says.
+pub fn is_plain_owner(owner: &str) -> bool {
+    owner
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_.:-${}".contains(c))
+}
+
 impl Plan {
     pub fn emit(&self, input: &Input) -> String {
         let mut out = Emitter::new(input);

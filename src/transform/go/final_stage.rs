@@ -135,6 +135,9 @@ pub(super) fn final_copies(
         if let Some(path) = [from, to].into_iter().find(|path| !is_plain_path(path)) {
             not_plain.get_or_insert_with(|| path.to_owned());
         }
+        if let Some(owner) = chown.filter(|owner| !is_plain_owner(owner)) {
+            not_plain.get_or_insert_with(|| owner.to_owned());
+        }
         let chown = chown.map(|c| format!(" --chown={c}")).unwrap_or_default();
         steps.push(Step::New(format!(
             "COPY --from={builder}{chown} {from} {to}"
@@ -250,7 +253,7 @@ pub(super) fn final_copies(
     }
     if let Some(path) = not_plain {
         return Err(format!(
-            "the path `{path}` holds blanks, quotes, escapes, `$` or `<`, which restage does not write into the final stage's COPY line"
+            "`{path}` holds blanks, quotes, escapes or other characters that restage does not write into the final stage's COPY line"
         ));
     }
     Ok((steps, paths))
@@ -333,6 +336,13 @@ pub(super) fn carried_copy(
     }
     let dest = expand(&copy.dest, &facts.vars_at(id)).unwrap_or_default();
     let dest = join(&facts.workdir(id)?, &dest);
+    if copy
+        .chown
+        .as_deref()
+        .is_some_and(|owner| !is_plain_owner(owner))
+    {
+        return Ok(Some((vec![Step::Keep(id)], why)));
+    }
     let chown = copy
         .chown
         .map(|c| format!(" --chown={c}"))
