@@ -242,15 +242,18 @@ pub(crate) fn restage_analysed<C: Borrow<BuildContext>>(
             ),
         ));
     }
-    if let Some(reason) = not_an_app(analysis, stage, ecosystem) {
-        return Ok(declined(Some(ecosystem), reason));
-    }
+    // A dev container is the more telling reason, even where the start command says
+    // too that the image is not an app.
+    let not_an_app = not_an_app(analysis, stage, ecosystem);
     let context = context();
     if context.borrow().is_dev_container() {
         return Ok(declined(
             Some(ecosystem),
             "a dev container (`.devcontainer`, devcontainer.json): a development environment, whose tools are the point, not an app image",
         ));
+    }
+    if let Some(reason) = not_an_app {
+        return Ok(declined(Some(ecosystem), reason));
     }
     let input = Input {
         analysis,
@@ -408,7 +411,7 @@ mod tests {
         let cases = [
             "FROM golang:1.22 AS build\nRUN go build\nFROM scratch\nCOPY --from=build /app /app\n",
             "FROM nginx:1.25\nCOPY site /usr/share/nginx/html\n",
-            "FROM node:20\nWORKDIR /app\nRUN npm ci\n",
+            "FROM golang:windowsservercore\nRUN go build -o /app .\nCMD [\"/app\"]\n",
         ];
         for text in cases {
             let dockerfile = parse(text).unwrap();
