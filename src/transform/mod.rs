@@ -164,8 +164,10 @@ fn transformer(ecosystem: Ecosystem) -> &'static dyn Transformer {
 /// Rewrites a parsed Dockerfile, or says why not. An `Err` is restage's own bug: a
 /// rewrite that broke an invariant, which is never shown as a result.
 ///
-/// `context` is asked for the build context only when a transformer needs it: files
-/// declined on their own text (most of a bulk run) cost no file IO.
+/// `context` is asked for the build context only once the file is single-stage on a
+/// base restage rewrites around: the files declined for their stages or base image
+/// (most of a bulk run) cost no file IO. (A file that is not an app reads it, to be
+/// declined as the dev container it may be.)
 pub fn restage<C: Borrow<BuildContext>>(
     dockerfile: &Dockerfile,
     context: impl FnOnce() -> C,
@@ -300,14 +302,14 @@ fn not_an_app(analysis: &Analysis, stage: &Stage, ecosystem: Ecosystem) -> Optio
             .then(|| "no CMD or ENTRYPOINT: the image does not say which app it runs".into());
     };
     let words = start.words();
-    let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
+    let program = words.first().map(|word| shell::program_name(word));
     // A Python image that starts a shell is a tool image, rewritten as one without a
     // start command is: whatever runs in the shell finds the dependencies.
     let shell_session = ecosystem != Ecosystem::Python && starts_a_shell(&words);
     let idle = matches!(program, Some("sleep" | "tail" | "true"));
     // A test runner, or a test script (`/app/tests.sh`, `run-tests`).
     let tests = words.iter().any(|word| {
-        let name = word.rsplit('/').next().unwrap_or(word);
+        let name = shell::program_name(word);
         let stem = name.split('.').next().unwrap_or(name);
         matches!(
             stem,
@@ -332,7 +334,7 @@ fn not_an_app(analysis: &Analysis, stage: &Stage, ecosystem: Ecosystem) -> Optio
 /// Whether a start command is an interactive shell (`bash`, `/bin/sh -l`), not a
 /// command line it runs (`sh -c '…'`).
 pub(crate) fn starts_a_shell(words: &[&str]) -> bool {
-    let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
+    let program = words.first().map(|word| shell::program_name(word));
     matches!(program, Some("bash" | "sh" | "zsh" | "ash")) && !words.contains(&"-c")
 }
 

@@ -4,6 +4,8 @@
 //! `python:X` base becomes `python:X-slim` with the runtime libraries the build's
 //! `-dev` packages imply.
 
+use std::ops::Range;
+
 use crate::analyze::{ItemId, mentions_variable};
 use crate::ecosystem::{Ecosystem, Release};
 use crate::syntax::{Command, Form, Keyword, Span};
@@ -501,7 +503,6 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
     let mut pip_commands = Vec::new();
     let mut projects = Vec::new();
     let mut checks = Vec::new();
-    let mut others = Vec::new();
     let mut kinds = Vec::new();
     for range in shell::command_ranges(&line) {
         let command = &line[range.clone()];
@@ -537,17 +538,18 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
                 None if is_package_manager(&words) => Kind::Install,
                 None if changes_shell_state(&words) => Kind::ShellState,
                 None if is_install_chain(&words) || project::is_setup(&words) => Kind::Chain,
-                None => {
-                    others.push(command.to_owned());
-                    Kind::Other
-                }
+                None => Kind::Other,
             }
         };
-        kinds.push((range.start, kind));
+        kinds.push((range, kind));
     }
+    let first_other = kinds
+        .iter()
+        .find(|(_, kind)| *kind == Kind::Other)
+        .map(|(range, _)| &line[range.clone()]);
     if projects.is_empty() && pip_commands.iter().all(|pip| pip.tooling_only) {
         let tooling = !pip_commands.is_empty();
-        let others = others.is_empty() && checks.is_empty();
+        let others = first_other.is_none() && checks.is_empty();
         return Ok(match (installs.is_empty(), tooling, others) {
             (false, _, true) => Run::SystemPackages(installs),
             (true, true, true) => Run::Tooling,
@@ -558,7 +560,7 @@ fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         return Err("the dependency install is in a heredoc".into());
     }
     let mut then = None;
-    if let Some(other) = others.first() {
+    if let Some(other) = first_other {
         let split = split_point(&kinds).and_then(|at| after_install(input, id, &line, at))
             .ok_or_else(|| {
                 format!(
@@ -700,16 +702,12 @@ const PIP_GENERAL_FLAGS: &[&str] = &[
 
 /// `pip`, `pip3.12`, or one called by its path (`/env/bin/pip`, a virtualenv's).
 fn is_pip(word: &str) -> bool {
-    let name = program_name(word);
+    let name = shell::program_name(word);
     name == "pip" || name.starts_with("pip3") || name == "pip2"
 }
 
 fn is_python(word: &str) -> bool {
-    program_name(word).starts_with("python")
-}
-
-fn program_name(word: &str) -> &str {
-    word.rsplit('/').next().unwrap_or(word)
+    shell::program_name(word).starts_with("python")
 }
 
 /// The arguments after pip's command word `command`, with the number of words up to
@@ -775,9 +773,7 @@ fn is_check(words: &[&str]) -> bool {
     ];
     let asks_version = match words {
         [_, "--version" | "-version" | "-V" | "--help"] => true,
-        [program, "version" | "help"] => {
-            !WRITERS.contains(&program.rsplit('/').next().unwrap_or(program))
-        }
+        [program, "version" | "help"] => !WRITERS.contains(&shell::program_name(program)),
         _ => false,
     };
     reads_pip || asks_version
@@ -798,14 +794,14 @@ enum Kind {
 /// Where the commands after the RUN's last install start, when they can run on their
 /// own in the final stage: other commands among them, no install after it and no
 /// other command or shell state before it.
-fn split_point(kinds: &[(usize, Kind)]) -> Option<usize> {
+fn split_point(kinds: &[(Range<usize>, Kind)]) -> Option<usize> {
     let last = kinds.iter().rposition(|(_, kind)| *kind == Kind::Install)?;
     let (before, rest) = (&kinds[..last], &kinds[last + 1..]);
-    let other = |(_, kind): &&(usize, Kind)| *kind == Kind::Other;
     let settled = before
         .iter()
         .all(|(_, kind)| !matches!(kind, Kind::Other | Kind::ShellState));
-    (settled && rest.iter().any(|k| other(&k))).then(|| rest[0].0)
+    let others_follow = rest.iter().any(|(_, kind)| *kind == Kind::Other);
+    (settled && others_follow).then(|| rest[0].0.start)
 }
 
 /// Whether a command changes what later commands of its shell see: a `cd`, or a `set`
@@ -831,17 +827,16 @@ fn is_package_manager(words: &[&str]) -> bool {
     matches!(words, ["apt-get" | "apt" | "apk" | "yum" | "dnf", ..])
 }
 
-/// Commands that belong to installing packages and cleaning up after it.
+/// Clean-up and housekeeping around an install (package managers, `cd` and shell
+/// options are told apart before this).
 fn is_install_chain(words: &[&str]) -> bool {
-    is_package_manager(words)
-        || matches!(
-            words,
-            ["rm", ..]
-                | ["mkdir", ..]
-                | ["cd", ..]
-                | ["true"]
-                | ["set", ..]
-                | ["echo", ..]
-                | ["pip" | "pip3", "cache", ..]
-        )
+    matches!(
+        words,
+        ["rm", ..]
+            | ["mkdir", ..]
+            | ["true"]
+            | ["set", ..]
+            | ["echo", ..]
+            | ["pip" | "pip3", "cache", ..]
+    )
 }

@@ -220,6 +220,11 @@ fn word_starts(text: &str, at: usize) -> bool {
         .is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_' || c == '.'))
 }
 
+/// A program's name without the folder it is called from (`/env/bin/pip` → `pip`).
+pub fn program_name(word: &str) -> &str {
+    word.rsplit('/').next().unwrap_or(word)
+}
+
 /// The first line of an instruction, shortened for messages.
 pub fn one_line(text: &str) -> String {
     let line = text.lines().next().unwrap_or("").trim();
