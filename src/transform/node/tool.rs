@@ -16,9 +16,10 @@ use crate::transform::plan::{Step, builder_name};
 use crate::transform::shell::{self, one_line};
 use crate::transform::{Decision, Input, Plan};
 
+use super::Place;
 use super::project::DOWNLOADS_ON_INSTALL;
 use super::run::{self, Action, RunFacts};
-use super::{Place, addon_library, place_words, runtime_packages};
+use super::system::{addon_library, runtime_install, runtime_packages};
 
 /// Where the builder installs the global packages.
 const PREFIX: &str = "/opt/node-global";
@@ -235,7 +236,7 @@ fn place_run(
     let globals = !facts.globals().0.is_empty();
     if !before && !globals {
         plan.decisions.push(Decision::new(
-            format!("`{line}` {}", place_words(Place::Final)),
+            format!("`{line}` {}", Place::Final.words()),
             "it runs after the tools are installed and sets up the runtime",
         ));
         return Ok(Place::Final);
@@ -247,7 +248,7 @@ fn place_run(
             .all(|action| matches!(action, Action::Chain | Action::Cd(_)));
     if !globals && !installs_system_packages_only {
         plan.decisions.push(Decision::new(
-            format!("`{line}` {}", place_words(Place::Both)),
+            format!("`{line}` {}", Place::Both.words()),
             "it sets up the system before the global install, and may shape the runtime",
         ));
         return Ok(Place::Both);
@@ -272,12 +273,10 @@ fn place_run(
             format!("`{}` installed in the final stage", runtime.join(" ")),
             format!("`{line}` installs them in the builder, and they are not build-only"),
         ));
-        let names: Vec<&str> = runtime.iter().map(String::as_str).collect();
-        plan.final_stage
-            .push(Step::New(packages::install_line(system, &names)));
+        plan.final_stage.push(runtime_install(system, &runtime));
     }
     plan.decisions.push(Decision::new(
-        format!("`{line}` {}", place_words(Place::Builder)),
+        format!("`{line}` {}", Place::Builder.words()),
         if globals {
             "it installs the tools, which the final stage copies"
         } else {

@@ -1,0 +1,213 @@
+//! The builder's installs of the app's dependencies: each loose install becomes the lock
+//! file's own command (`npm install` → `npm ci`, `--frozen-lockfile` for yarn and pnpm)
+//! where the lock file is in the image when it runs, and a prune of the devDependencies
+//! follows the install and build unless the original installed production ones only.
+
+use super::paths::glob;
+use super::run::{self, Action, Manager};
+use super::{Layout, project};
+use crate::analyze::ItemId;
+use crate::syntax::{Command, Run, Span};
+use crate::transform::Decision;
+
+impl Layout<'_> {
+    /// The builder's prune of devDependencies, if it needs one.
+    pub(super) fn prune(&mut self, production_install: bool) -> Option<String> {
+        let base = &self.input.stage.base;
+        if self
+            .runs
+            .iter()
+            .any(|(_, facts)| facts.actions.contains(&Action::Prune))
+        {
+            self.decisions.push(Decision::new(
+                "no prune added",
+                "the original prunes the dependencies itself",
+            ));
+            return None;
+        }
+        if production_install {
+            self.decisions.push(Decision::new("no prune", "the install takes production dependencies only (or named packages), as in the original"));
+            return None;
+        }
+        let lock = self.lock_present();
+        let (command, why) = match self.manager {
+            Manager::Npm if project::npm_has_omit(base) => {
+                ("npm prune --omit=dev".to_owned(), "npm 7 and later")
+            }
+            Manager::Npm if base.ecosystem.is_some() => (
+                "npm prune --production".to_owned(),
+                "the npm of this Node version predates `--omit=dev`",
+            ),
+            Manager::Npm => (
+                "npm prune --production".to_owned(),
+                "the base image's npm may predate `--omit=dev`, and every npm takes `--production`",
+            ),
+            Manager::Yarn if lock => (
+                "yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline"
+                    .to_owned(),
+                "yarn v1 has no prune; a production install over the same lock removes the devDependencies",
+            ),
+            Manager::Yarn => (
+                "yarn install --production --ignore-scripts --prefer-offline".to_owned(),
+                "yarn v1 has no prune; a production install removes the devDependencies",
+            ),
+            Manager::Pnpm => ("pnpm prune --prod".to_owned(), "pnpm's own prune"),
+        };
+        self.decisions.push(Decision::new(
+            format!("the builder runs `{command}` after the install and build"),
+            format!("the final stage gets production dependencies only ({why})"),
+        ));
+        Some(format!("RUN {command}"))
+    }
+
+    /// Whether the manager's lock file is there: in the context, or named by a COPY or a bind mount.
+    fn lock_present(&self) -> bool {
+        let locks = self.manager.lock_files();
+        if locks.iter().any(|lock| self.input.context.has(lock)) {
+            return true;
+        }
+        let analysis = self.input.analysis;
+        self.input
+            .stage
+            .body
+            .iter()
+            .any(|&id| match analysis.instruction(id).command() {
+                Some(Command::Copy(copy)) => copy
+                    .sources
+                    .iter()
+                    .any(|s| locks.contains(&s.rsplit('/').next().unwrap_or(s))),
+                Some(Command::Run(run)) => mounts_a_lock(&run, locks),
+                _ => false,
+            })
+    }
+
+    /// Whether the lock file is in the image (or mounted) when `id` runs.
+    fn lock_copied_before(&self, id: ItemId) -> bool {
+        let analysis = self.input.analysis;
+        let locks = self.manager.lock_files();
+        let known =
+            locks.iter().any(|lock| self.input.context.has(lock)) || !self.input.context.present;
+        self.input
+            .stage
+            .body
+            .iter()
+            .filter(|&&before| before <= id)
+            .any(|&before| match analysis.instruction(before).command() {
+                Some(Command::Copy(copy)) if copy.from.is_none() => {
+                    copy.sources.iter().any(|source| {
+                        let name = source
+                            .trim_end_matches('/')
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or(source);
+                        locks.contains(&name)
+                            || (known
+                                && (source == "."
+                                    || source.ends_with('/')
+                                    || locks.iter().any(|lock| glob(name, lock))))
+                    })
+                }
+                Some(Command::Run(run)) => mounts_a_lock(&run, locks),
+                _ => false,
+            })
+    }
+
+    /// Edits that make installs use the lock file (`npm install` → `npm ci`,
+    /// `--frozen-lockfile` for yarn and pnpm).
+    pub(super) fn install_edits(&mut self) -> Vec<(ItemId, Vec<(Span, String)>)> {
+        let mut out = Vec::new();
+        let present = self.lock_present();
+        let base = &self.input.stage.base;
+        let analysis = self.input.analysis;
+        for (id, facts) in &self.runs {
+            let loose: Vec<_> = facts
+                .installs()
+                .filter(|i| !i.frozen && !i.named && !i.ignores_lock)
+                .collect();
+            let Some(first) = loose.first() else { continue };
+            let shown = first.text.clone();
+            let refuse = if !present {
+                Some(
+                    "no lock file is known (none in the build context or named by a COPY)"
+                        .to_owned(),
+                )
+            } else if !self.lock_copied_before(*id) {
+                Some("the lock file is not in the image when it runs".to_owned())
+            } else if facts.exec_form {
+                Some("it is an exec-form RUN".to_owned())
+            } else if self.manager == Manager::Npm && !project::npm_has_ci(base) {
+                Some(match base.ecosystem {
+                    Some(_) => "the npm of this Node version predates `npm ci`".to_owned(),
+                    None => format!("the npm of `{}` may predate `npm ci`", base.image.raw),
+                })
+            } else if self.manager == Manager::Npm && loose.iter().any(|i| i.unusual_flags) {
+                Some("it has options `npm ci` may not take".to_owned())
+            } else {
+                None
+            };
+            if let Some(why) = refuse {
+                self.decisions
+                    .push(Decision::new(format!("`{shown}` kept as written"), why));
+                continue;
+            }
+            let only_flags = |rest: &str| {
+                rest.split_whitespace()
+                    .all(|w| w.starts_with('-') || w == "\\")
+            };
+            let not_frozen =
+                |rest: &str| !rest.contains("--frozen-lockfile") && !rest.contains("--immutable");
+            // The phrases of a loose install, whether a frozen one is left alone, and
+            // the lock file's own command.
+            let (phrases, frozen_stays, replacement): (&[&str], bool, &str) = match self.manager {
+                Manager::Npm => (&["npm install", "npm i", "npm isntall"], false, "npm ci"),
+                Manager::Yarn => (
+                    &["yarn install", "yarn"],
+                    true,
+                    "yarn install --frozen-lockfile",
+                ),
+                Manager::Pnpm => (
+                    &["pnpm install", "pnpm i"],
+                    true,
+                    "pnpm install --frozen-lockfile",
+                ),
+            };
+            let mut spans: Vec<Span> = phrases
+                .iter()
+                .flat_map(|phrase| {
+                    run::phrase_spans(analysis, *id, phrase, |rest| {
+                        only_flags(rest) && (!frozen_stays || not_frozen(rest))
+                    })
+                })
+                .collect();
+            spans.sort_by_key(|s| s.start);
+            // `yarn` also matches where `yarn install` does.
+            spans.dedup_by_key(|s| s.start);
+            if spans.len() != loose.len() {
+                self.decisions.push(Decision::new(
+                    format!("`{shown}` kept as written"),
+                    "restage could not place the change in the RUN's text",
+                ));
+                continue;
+            }
+            let edits: Vec<(Span, String)> = spans
+                .into_iter()
+                .map(|span| (span, replacement.to_owned()))
+                .collect();
+            self.decisions.push(Decision::new(
+                format!("`{shown}` installs with `{replacement}`"),
+                "the lock file's own command installs exactly the locked versions, devDependencies included for the build",
+            ));
+            out.push((*id, edits));
+        }
+        out
+    }
+}
+
+/// Whether a RUN bind-mounts one of the lock files.
+fn mounts_a_lock(run: &Run, locks: &[&str]) -> bool {
+    run.mounts.iter().any(|m| {
+        locks
+            .iter()
+            .any(|lock| m.contains(&format!("source={lock}")))
+    })
+}
