@@ -16,7 +16,7 @@ mod http;
 mod report;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,7 @@ use crate::context::BuildContext;
 use crate::diagnostic::Diagnostic;
 use crate::ecosystem::{Base, Ecosystem, Variant};
 use crate::syntax;
-use crate::transform::{self, GoFinal, Options, Outcome};
+use crate::transform::{self, GoFinal, Options, Outcome, Rewrite};
 
 pub use behaviour::{Check, Observation, Verdict};
 pub use docker::{Builder, LABEL};
@@ -146,112 +146,49 @@ pub fn verify(args: &VerifyArgs) -> Report {
         args.path.clone()
     };
     let mut report = Report::new(dockerfile.display().to_string());
+    let (status, message) = match verify_steps(args, &dockerfile, &mut report) {
+        Ok(ending) | Err(ending) => ending,
+    };
+    report.finish(status, message)
+}
+
+/// How a verification ends: the report's status and message.
+type Ending = (Status, String);
+
+fn failed(message: impl Into<String>) -> Ending {
+    (Status::Error, message.into())
+}
+
+/// The steps in order, each filling in `report`: the rewrite, the engine, both builds,
+/// both runs. An early end is an `Err`.
+fn verify_steps(
+    args: &VerifyArgs,
+    dockerfile: &Path,
+    report: &mut Report,
+) -> Result<Ending, Ending> {
     let progress = Progress::new(args.format == Format::Text);
-
-    // ---- the rewrite, in memory ------------------------------------------------
-    let bytes = match std::fs::read(&dockerfile) {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            return report.finish(
-                Status::Error,
-                format!("cannot read {}: {error}", dockerfile.display()),
-            );
-        }
-    };
-    let parsed = match syntax::parse_bytes(&bytes) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            let shown = Diagnostic::from_parse_error(&report.path, &bytes, &error).render();
-            return report.finish(
-                Status::Error,
-                shown.trim_end().trim_start_matches("error: ").to_owned(),
-            );
-        }
-    };
-    let context_dir = match &args.context {
-        Some(dir) => dir.clone(),
-        None => match dockerfile.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        },
-    };
-    if !context_dir.is_dir() {
-        return report.finish(
-            Status::Error,
-            format!(
-                "the build context {} is not a folder",
-                context_dir.display()
-            ),
-        );
-    }
-    let options = Options {
-        go_final: args.go_final.clone().unwrap_or_default(),
-        slim: !args.no_slim,
-        ecosystem: args.ecosystem,
-    };
-    let original_analysis = Analysis::new(&parsed);
-    if let Some(stage) = original_analysis.stages.last() {
-        describe_base(&mut report.original, &stage.base);
-    }
-    let rewrite = match transform::restage(&parsed, || BuildContext::read(&context_dir), &options) {
-        Ok(Outcome::Rewritten(rewrite)) => rewrite,
-        Ok(Outcome::Declined(decline)) => {
-            report.ecosystem = decline.ecosystem;
-            return report.finish(
-                Status::Declined,
-                format!(
-                    "restage leaves this file alone ({}), so there is nothing to verify",
-                    decline.reason
-                ),
-            );
-        }
-        Err(error) => return report.finish(Status::Error, error.to_string()),
-    };
-    report.ecosystem = Some(rewrite.ecosystem);
-    if let Ok(rewritten) = syntax::parse(&rewrite.text)
-        && let Some(stage) = Analysis::new(&rewritten).stages.last()
-    {
-        describe_base(&mut report.rewrite, &stage.base);
-    }
-    report.dockerfile = Some(rewrite.text.clone());
-    report.decisions = rewrite.decisions.clone();
-
-    let check = match check_of(args) {
-        Ok(check) => check,
-        Err(message) => return report.finish(Status::Error, message),
-    };
+    let (context_dir, rewrite) = rewrite_in_memory(args, dockerfile, report)?;
+    let check = check_of(args).map_err(failed)?;
     report.check = Some(report::CheckInfo {
         kind: check.kind(),
         description: check.describe(),
         expect: args.expect.clone(),
     });
-
-    // ---- the engine --------------------------------------------------------------
     let docker = docker::Docker::new(args.docker.clone(), args.builder);
-    match docker.engine_version() {
-        Ok(version) => report.engine = Some(version),
-        Err(error) => {
-            let host = std::env::var("DOCKER_HOST")
-                .map(|h| format!(" at DOCKER_HOST={h}"))
-                .unwrap_or_default();
-            return report.finish(
-                Status::Error,
-                format!("no Docker engine reachable{host}: {error}"),
-            );
-        }
-    }
+    report.engine = Some(docker.engine_version().map_err(|error| {
+        let host = std::env::var("DOCKER_HOST")
+            .map(|h| format!(" at DOCKER_HOST={h}"))
+            .unwrap_or_default();
+        failed(format!("no Docker engine reachable{host}: {error}"))
+    })?);
 
     // The rewrite goes outside the context, so it can neither be copied into the image
     // nor change what `COPY . .` sees.
-    let rewrite_file = match write_rewrite(&rewrite.text) {
-        Ok(file) => file,
-        Err(error) => {
-            return report.finish(
-                Status::Error,
-                format!("cannot write the rewrite to a temporary file: {error}"),
-            );
-        }
-    };
+    let rewrite_file = write_rewrite(&rewrite.text).map_err(|error| {
+        failed(format!(
+            "cannot write the rewrite to a temporary file: {error}"
+        ))
+    })?;
     let id = std::process::id();
     let label = format!("{LABEL}={id}");
     let cleanup = cleanup::Cleanup::new(docker.clone(), args.keep);
@@ -267,92 +204,195 @@ pub fn verify(args: &VerifyArgs) -> Report {
             containers: Vec::new(),
         });
     }
-
-    // ---- build both --------------------------------------------------------------
-    let rewrite_path = rewrite_file.path().to_path_buf();
-    for (which, file, tag) in [
-        ("original", dockerfile.as_path(), &tags[0]),
-        ("rewrite", rewrite_path.as_path(), &tags[1]),
-    ] {
-        progress.say(&format!("building the {which}…"));
-        let started = Instant::now();
-        let settings = docker::BuildSettings {
-            label: &label,
-            build_args: &args.build_args,
-            no_cache: args.no_cache,
-            echo: args.verbose,
-        };
-        let built = docker.build(file, &context_dir, tag, &settings);
-        let seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
-        let image = if which == "original" {
-            &mut report.original
-        } else {
-            &mut report.rewrite
-        };
-        image.build_seconds = Some(seconds);
-        if let Err(failure) = built {
-            let mut why = failure.error.map(|e| format!(": {e}")).unwrap_or_default();
-            if args.builder == Builder::Buildkit && failure.log_tail.contains("buildx") {
-                why.push_str(" (this docker client cannot use BuildKit: try --builder classic, or a client with BuildKit built in via --docker)");
-            }
-            report.build_log_tail = Some(failure.log_tail).filter(|t| !t.is_empty());
-            keep_rewrite(rewrite_file, args.keep, &mut report);
-            return report.finish(Status::Error, format!("the {which} does not build{why}"));
-        }
-        match docker.image_size(tag) {
-            Ok(size) => image.size_bytes = Some(size),
-            Err(error) => return report.finish(Status::Error, error.to_string()),
-        }
-    }
-    if let (Some(a), Some(b)) = (report.original.size_bytes, report.rewrite.size_bytes) {
-        report.set_sizes(a, b);
+    let engine = Session {
+        args,
+        docker: &docker,
+        label: &label,
+        progress: &progress,
+    };
+    if let Err(ending) = engine.build_both(
+        &context_dir,
+        [dockerfile, rewrite_file.path()],
+        &tags,
+        report,
+    ) {
+        keep_rewrite(rewrite_file, args.keep, report);
+        return Err(ending);
     }
 
-    // ---- run both ----------------------------------------------------------------
     progress.say(&format!("checking: {}…", check.describe()));
     let names = [
         format!("restage-verify-{id}-original"),
         format!("restage-verify-{id}-rewrite"),
     ];
-    let [original, rewritten] = behaviour::observe(
-        &docker,
-        &cleanup,
-        &check,
-        [&tags[0], &tags[1]],
-        [&names[0], &names[1]],
-        &label,
-        Duration::from_secs(args.timeout),
-    );
-    let [original_health, rewrite_health] = match check {
-        // A smoke command replaces what the container runs; there is nothing to probe.
-        Check::Smoke { .. } => [None, None],
-        _ => health::observe(
-            &docker,
-            [&names[0], &names[1]],
-            Duration::from_secs(args.timeout),
-        ),
-    };
-    cleanup.remove_containers();
-    if let Some(kept) = &mut report.kept {
-        kept.containers = names.to_vec();
-    }
-    let (mut verdict, mut message) =
-        behaviour::judge(&original, &rewritten, args.expect.as_deref());
-    let healths = [original_health.as_ref(), rewrite_health.as_ref()];
-    if verdict == Verdict::Same {
-        if let Some(why) = health::difference(healths[0], healths[1]) {
-            (verdict, message) = (Verdict::Different, why);
-        } else if healths.iter().all(|h| *h == Some(&health::Health::Healthy)) {
-            message.push_str("; both healthy");
-        }
-    }
-    report.original.observation = Some(original);
-    report.rewrite.observation = Some(rewritten);
-    report.original.health = original_health;
-    report.rewrite.health = rewrite_health;
-    keep_rewrite(rewrite_file, args.keep, &mut report);
+    let ending = engine.run_both(&cleanup, &check, &tags, &names, report);
+    keep_rewrite(rewrite_file, args.keep, report);
     drop(cleanup);
-    report.finish(verdict.into(), message)
+    Ok(ending)
+}
+
+/// Reads, parses and rewrites the Dockerfile: the build context folder and the rewrite.
+fn rewrite_in_memory(
+    args: &VerifyArgs,
+    dockerfile: &Path,
+    report: &mut Report,
+) -> Result<(PathBuf, Rewrite), Ending> {
+    let bytes = std::fs::read(dockerfile)
+        .map_err(|e| failed(format!("cannot read {}: {e}", dockerfile.display())))?;
+    let parsed = syntax::parse_bytes(&bytes).map_err(|e| {
+        let shown = Diagnostic::from_parse_error(&report.path, &bytes, &e).render();
+        failed(shown.trim_end().trim_start_matches("error: "))
+    })?;
+    let context_dir = match &args.context {
+        Some(dir) => dir.clone(),
+        None => match dockerfile.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+    };
+    if !context_dir.is_dir() {
+        return Err(failed(format!(
+            "the build context {} is not a folder",
+            context_dir.display()
+        )));
+    }
+    let options = Options {
+        go_final: args.go_final.clone().unwrap_or_default(),
+        slim: !args.no_slim,
+        ecosystem: args.ecosystem,
+    };
+    if let Some(stage) = Analysis::new(&parsed).stages.last() {
+        describe_base(&mut report.original, &stage.base);
+    }
+    let rewrite = match transform::restage(&parsed, || BuildContext::read(&context_dir), &options) {
+        Ok(Outcome::Rewritten(rewrite)) => rewrite,
+        Ok(Outcome::Declined(decline)) => {
+            report.ecosystem = decline.ecosystem;
+            return Err((
+                Status::Declined,
+                format!(
+                    "restage leaves this file alone ({}), so there is nothing to verify",
+                    decline.reason
+                ),
+            ));
+        }
+        Err(e) => return Err(failed(e.to_string())),
+    };
+    report.ecosystem = Some(rewrite.ecosystem);
+    if let Ok(rewritten) = syntax::parse(&rewrite.text)
+        && let Some(stage) = Analysis::new(&rewritten).stages.last()
+    {
+        describe_base(&mut report.rewrite, &stage.base);
+    }
+    report.dockerfile = Some(rewrite.text.clone());
+    report.decisions = rewrite.decisions.clone();
+    Ok((context_dir, rewrite))
+}
+
+/// What the builds and runs of both images share.
+struct Session<'a> {
+    args: &'a VerifyArgs,
+    docker: &'a docker::Docker,
+    /// The label that marks what this verification makes.
+    label: &'a str,
+    progress: &'a Progress,
+}
+
+impl Session<'_> {
+    /// Builds the original and the rewrite (`files`) as `tags`, with their build times
+    /// and sizes in the report.
+    fn build_both(
+        &self,
+        context_dir: &Path,
+        files: [&Path; 2],
+        tags: &[String; 2],
+        report: &mut Report,
+    ) -> Result<(), Ending> {
+        for (which, file, tag) in [
+            ("original", files[0], &tags[0]),
+            ("rewrite", files[1], &tags[1]),
+        ] {
+            self.progress.say(&format!("building the {which}…"));
+            let started = Instant::now();
+            let settings = docker::BuildSettings {
+                label: self.label,
+                build_args: &self.args.build_args,
+                no_cache: self.args.no_cache,
+                echo: self.args.verbose,
+            };
+            let built = self.docker.build(file, context_dir, tag, &settings);
+            let seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
+            let image = if which == "original" {
+                &mut report.original
+            } else {
+                &mut report.rewrite
+            };
+            image.build_seconds = Some(seconds);
+            if let Err(failure) = built {
+                let mut why = failure.error.map(|e| format!(": {e}")).unwrap_or_default();
+                if self.args.builder == Builder::Buildkit && failure.log_tail.contains("buildx") {
+                    why.push_str(" (this docker client cannot use BuildKit: try --builder classic, or a client with BuildKit built in via --docker)");
+                }
+                report.build_log_tail = Some(failure.log_tail).filter(|t| !t.is_empty());
+                return Err(failed(format!("the {which} does not build{why}")));
+            }
+            image.size_bytes = Some(
+                self.docker
+                    .image_size(tag)
+                    .map_err(|e| failed(e.to_string()))?,
+            );
+        }
+        if let (Some(a), Some(b)) = (report.original.size_bytes, report.rewrite.size_bytes) {
+            report.set_sizes(a, b);
+        }
+        Ok(())
+    }
+
+    /// Runs a container of each image under the check, compares what they did (and their
+    /// health, when the images define a HEALTHCHECK), and says how the verification ends.
+    fn run_both(
+        &self,
+        cleanup: &cleanup::Cleanup,
+        check: &Check,
+        tags: &[String; 2],
+        names: &[String; 2],
+        report: &mut Report,
+    ) -> Ending {
+        let timeout = Duration::from_secs(self.args.timeout);
+        let [original, rewritten] = behaviour::observe(
+            self.docker,
+            cleanup,
+            check,
+            [&tags[0], &tags[1]],
+            [&names[0], &names[1]],
+            self.label,
+            timeout,
+        );
+        let [original_health, rewrite_health] = match check {
+            // A smoke command replaces what the container runs; there is nothing to probe.
+            Check::Smoke { .. } => [None, None],
+            _ => health::observe(self.docker, [&names[0], &names[1]], timeout),
+        };
+        cleanup.remove_containers();
+        if let Some(kept) = &mut report.kept {
+            kept.containers = names.to_vec();
+        }
+        let (mut verdict, mut message) =
+            behaviour::judge(&original, &rewritten, self.args.expect.as_deref());
+        let healths = [original_health.as_ref(), rewrite_health.as_ref()];
+        if verdict == Verdict::Same {
+            if let Some(why) = health::difference(healths[0], healths[1]) {
+                (verdict, message) = (Verdict::Different, why);
+            } else if healths.iter().all(|h| *h == Some(&health::Health::Healthy)) {
+                message.push_str("; both healthy");
+            }
+        }
+        report.original.observation = Some(original);
+        report.rewrite.observation = Some(rewritten);
+        report.original.health = original_health;
+        report.rewrite.health = rewrite_health;
+        (verdict.into(), message)
+    }
 }
 
 /// The check the arguments ask for.
