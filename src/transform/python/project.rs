@@ -13,6 +13,8 @@ use crate::transform::Input;
 use crate::transform::shell;
 
 use super::TARGET;
+use super::pip::{pip_command, requirement_name};
+use super::search_path::env_values;
 
 /// Where the builder writes the exported requirements.
 const EXPORTED: &str = "/tmp/requirements.txt";
@@ -121,7 +123,7 @@ pub fn copies_uv(analysis: &Analysis, id: ItemId, stage: &Stage) -> bool {
         .is_some_and(|from| ImageRef::parse(&from).path.ends_with("astral-sh/uv"));
     let starts_uv = start_words(analysis, stage)
         .iter()
-        .any(|word| matches!(word.rsplit('/').next(), Some("uv" | "uvx")));
+        .any(|word| matches!(shell::program_name(word), "uv" | "uvx"));
     uv_image && !starts_uv
 }
 
@@ -263,10 +265,8 @@ fn poetry(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
 fn pip_installs_poetry(commands: &[Vec<String>]) -> bool {
     commands.iter().any(|words| {
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        super::pip_command(&words, "install").is_some_and(|(_, rest)| {
-            rest.iter()
-                .any(|word| word.split(['=', '<', '>', '~', '[']).next() == Some("poetry"))
-        })
+        pip_command(&words, "install")
+            .is_some_and(|(_, rest)| rest.iter().any(|word| requirement_name(word) == "poetry"))
     })
 }
 
@@ -380,15 +380,8 @@ fn poetry_installs_into_system(input: &Input, commands: &[Vec<String>]) -> bool 
     let analysis = input.analysis;
     let by_env = analysis
         .with_keyword(input.stage, Keyword::Env)
-        .filter_map(|id| match analysis.instruction(id).command() {
-            Some(Command::Env(pairs)) => Some(pairs),
-            _ => None,
-        })
-        .flatten()
-        .any(|(name, value)| {
-            name == "POETRY_VIRTUALENVS_CREATE"
-                && matches!(value.trim_matches(['"', '\'']), "false" | "0")
-        });
+        .flat_map(|id| env_values(input, id, "POETRY_VIRTUALENVS_CREATE"))
+        .any(|value| matches!(value.trim_matches(['"', '\'']), "false" | "0"));
     let by_config = commands.iter().any(|words| {
         matches!(
             words.iter().map(String::as_str).collect::<Vec<_>>()[..],

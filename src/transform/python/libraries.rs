@@ -1,0 +1,93 @@
+//! The system packages the final stage installs for the app to run: the runtime
+//! libraries that the build's `-dev` packages and its linking requirements imply, and
+//! the packages a build's system install had that are not build-only. The final stage
+//! starts afresh from its base (a slim one, often), so it needs them either way.
+//!
+//! Which package is build-only, and a library's name in each Debian release, are
+//! `transform::packages`' business; where the install line goes is the plan's.
+
+use crate::ecosystem::Release;
+use crate::transform::packages::{self, Install};
+use crate::transform::{Decision, Input};
+
+/// Requirements that link a system library the slim image lacks, and that library.
+/// (uWSGI has no wheels: built on a full image it finds libxml2's headers and links it;
+/// python-magic and psycopg 3 load libmagic and libpq at run time; LightGBM's wheels
+/// link the system's OpenMP runtime, which the full image has through gcc.)
+const LINKED: &[(&str, &str)] = &[
+    ("psycopg2", "libpq5"),
+    ("psycopg", "libpq5"),
+    ("lightgbm", "libgomp1"),
+    ("mysqlclient", "libmariadb3"),
+    ("python-ldap", "libldap-2.5-0"),
+    ("uwsgi", "libxml2"),
+    ("python-magic", "libmagic1"),
+    ("pycurl", "libcurl4"),
+];
+
+/// A package the final stage installs because a build's system install had it.
+pub struct RuntimePackage {
+    pub name: String,
+    /// The `-dev` package whose runtime library this is; `None` for a package the build
+    /// installed itself that is not build-only.
+    pub library_of: Option<String>,
+}
+
+/// Runtime packages the final stage needs from a build's system installs: the
+/// libraries `-dev` packages imply (by their name in the final image's Debian
+/// `release`), and packages that are not build-only.
+pub fn runtime_packages(
+    installs: &[Install],
+    release: Release,
+) -> Result<Vec<RuntimePackage>, String> {
+    let mut runtime = Vec::new();
+    for install in installs {
+        for package in &install.packages {
+            if let Some(library) = packages::runtime_for(package, install.manager) {
+                runtime.push(RuntimePackage {
+                    name: packages::release_name(library, install.manager, release)?.to_owned(),
+                    library_of: Some(package.clone()),
+                });
+            } else if !packages::is_build_only(package) {
+                runtime.push(RuntimePackage {
+                    name: package.clone(),
+                    library_of: None,
+                });
+            }
+        }
+    }
+    Ok(runtime)
+}
+
+/// Why the final stage installs each runtime library among `runtime`.
+pub fn library_decisions(runtime: &[RuntimePackage]) -> impl Iterator<Item = Decision> + '_ {
+    runtime.iter().filter_map(|package| {
+        let dev = package.library_of.as_ref()?;
+        Some(Decision::new(
+            format!("`{}` installed in the final stage", package.name),
+            format!("the runtime library of `{dev}`, which the build links against"),
+        ))
+    })
+}
+
+/// Libraries that requirements known to link against system libraries need when the
+/// final image is slimmer than the build image (Debian names, in `release`).
+pub fn linked_libraries(input: &Input, release: Release) -> Result<Vec<String>, String> {
+    let slim = input.options.slim && input.stage.base.slim().is_some();
+    let requirements = input.context.file("requirements.txt").unwrap_or_default();
+    LINKED
+        .iter()
+        .filter(|(package, _)| {
+            slim && requirements.lines().any(|line| {
+                let name = line
+                    .split(['=', '<', '>', '[', ';', ' ', '~', '!'])
+                    .next()
+                    .unwrap_or("");
+                // Names compare as pip compares them (PEP 503: `Python_Magic` is
+                // `python-magic`).
+                name.trim().to_ascii_lowercase().replace(['_', '.'], "-") == *package
+            })
+        })
+        .map(|(_, library)| packages::debian_name(library, release).map(str::to_owned))
+        .collect()
+}

@@ -1,0 +1,142 @@
+//! Reading pip commands: `pip install …`, `python -m pip install …` and `uv pip install
+//! …` with the options that matter to the rewrite (`--target`, `-e`, `--prefix`,
+//! `--no-cache-dir`), whether an install is only of installer tooling, and the
+//! read-only commands (`pip check`, `<tool> --version`) that may follow an install.
+//!
+//! This file only reads words; what a whole RUN is, and the edits that move an install
+//! to `--target`, are `run`'s business.
+
+use crate::analyze::ItemId;
+use crate::syntax::Span;
+use crate::transform::{Input, shell};
+
+/// Packages that are the installer's own tooling (or a project tool's), not the app's
+/// dependencies.
+const TOOLING: &[&str] = &[
+    "pip",
+    "setuptools",
+    "wheel",
+    "virtualenv",
+    "uv",
+    "poetry",
+    "pipenv",
+];
+
+/// pip's general options that take no value and may stand before its command.
+const PIP_GENERAL_FLAGS: &[&str] = &[
+    "--no-cache-dir",
+    "--disable-pip-version-check",
+    "--no-input",
+    "--no-color",
+    "--isolated",
+    "-q",
+    "-qq",
+    "-qqq",
+    "--quiet",
+    "-v",
+    "--verbose",
+];
+
+/// One `pip install` command, as far as the rewrite needs it.
+pub struct PipInstall {
+    /// The command's words up to `install`, as one phrase to find in the RUN's text.
+    pub head: String,
+    /// It installs only installer tooling (`pip install -U pip`): the builder's own.
+    pub tooling_only: bool,
+    pub has_target: bool,
+    pub editable: bool,
+    pub prefix: bool,
+    pub no_cache: bool,
+}
+
+/// `pip`, `pip3.12`, or one called by its path (`/env/bin/pip`, a virtualenv's).
+fn is_pip(word: &str) -> bool {
+    let name = shell::program_name(word);
+    name == "pip" || name.starts_with("pip3") || name == "pip2"
+}
+
+/// `python`, `python3.12`, or one called by its path.
+pub fn is_python(word: &str) -> bool {
+    shell::program_name(word).starts_with("python")
+}
+
+/// A requirement's name without its version or extras (`Flask[async]>=3` → `Flask`),
+/// as an install command's word names it.
+pub fn requirement_name(requirement: &str) -> &str {
+    requirement
+        .split(['=', '<', '>', '[', '~'])
+        .next()
+        .unwrap_or("")
+}
+
+/// The arguments after pip's command word `command`, with the number of words up to
+/// it, in `pip …`, `python -m pip …` or `uv pip …` (general options may come first).
+pub fn pip_command<'a>(words: &'a [&'a str], command: &str) -> Option<(usize, &'a [&'a str])> {
+    let start = match words {
+        [pip, ..] if is_pip(pip) => 1,
+        [python, "-m", "pip", ..] if is_python(python) => 3,
+        ["uv", "pip", ..] => 2,
+        _ => return None,
+    };
+    let flags = words[start..]
+        .iter()
+        .take_while(|word| PIP_GENERAL_FLAGS.contains(word))
+        .count();
+    let at = start + flags;
+    (words.get(at) == Some(&command)).then(|| (at + 1, &words[at + 1..]))
+}
+
+/// Reads `pip install …`, `python -m pip install …` or `uv pip install …`.
+pub fn pip_install(words: &[&str]) -> Option<PipInstall> {
+    let (head, rest) = pip_command(words, "install")?;
+    let requirement_files = rest
+        .iter()
+        .any(|w| *w == "-r" || w.starts_with("--requirement") || w.starts_with("-r"));
+    let packages: Vec<&&str> = rest.iter().filter(|w| !w.starts_with('-')).collect();
+    let tooling_only = !requirement_files
+        && !packages.is_empty()
+        && packages
+            .iter()
+            .all(|package| TOOLING.contains(&requirement_name(package)));
+    Some(PipInstall {
+        head: words[..head].join(" "),
+        tooling_only,
+        has_target: rest.iter().any(|w| *w == "-t" || w.starts_with("--target")),
+        editable: rest
+            .iter()
+            .any(|w| *w == "-e" || w.starts_with("--editable")),
+        prefix: rest
+            .iter()
+            .any(|w| w.starts_with("--prefix") || w.starts_with("--root")),
+        no_cache: words.contains(&"--no-cache-dir"),
+    })
+}
+
+/// The spans of the pip commands' heads (`pip install`, `python -m pip install`,
+/// `pip3 --no-cache-dir install`), in text order: one per command when each head is
+/// found only where its command starts.
+pub fn pip_phrases(input: &Input, id: ItemId, pips: &[PipInstall]) -> Vec<Span> {
+    shell::find_any(input.analysis, id, pips.iter().map(|pip| pip.head.as_str()))
+}
+
+/// A command that only reads what is installed and writes no file: `pip check`,
+/// `pip list`, `pip freeze`, `pip show …`, and a program asked for its version or help
+/// (`b2 version`, `diffoscope --version`).
+pub fn is_check(words: &[&str]) -> bool {
+    let reads_pip = ["check", "list", "freeze", "show"].iter().any(|command| {
+        match pip_command(words, command) {
+            Some((_, rest)) => *command == "show" || rest.is_empty(),
+            None => false,
+        }
+    });
+    /// Commands for which a word `version` or `help` would be a file to write.
+    const WRITERS: &[&str] = &[
+        "touch", "tee", "cp", "mv", "ln", "install", "wget", "curl", "chmod", "chown", "dd",
+    ];
+    let asks_version = match words {
+        [_, "--version" | "-version" | "-V" | "--help"] => true,
+        [program, "version" | "help"] => !WRITERS.contains(&shell::program_name(program)),
+        _ => false,
+    };
+    reads_pip || asks_version
+}

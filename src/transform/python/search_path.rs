@@ -1,0 +1,85 @@
+//! The search paths that find the dependencies in the target folder: the `ENV
+//! PYTHONPATH` and `ENV PATH` lines the rewrite adds, whether they keep the entries
+//! PYTHONPATH already had, and the file's own ENVs that would hide the target folder.
+//!
+//! Where those lines go in the plan is the plan's business (`python.rs`); this file
+//! only reads ENVs and writes the lines.
+
+use crate::analyze::{ItemId, mentions_variable};
+use crate::syntax::{Command, Keyword};
+use crate::transform::Input;
+use crate::transform::plan::Step;
+use crate::transform::shell::one_line;
+
+use super::TARGET;
+
+/// An error when an ENV after the install sets a PATH that drops `$PATH`, hiding the
+/// target folder's commands.
+pub fn search_path_env(input: &Input, last_install: ItemId) -> Result<(), String> {
+    let analysis = input.analysis;
+    for id in analysis.with_keyword(input.stage, Keyword::Env) {
+        let resets_path = env_values(input, id, "PATH")
+            .any(|value| id > last_install && !mentions_variable(&value, "PATH"));
+        if resets_path {
+            return Err(format!(
+                "`{}` sets PATH itself, where the final stage puts the installed packages' commands ({TARGET}/bin)",
+                one_line(analysis.text(id))
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The values an ENV instruction gives `name`.
+pub fn env_values<'a>(
+    input: &Input,
+    id: ItemId,
+    name: &'a str,
+) -> impl Iterator<Item = String> + 'a {
+    let pairs = match input.analysis.instruction(id).command() {
+        Some(Command::Env(pairs)) => pairs,
+        _ => Vec::new(),
+    };
+    pairs
+        .into_iter()
+        .filter(move |(key, _)| key == name)
+        .map(|(_, value)| value)
+}
+
+/// Whether an ENV sets PYTHONPATH without keeping what it was.
+pub fn resets_pythonpath(input: &Input, id: ItemId) -> bool {
+    env_values(input, id, "PYTHONPATH").any(|value| !mentions_variable(&value, "PYTHONPATH"))
+}
+
+/// Whether PYTHONPATH may hold entries where the last install was: another base than
+/// an official python image (one named after python, or rewritten with `--ecosystem
+/// python`) may set one, and so may the file's own ENV before it.
+pub fn pythonpath_may_be_set(input: &Input, last_install: ItemId) -> bool {
+    input.stage.base.ecosystem.is_none()
+        || input
+            .analysis
+            .with_keyword(input.stage, Keyword::Env)
+            .take_while(|&id| id < last_install)
+            .any(|id| env_values(input, id, "PYTHONPATH").next().is_some())
+}
+
+/// The ENV lines that make the packages in the target folder importable and their
+/// commands found. Entries PYTHONPATH already has stay ahead of the target folder, as
+/// they were ahead of site-packages.
+pub fn target_env(keep_pythonpath: bool) -> [Step; 2] {
+    [
+        Step::New(target_pythonpath(keep_pythonpath)),
+        Step::New(format!("ENV PATH={TARGET}/bin:$PATH")),
+    ]
+}
+
+/// The `ENV PYTHONPATH` line that puts the target folder last, after what PYTHONPATH
+/// held where `keep_pythonpath`.
+pub fn target_pythonpath(keep_pythonpath: bool) -> String {
+    let keep = if keep_pythonpath {
+        "${PYTHONPATH:+$PYTHONPATH:}"
+    } else {
+        ""
+    };
+    format!("ENV PYTHONPATH={keep}{TARGET}")
+}
