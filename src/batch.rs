@@ -27,7 +27,7 @@ use restage::syntax::{self, ParseError};
 use restage::transform::{self, Decision, Outcome};
 
 use crate::apply;
-use crate::config::{Finder, Overrides};
+use crate::config::{ConfigError, Finder, Overrides};
 use crate::render;
 use crate::walk::{Input, io_message};
 
@@ -224,15 +224,6 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// The pipeline after reading: `file` is `None` for stdin.
 fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settings) -> Report {
-    let located = |error: &ParseError, source: &[u8], path: &str| {
-        let diagnostic = Diagnostic::from_parse_error(path, source, error);
-        FileError {
-            message: error.message.clone(),
-            line: Some(diagnostic.position.line),
-            column: Some(diagnostic.position.column),
-            rendered: Some(diagnostic.render()),
-        }
-    };
     // A NUL byte early on means a binary file: its "line" is not worth printing.
     if bytes[..bytes.len().min(8192)].contains(&0) {
         let message = format!("{shown}: a binary file, not a Dockerfile");
@@ -248,28 +239,18 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
         }
     };
     let dir = match file.and_then(Path::parent) {
-        Some(dir) if dir.as_os_str().is_empty() => PathBuf::from("."),
-        Some(dir) => dir.to_owned(),
-        None => PathBuf::from("."),
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
     };
-    let config = if settings.use_config {
-        match settings.finder.for_dir(&dir) {
-            Ok(config) => config,
-            Err(error) => {
-                let path = display_path(relative_to_cwd(&error.path));
-                let mut shown_error = located(&error.error, &error.source, &path);
-                shown_error.message = format!("{path}: {}", shown_error.message);
-                // The place is in the configuration file, not in the Dockerfile.
-                shown_error.line = None;
-                shown_error.column = None;
-                return Report {
-                    error: Some(shown_error),
-                    ..Report::new(shown, Status::Error)
-                };
-            }
+    let config = match settings.use_config.then(|| settings.finder.for_dir(&dir)) {
+        Some(Ok(config)) => config,
+        None => None,
+        Some(Err(error)) => {
+            return Report {
+                error: Some(config_error(&error)),
+                ..Report::new(shown, Status::Error)
+            };
         }
-    } else {
-        None
     };
     let options = settings.overrides.resolve(config.as_deref());
     let context = || match file {
@@ -280,13 +261,42 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
         Ok(outcome) => outcome,
         Err(error) => return Report::failed(shown.clone(), format!("{shown}: {error}")),
     };
-    let original = dockerfile.text();
-    let mut report = match outcome {
+    let mut report = outcome_report(shown, outcome, dockerfile.text(), settings.diffs);
+    deliver(&mut report, settings.mode, file, bytes);
+    report
+}
+
+/// A parse error of `source` (shown as `path`), with its place and its rendering.
+fn located(error: &ParseError, source: &[u8], path: &str) -> FileError {
+    let diagnostic = Diagnostic::from_parse_error(path, source, error);
+    FileError {
+        message: error.message.clone(),
+        line: Some(diagnostic.position.line),
+        column: Some(diagnostic.position.column),
+        rendered: Some(diagnostic.render()),
+    }
+}
+
+/// An error in a configuration file, named in the message: the place is in that file,
+/// not in the Dockerfile.
+fn config_error(error: &ConfigError) -> FileError {
+    let path = display_path(relative_to_cwd(&error.path));
+    let located = located(&error.error, &error.source, &path);
+    FileError {
+        message: format!("{path}: {}", located.message),
+        line: None,
+        column: None,
+        ..located
+    }
+}
+
+/// The report of a rewrite or a decline; `diffs`: with the unified diff of a rewrite.
+fn outcome_report(shown: String, outcome: Outcome, original: &str, diffs: bool) -> Report {
+    match outcome {
         Outcome::Rewritten(rewrite) if rewrite.text != original => Report {
             ecosystem: Some(rewrite.ecosystem),
             decisions: rewrite.decisions,
-            diff: settings
-                .diffs
+            diff: diffs
                 .then(|| render::unified_diff(&shown, original, &rewrite.text))
                 .flatten(),
             output: Some(rewrite.text.into_bytes()),
@@ -309,17 +319,23 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
                 ..Report::new(shown, status)
             }
         }
-    };
-    match settings.mode {
+    }
+}
+
+/// Where the result goes in each mode: the whole text to stdout (the original when
+/// nothing changed), the rewrite written in place, or nowhere (a dry run's diff is in
+/// the report). `original` is the file's own bytes.
+fn deliver(report: &mut Report, mode: Mode, file: Option<&Path>, original: Vec<u8>) {
+    match mode {
         Mode::Stdout => {
             if report.output.is_none() {
-                report.output = Some(bytes);
+                report.output = Some(original);
             }
         }
         Mode::Write if report.status == Status::Rewritten => {
             let new = report.output.take().unwrap_or_default();
             let path = file.expect("stdin is refused with --write");
-            match apply::write_atomically(path, &bytes, &new) {
+            match apply::write_atomically(path, &original, &new) {
                 Ok(()) => report.written = true,
                 Err(error) => {
                     report.status = Status::Error;
@@ -334,7 +350,6 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
         }
         _ => report.output = None,
     }
-    report
 }
 
 /// Processes `inputs` on `jobs` threads and hands each report to `emit` in input order.
