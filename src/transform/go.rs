@@ -7,83 +7,46 @@
 //! app reads, and every instruction that shapes the running container. Where a runtime
 //! step cannot be carried into that image, the file is left alone with the reason.
 //!
-//! `command` reads go commands and RUNs, `facts` reads the stage, `image` picks the
-//! final image, `files` finds runtime files; this file decides and lays out the plan.
+//! This file reads the stage into a `Layout` and lays out the plan, instruction by
+//! instruction, with the module download layer. `command` reads go commands and RUNs,
+//! `facts` the stage, `binaries` what the builds write, `start` the start command;
+//! `cgo` says whether the binary needs cgo, `image` picks the final image,
+//! `runtime_packages`, `users`, `runs` and `copies` say what of the original the final
+//! stage gets, `files` which runtime files the app reads.
 
+mod binaries;
+mod cgo;
 mod command;
+mod copies;
 mod facts;
 mod files;
-mod final_stage;
 mod image;
 mod runs;
+mod runtime_packages;
 mod start;
+mod users;
 
 use std::collections::BTreeSet;
 
-use crate::analyze::{ItemId, join};
-use crate::ecosystem::{Ecosystem, Variant};
-use crate::syntax::{Command, Form, Healthcheck, Keyword, LineKind, Span};
+use crate::analyze::ItemId;
+use crate::ecosystem::Ecosystem;
+use crate::syntax::Keyword;
 
 use super::packages::{self, Manager};
-use super::plan::{Step, builder_name, is_plain_owner, is_plain_path};
+use super::plan::{Step, builder_name};
 use super::shell::one_line;
-use super::{Decision, Decline, Input, Plan, shell};
-use command::{GoBuild, RunFacts, exec_form, expand, file_name, parent, uses_shell};
-use facts::{Binary, Facts};
-use final_stage::{
-    carried_copy, check_users, copy_anchor, final_copies, final_dirs, final_packages,
-};
-use image::{FinalImage, Kind, SYSTEM_PATH};
-use runs::{Placement, place_run};
+use super::{Decision, Decline, Input, Plan};
+use binaries::Binary;
+use cgo::cgo_reason;
+use command::GoBuild;
+use copies::{carried_copy, copy_anchor, final_copies, final_dirs};
+use facts::Facts;
+use image::FinalImage;
+use runtime_packages::final_packages;
 use start::{go_run_build, healthchecks, read_start, start_edits};
+use users::check_users;
 
 pub struct Go;
-
-/// Where a `go run` start command's binary is built.
-const GO_RUN_DIR: &str = "/usr/local/bin";
-
-/// Packages that install a C toolchain, which says the build means to use cgo.
-const CGO_TOOLCHAIN: &[&str] = &[
-    "gcc",
-    "g++",
-    "clang",
-    "build-base",
-    "build-essential",
-    "musl-dev",
-    "libc-dev",
-    "libc6-dev",
-];
-
-/// Packages a Go build needs and the app does not (besides compilers and headers).
-const BUILD_TOOLS: &[&str] = &[
-    "git",
-    "mercurial",
-    "subversion",
-    "bzr",
-    "make",
-    "curl",
-    "wget",
-    "upx",
-    "upx-ucl",
-    "protobuf",
-    "protobuf-compiler",
-    "protoc",
-    "unzip",
-    "xz-utils",
-    "tar",
-    "openssh-client",
-    "bash",
-    "gnupg",
-    "binutils",
-    "file",
-    "patch",
-    "zip",
-    "ca-certificates",
-    "tzdata",
-];
-
-/// Healthcheck programs Alpine's busybox provides.
-const BUSYBOX: &[&str] = &["wget", "nc", "sh", "pgrep", "pidof", "test", "cat", "grep"];
 
 impl super::Transformer for Go {
     fn plan(&self, input: &Input) -> Result<Plan, Decline> {
@@ -104,77 +67,140 @@ enum Start {
     },
 }
 
+/// What the plan decides before it walks the stage: how the app starts, the final image,
+/// and what the final stage gets besides the original's runtime instructions.
+struct Layout<'a> {
+    facts: Facts<'a>,
+    start: Start,
+    image: FinalImage,
+    /// Why the binary needs cgo, if it does.
+    cgo: Option<String>,
+    builder: &'static str,
+    /// RUNs before it prepare the build; after it, the runtime.
+    build_point: ItemId,
+    /// CMD, ENTRYPOINT and HEALTHCHECK as the final image needs them.
+    edits: Vec<(ItemId, Step)>,
+    /// What an Alpine final stage installs (`None` for other final images).
+    apk: Option<Vec<String>>,
+    /// The final stage's COPY --from lines.
+    final_copies: Vec<Step>,
+    /// Folders the final stage has, so that a RUN's `mkdir` is not copied again.
+    final_dirs: BTreeSet<String>,
+    /// The COPY after which the builder downloads modules in their own layer.
+    download_after: Option<ItemId>,
+    /// The instruction after which the final stage copies from the builder (`None`: first).
+    anchor: Option<ItemId>,
+    decisions: Vec<Decision>,
+}
+
 fn plan(input: &Input) -> Result<Plan, String> {
-    let facts = Facts::read(input)?;
-    let analysis = input.analysis;
-    let stage = input.stage;
-    let text = |id: ItemId| one_line(analysis.text(id));
+    Layout::new(input)?.plan()
+}
 
-    let start = read_start(&facts)?;
-    let mut decisions = Vec::new();
-    let cgo = cgo_reason(&facts, &start);
-    let (image, decision) =
-        FinalImage::choose(&stage.base, &input.options.go_final, cgo.as_deref())?;
-    decisions.push(decision);
-    if let Some(why) = &cgo {
-        decisions.push(Decision::new("cgo kept (no `CGO_ENABLED=0`)", why.clone()));
-    }
+impl<'a> Layout<'a> {
+    /// Reads the stage and decides everything but where each instruction goes; the
+    /// decisions come in the order they are made, and the first reason to decline wins.
+    fn new(input: &'a Input<'a>) -> Result<Layout<'a>, String> {
+        let facts = Facts::read(input)?;
+        let start = read_start(&facts)?;
+        let mut decisions = Vec::new();
+        let cgo = cgo_reason(&facts, &start);
+        let (image, decision) =
+            FinalImage::choose(&input.stage.base, &input.options.go_final, cgo.as_deref())?;
+        decisions.push(decision);
+        if let Some(why) = &cgo {
+            decisions.push(Decision::new("cgo kept (no `CGO_ENABLED=0`)", why.clone()));
+        }
 
-    // What the final stage needs besides the binaries: packages, users, runtime RUNs.
-    let apk = final_packages(&facts, &image, cgo.is_some(), &mut decisions)?;
-    check_users(&facts, &image)?;
-    let mut edits = start_edits(&facts, &image, &start, &mut decisions)?;
-    let healthcheck_curl = healthchecks(&facts, &image, &mut edits, &mut decisions)?;
-    let apk = apk.map(|mut list| {
-        if healthcheck_curl {
+        // What the final stage needs besides the binaries: packages, users, runtime RUNs.
+        let mut apk = final_packages(&facts, &image, cgo.is_some(), &mut decisions)?;
+        check_users(&facts, &image)?;
+        let mut edits = start_edits(&facts, &image, &start, &mut decisions)?;
+        if healthchecks(&facts, &image, &mut edits, &mut decisions)?
+            && let Some(list) = &mut apk
+        {
             list.push("curl".to_owned());
         }
-        list
-    });
 
-    let builder = builder_name(input);
-    let last_build = facts.last_build();
-    // RUNs before this point prepare the build; after it, the runtime.
-    let build_point = match start {
-        Start::GoRun { .. } => ItemId(usize::MAX),
-        _ => last_build.unwrap_or(ItemId(0)),
-    };
-    let final_copies = final_copies(&facts, &start, builder, &image, &mut decisions)?;
-    let final_dirs = final_dirs(&facts, &final_copies.1);
-    let download_after = module_download(&facts, &mut decisions);
-    let anchor = copy_anchor(&facts, &start, build_point);
-
-    let mut plan = Plan {
-        replaced: Vec::new(),
-        final_image: image.image.clone(),
-        builder: Vec::new(),
-        final_stage: Vec::new(),
-        decisions,
-    };
-    if let Some(list) = &apk {
-        let names: Vec<&str> = list.iter().map(String::as_str).collect();
-        plan.final_stage
-            .push(Step::New(packages::install_line(Manager::Apk, &names)));
-    }
-    if analysis
-        .with_keyword(stage, Keyword::Workdir)
-        .next()
-        .is_none()
-    {
-        plan.final_stage.push(Step::New("WORKDIR /go".into()));
-        plan.decisions.push(Decision::new(
-            "`WORKDIR /go` in the final stage",
-            "the golang image starts in /go; the app keeps that working directory",
-        ));
-    }
-    if anchor.is_none() {
-        plan.final_stage.extend(final_copies.0.iter().cloned());
+        let builder = builder_name(input);
+        let build_point = match start {
+            Start::GoRun { .. } => ItemId(usize::MAX),
+            _ => facts.last_build().unwrap_or(ItemId(0)),
+        };
+        let (final_copies, copied) = final_copies(&facts, &start, builder, &image, &mut decisions)?;
+        let final_dirs = final_dirs(&facts, &copied);
+        let download_after = module_download(&facts, &mut decisions);
+        let anchor = copy_anchor(&facts, &start, build_point);
+        Ok(Layout {
+            facts,
+            start,
+            image,
+            cgo,
+            builder,
+            build_point,
+            edits,
+            apk,
+            final_copies,
+            final_dirs,
+            download_after,
+            anchor,
+            decisions,
+        })
     }
 
-    for &id in &stage.body {
-        let Some(keyword) = analysis.instruction(id).keyword else {
+    /// Lays out both stages, instruction by instruction.
+    fn plan(mut self) -> Result<Plan, String> {
+        let mut plan = Plan {
+            replaced: Vec::new(),
+            final_image: self.image.image.clone(),
+            builder: Vec::new(),
+            final_stage: Vec::new(),
+            decisions: std::mem::take(&mut self.decisions),
+        };
+        self.final_stage_head(&mut plan);
+        for &id in &self.facts.input.stage.body {
+            self.place(id, &mut plan)?;
+            if self.anchor == Some(id) {
+                plan.final_stage.extend(self.final_copies.iter().cloned());
+            }
+        }
+        if let Start::GoRun { id, build, binary } = &self.start {
+            self.build_go_run(*id, build, binary, &mut plan);
+        }
+        Ok(plan)
+    }
+
+    /// The final stage's own first steps: Alpine's packages, the golang image's working
+    /// directory where the file sets none, and the copies when nothing anchors them.
+    fn final_stage_head(&self, plan: &mut Plan) {
+        let input = self.facts.input;
+        if let Some(list) = &self.apk {
+            let names: Vec<&str> = list.iter().map(String::as_str).collect();
+            plan.final_stage
+                .push(Step::New(packages::install_line(Manager::Apk, &names)));
+        }
+        if input
+            .analysis
+            .with_keyword(input.stage, Keyword::Workdir)
+            .next()
+            .is_none()
+        {
+            plan.final_stage.push(Step::New("WORKDIR /go".into()));
+            plan.decisions.push(Decision::new(
+                "`WORKDIR /go` in the final stage",
+                "the golang image starts in /go; the app keeps that working directory",
+            ));
+        }
+        if self.anchor.is_none() {
+            plan.final_stage.extend(self.final_copies.iter().cloned());
+        }
+    }
+
+    /// Puts one original instruction in the builder, the final stage, both or neither.
+    fn place(&self, id: ItemId, plan: &mut Plan) -> Result<(), String> {
+        let Some(keyword) = self.facts.input.analysis.instruction(id).keyword else {
             plan.final_stage.push(Step::Keep(id));
-            continue;
+            return Ok(());
         };
         match keyword {
             Keyword::Arg => {}
@@ -182,110 +208,55 @@ fn plan(input: &Input) -> Result<Plan, String> {
                 plan.builder.push(Step::Keep(id));
                 plan.final_stage.push(Step::Keep(id));
             }
-            Keyword::Copy | Keyword::Add => {
-                plan.builder.push(Step::Keep(id));
-                if let Some((steps, why)) = carried_copy(&facts, id, builder)? {
-                    let what = match steps.as_slice() {
-                        [Step::Keep(_)] => format!("`{}` also in the final stage", text(id)),
-                        _ => format!(
-                            "the final stage copies what `{}` brings in for run time",
-                            text(id)
-                        ),
-                    };
-                    plan.final_stage.extend(steps);
-                    plan.decisions.push(Decision::new(what, why));
-                }
-                if download_after == Some(id) {
-                    plan.builder.push(Step::New("RUN go mod download".into()));
-                }
-            }
-            Keyword::Run => {
-                let placement = Placement {
-                    build_point,
-                    image: &image,
-                    cgo: cgo.is_some(),
-                    final_dirs: &final_dirs,
-                    builder,
-                };
-                place_run(&facts, id, &placement, &mut plan)?;
-            }
+            Keyword::Copy | Keyword::Add => self.place_copy(id, plan)?,
+            Keyword::Run => self.place_run(id, plan)?,
             Keyword::User => {
-                if id < build_point {
+                if id < self.build_point {
                     plan.builder.push(Step::Keep(id));
                 }
                 plan.final_stage.push(Step::Keep(id));
             }
             Keyword::Cmd | Keyword::Entrypoint | Keyword::Healthcheck => {
-                let step = edits.iter().find(|(edited, _)| *edited == id);
+                let step = self.edits.iter().find(|(edited, _)| *edited == id);
                 plan.final_stage
                     .push(step.map_or(Step::Keep(id), |(_, step)| step.clone()));
             }
             _ => plan.final_stage.push(Step::Keep(id)),
         }
-        if anchor == Some(id) {
-            plan.final_stage.extend(final_copies.0.iter().cloned());
-        }
+        Ok(())
     }
 
-    if let Start::GoRun { id, build, binary } = &start {
-        let line = go_run_build(build, binary, cgo.is_none());
+    /// A COPY or ADD: in the builder, with what the app reads at run time also in the
+    /// final stage, and the module download after it when it is the one.
+    fn place_copy(&self, id: ItemId, plan: &mut Plan) -> Result<(), String> {
+        plan.builder.push(Step::Keep(id));
+        if let Some((steps, why)) = carried_copy(&self.facts, id, self.builder)? {
+            let text = one_line(self.facts.input.analysis.text(id));
+            let what = match steps.as_slice() {
+                [Step::Keep(_)] => format!("`{text}` also in the final stage"),
+                _ => format!("the final stage copies what `{text}` brings in for run time"),
+            };
+            plan.final_stage.extend(steps);
+            plan.decisions.push(Decision::new(what, why));
+        }
+        if self.download_after == Some(id) {
+            plan.builder.push(Step::New("RUN go mod download".into()));
+        }
+        Ok(())
+    }
+
+    /// The builder's `go build` in place of a `go run` start command.
+    fn build_go_run(&self, id: ItemId, build: &GoBuild, binary: &str, plan: &mut Plan) {
+        let line = go_run_build(build, binary, self.cgo.is_none());
         plan.builder.push(Step::New(line.clone()));
-        plan.replaced.push(*id);
+        plan.replaced.push(id);
         plan.decisions.push(Decision::new(
-            format!("`{}` starts `{binary}` instead", text(*id)),
+            format!(
+                "`{}` starts `{binary}` instead",
+                one_line(self.facts.input.analysis.text(id))
+            ),
             format!("`go run` compiles at every start; the builder compiles once (`{line}`)"),
         ));
-    }
-    Ok(plan)
-}
-
-/// Why the binary needs cgo, if it does.
-fn cgo_reason(facts: &Facts, start: &Start) -> Option<String> {
-    let mut settings: Vec<bool> = facts
-        .runs
-        .iter()
-        .filter(|(_, run)| run.is_build())
-        .filter_map(|(&id, run)| run.cgo.or_else(|| env_cgo(facts, id)))
-        .collect();
-    if let Start::GoRun { id, .. } = start {
-        settings.extend(env_cgo(facts, *id));
-    }
-    if settings.contains(&true) {
-        return Some("the Dockerfile sets `CGO_ENABLED=1`".into());
-    }
-    if !settings.is_empty() {
-        return None;
-    }
-    if facts.input.context.uses_cgo() {
-        return Some("a .go file in the context imports \"C\"".into());
-    }
-    let race = match start {
-        Start::GoRun { build, .. } => build.race,
-        _ => false,
-    };
-    if race
-        || facts
-            .runs
-            .values()
-            .flat_map(|run| &run.builds)
-            .any(|(build, _)| build.race)
-    {
-        return Some("`-race` needs cgo".into());
-    }
-    facts
-        .runs
-        .values()
-        .flat_map(|run| &run.installs)
-        .flat_map(|install| &install.packages)
-        .find(|package| CGO_TOOLCHAIN.contains(&package.as_str()))
-        .map(|package| format!("the build installs `{package}`, a C toolchain for cgo"))
-}
-
-fn env_cgo(facts: &Facts, id: ItemId) -> Option<bool> {
-    match facts.vars_at(id).get("CGO_ENABLED").map(String::as_str) {
-        Some("0") => Some(false),
-        Some("1") => Some(true),
-        _ => None,
     }
 }
 

@@ -54,7 +54,7 @@ pub fn go_command(words: &[&str], verb: &str) -> Option<GoBuild> {
     let [go, sub, rest @ ..] = words else {
         return None;
     };
-    if !(*go == "go" || go.ends_with("/go")) || *sub != verb {
+    if shell::program_name(go) != "go" || *sub != verb {
         return None;
     }
     let mut build = GoBuild {
@@ -150,7 +150,7 @@ impl RunFacts {
             let Some(&first) = words.first() else {
                 continue;
             };
-            let program = first.rsplit('/').next().unwrap_or(first);
+            let program = shell::program_name(first);
             if let Some(build) =
                 go_command(&words, "build").or_else(|| go_command(&words, "install"))
             {

@@ -1,15 +1,17 @@
 //! What the Go rewrite reads from the stage before deciding anything: the variables and
 //! working directory at each instruction, where go.mod lands in the image and the
-//! module's path, what each RUN does, and which binaries the builds write where.
+//! module's path, what each RUN does, and the folders the image has. Which binaries
+//! the builds write is `binaries`' part; how a RUN's words are read, `command`'s.
 
-use crate::transform::shell::one_line;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analyze::{ItemId, join};
 use crate::syntax::{Command, Form, Keyword};
 use crate::transform::Input;
+use crate::transform::shell::one_line;
 
-use super::command::{self, GoBuild, RunFacts, expand, file_name, parent};
+use super::binaries::Binary;
+use super::command::{RunFacts, expand, file_name, parent};
 
 /// The PATH of the official golang images.
 pub const GOLANG_PATH: &str =
@@ -35,16 +37,6 @@ const SYSTEM_DIRS: &[&str] = &[
     "/home",
     "/app",
 ];
-
-/// A binary a build writes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Binary {
-    /// Where the builder has it.
-    pub path: String,
-    pub run: ItemId,
-    /// `go install pkg@version`: build tooling, unless the app starts it.
-    pub tool: bool,
-}
 
 /// Where the module is.
 #[derive(Clone, Debug, Default)]
@@ -85,80 +77,79 @@ impl<'a> Facts<'a> {
             dirs: SYSTEM_DIRS.iter().map(|dir| (*dir).to_owned()).collect(),
         };
         for &id in &input.stage.body {
-            let instruction = input.analysis.instruction(id);
-            match instruction.command() {
+            match input.analysis.instruction(id).command() {
                 Some(Command::Workdir(_)) => {
                     let dir = facts.workdir(ItemId(id.0 + 1))?;
                     facts.add_dir(&dir);
                 }
                 Some(Command::Copy(copy)) if copy.from.is_none() => facts.read_copy(id, &copy)?,
-                Some(Command::Run(run)) => {
-                    let line = match &run.command {
-                        Form::Shell(line) => line.clone(),
-                        Form::Exec(words) => words.join(" "),
-                    };
-                    let run_facts = RunFacts::read(&line, &facts.workdir(id)?, &facts.vars_at(id));
-                    if !instruction.heredocs.is_empty() {
-                        return Err(format!(
-                            "`{}` runs a heredoc script, which restage does not read",
-                            one_line(input.analysis.text(id))
-                        ));
-                    }
-                    if matches!(run.command, Form::Exec(_)) && run_facts.is_build() {
-                        return Err(format!(
-                            "`{}` builds in exec form, where restage cannot set CGO_ENABLED",
-                            one_line(input.analysis.text(id))
-                        ));
-                    }
-                    if let Some((path, dir)) = &run_facts.mod_init {
-                        facts.module = Module {
-                            path: Some(path.clone()),
-                            root: Some(dir.clone()),
-                            known: true,
-                        };
-                    }
-                    for words in &run_facts.files {
-                        if let [mkdir, dirs @ ..] = words.as_slice()
-                            && mkdir == "mkdir"
-                        {
-                            for dir in dirs.iter().filter(|dir| !dir.starts_with('-')) {
-                                let dir = join(&facts.workdir(id)?, dir);
-                                facts.add_dir(&dir);
-                            }
-                        }
-                    }
-                    facts.runs.insert(id, run_facts);
-                }
+                Some(Command::Run(run)) => facts.read_run(id, &run.command)?,
                 _ => {}
             }
         }
-        if let Some(get) = facts.runs.values().flat_map(|run| &run.gets).next() {
-            let gopath_mode = facts.runs.keys().any(|&id| {
-                facts
-                    .vars_at(id)
-                    .get("GO111MODULE")
-                    .is_some_and(|mode| mode == "off")
-            });
-            if !facts.module.known || gopath_mode {
-                return Err(format!(
-                    "a GOPATH-era build: `{get}` with no go.mod in the build context or the Dockerfile"
-                ));
+        facts.check_modules()?;
+        facts.read_binaries()?;
+        Ok(facts)
+    }
+
+    /// What a RUN does, with the module a `go mod init` starts and the folders it
+    /// makes; an error for a heredoc script or a build in exec form.
+    fn read_run(&mut self, id: ItemId, command: &Form) -> Result<(), String> {
+        let analysis = self.input.analysis;
+        let line = match command {
+            Form::Shell(line) => line.clone(),
+            Form::Exec(words) => words.join(" "),
+        };
+        let run_facts = RunFacts::read(&line, &self.workdir(id)?, &self.vars_at(id));
+        if !analysis.instruction(id).heredocs.is_empty() {
+            return Err(format!(
+                "`{}` runs a heredoc script, which restage does not read",
+                one_line(analysis.text(id))
+            ));
+        }
+        if matches!(command, Form::Exec(_)) && run_facts.is_build() {
+            return Err(format!(
+                "`{}` builds in exec form, where restage cannot set CGO_ENABLED",
+                one_line(analysis.text(id))
+            ));
+        }
+        if let Some((path, dir)) = &run_facts.mod_init {
+            self.module = Module {
+                path: Some(path.clone()),
+                root: Some(dir.clone()),
+                known: true,
+            };
+        }
+        for words in &run_facts.files {
+            if let [mkdir, dirs @ ..] = words.as_slice()
+                && mkdir == "mkdir"
+            {
+                for dir in dirs.iter().filter(|dir| !dir.starts_with('-')) {
+                    let dir = join(&self.workdir(id)?, dir);
+                    self.add_dir(&dir);
+                }
             }
         }
-        let builds: Vec<(ItemId, GoBuild, String)> = facts
-            .runs
-            .iter()
-            .flat_map(|(id, run)| {
-                run.builds
-                    .iter()
-                    .map(|(build, cwd)| (*id, build.clone(), cwd.clone()))
-            })
-            .collect();
-        for (id, build, cwd) in builds {
-            let binaries = facts.outputs(id, &build, &cwd)?;
-            facts.binaries.extend(binaries);
+        self.runs.insert(id, run_facts);
+        Ok(())
+    }
+
+    /// An error for a GOPATH-era build: `go get` with no module to get into.
+    fn check_modules(&self) -> Result<(), String> {
+        let Some(get) = self.runs.values().flat_map(|run| &run.gets).next() else {
+            return Ok(());
+        };
+        let gopath_mode = self.runs.keys().any(|&id| {
+            self.vars_at(id)
+                .get("GO111MODULE")
+                .is_some_and(|mode| mode == "off")
+        });
+        if !self.module.known || gopath_mode {
+            return Err(format!(
+                "a GOPATH-era build: `{get}` with no go.mod in the build context or the Dockerfile"
+            ));
         }
-        Ok(facts)
+        Ok(())
     }
 
     fn read_copy(&mut self, id: ItemId, copy: &crate::syntax::Copy) -> Result<(), String> {
@@ -205,11 +196,7 @@ impl<'a> Facts<'a> {
     }
 
     fn add_dir(&mut self, dir: &str) {
-        let mut dir = dir.to_owned();
-        while dir != "/" {
-            self.dirs.insert(dir.clone());
-            dir = parent(&dir);
-        }
+        insert_with_parents(&mut self.dirs, dir);
     }
 
     /// Folders the image has (WORKDIRs, COPY destinations, `mkdir`s and their parents).
@@ -285,131 +272,13 @@ impl<'a> Facts<'a> {
         Ok(join("/go", &expanded))
     }
 
-    /// The binaries one `go build` or `go install` writes.
-    fn outputs(&self, id: ItemId, build: &GoBuild, cwd: &str) -> Result<Vec<Binary>, String> {
-        let vars = self.vars_at(id);
-        let unresolved = |what: &str| format!("`{what}` is a variable restage cannot resolve");
-        let cwd = match &build.chdir {
-            Some(dir) => join(cwd, &expand(dir, &vars).ok_or_else(|| unresolved(dir))?),
-            None => cwd.to_owned(),
-        };
-        let packages: Vec<String> = match build.packages.as_slice() {
-            [] => vec![".".to_owned()],
-            packages => packages
-                .iter()
-                .map(|package| expand(package, &vars).ok_or_else(|| unresolved(package)))
-                .collect::<Result<_, _>>()?,
-        };
-        let verb = if build.install {
-            "go install"
-        } else {
-            "go build"
-        };
-        if packages.iter().any(|package| package.contains("...")) {
-            return match (build.install, &build.output) {
-                (false, None) => Ok(Vec::new()),
-                _ => Err(format!(
-                    "`{verb} {}` writes a binary for every command under it; restage cannot tell which",
-                    packages.join(" ")
-                )),
-            };
-        }
-        let output = match &build.output {
-            Some(output) => Some(expand(output, &vars).ok_or_else(|| unresolved(output))?),
-            None => None,
-        };
-        // `-o file` names the binary itself; the default name matters otherwise.
-        if let Some(output) = output
-            .as_deref()
-            .filter(|_| !build.install && packages.len() == 1)
-        {
-            let path = join(&cwd, output);
-            if !output.ends_with('/') && !self.is_dir(&path) {
-                return Ok(vec![Binary {
-                    path,
-                    run: id,
-                    tool: false,
-                }]);
-            }
-        }
-        let names: Vec<String> = if packages[0].ends_with(".go") {
-            vec![file_name(&packages[0]).trim_end_matches(".go").to_owned()]
-        } else {
-            packages
-                .iter()
-                .map(|package| self.package_name(package, &cwd, verb))
-                .collect::<Result<_, _>>()?
-        };
-        if build.install {
-            let dir = match vars.get("GOBIN").filter(|dir| !dir.is_empty()) {
-                Some(dir) => dir.clone(),
-                None => format!("{}/bin", vars["GOPATH"].split(':').next().unwrap_or("/go")),
-            };
-            return Ok(names
-                .iter()
-                .zip(&packages)
-                .map(|(name, package)| Binary {
-                    path: join(&dir, name),
-                    run: id,
-                    tool: package.contains('@'),
-                })
-                .collect());
-        }
-        let path = match &output {
-            // `go build` of several packages without -o only compiles them.
-            None if names.len() > 1 => return Ok(Vec::new()),
-            None => join(&cwd, &names[0]),
-            Some(output) if names.len() > 1 => {
-                return Err(format!(
-                    "`go build -o {output}` builds several packages into one folder"
-                ));
-            }
-            Some(output) => join(&join(&cwd, output), &names[0]),
-        };
-        Ok(vec![Binary {
-            path,
-            run: id,
-            tool: false,
-        }])
-    }
-
-    /// The default executable name of a package, as the go command chooses it.
-    pub fn package_name(&self, package: &str, cwd: &str, verb: &str) -> Result<String, String> {
-        if !(package.starts_with('.') || package.starts_with('/')) {
-            return command::import_path_name(package)
-                .ok_or_else(|| format!("cannot tell the binary name of `{verb} {package}`"));
-        }
-        let dir = join(cwd, package);
-        if self.module.root.as_deref() == Some(dir.as_str()) {
-            return match &self.module.path {
-                Some(path) => command::import_path_name(path).ok_or_else(|| {
-                    format!("cannot read a binary name from the module path `{path}`")
-                }),
-                None => Err(format!(
-                    "`{verb}` names the binary after the module path in go.mod, which is not in the build context; add `-o <path>` to the build"
-                )),
-            };
-        }
-        if package == "." && self.module.root.is_none() {
-            return Err(format!(
-                "`{verb}` in {dir} names the binary after its module, and restage cannot tell which module that is; add `-o <path>` to the build"
-            ));
-        }
-        Ok(file_name(&dir).to_owned())
-    }
-
-    /// The binary a program name or path refers to, at instruction `id`.
-    pub fn binary_for(&self, program: &str, id: ItemId) -> Option<&Binary> {
-        let vars = self.vars_at(id);
-        let program = expand(program, &vars)?;
-        if program.contains('/') {
-            let path = join(&self.workdir(id).ok()?, &program);
-            return self.binaries.iter().find(|binary| binary.path == path);
-        }
-        vars.get("PATH")?.split(':').find_map(|dir| {
-            let path = join("/", &format!("{dir}/{program}"));
-            self.binaries.iter().find(|binary| binary.path == path)
-        })
+    /// Every package the RUNs install, in order.
+    pub fn installed_packages(&self) -> impl Iterator<Item = &str> {
+        self.runs
+            .values()
+            .flat_map(|run| &run.installs)
+            .flat_map(|install| &install.packages)
+            .map(String::as_str)
     }
 
     /// The RUN ids that build binaries.
@@ -429,6 +298,15 @@ impl<'a> Facts<'a> {
             analysis.with_keyword(stage, Keyword::Entrypoint).last(),
             analysis.with_keyword(stage, Keyword::Cmd).last(),
         )
+    }
+}
+
+/// Adds an absolute folder and every folder above it but `/`.
+pub(super) fn insert_with_parents(dirs: &mut BTreeSet<String>, dir: &str) {
+    let mut dir = dir.to_owned();
+    while dir != "/" {
+        dirs.insert(dir.clone());
+        dir = parent(&dir);
     }
 }
 

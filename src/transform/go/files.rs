@@ -4,6 +4,8 @@
 
 use crate::context::BuildContext;
 
+use super::command::file_name;
+
 /// Top-level folders an app reads at run time.
 const RUNTIME_DIRS: &[&str] = &[
     "templates",
@@ -58,11 +60,7 @@ const CONFIG_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "toml"];
 
 /// Whether a COPY source names something the app reads at run time.
 pub fn is_runtime_source(source: &str) -> bool {
-    let name = source
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(source);
+    let name = file_name(source.trim_end_matches('/'));
     RUNTIME_DIRS.contains(&name) || is_config_file(name)
 }
 

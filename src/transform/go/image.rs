@@ -84,6 +84,17 @@ impl FinalImage {
         Ok((image, decision))
     }
 
+    /// Whether the final stage can run a RUN: an image restage does not know is assumed
+    /// to, Alpine when `on_alpine` says the RUN's commands are there too, distroless and
+    /// scratch never (no shell).
+    pub fn can_run(&self, on_alpine: bool) -> bool {
+        match self.kind {
+            Kind::Other => true,
+            Kind::Alpine => on_alpine,
+            Kind::Distroless | Kind::Scratch => false,
+        }
+    }
+
     pub fn has_shell(&self) -> bool {
         matches!(self.kind, Kind::Alpine | Kind::Other)
     }

@@ -2,7 +2,22 @@
 //! becomes a build), CMD/ENTRYPOINT/HEALTHCHECK in exec form where the final image has
 //! no shell.
 
-use super::*;
+use crate::analyze::{ItemId, join};
+use crate::syntax::{Command, Form, Healthcheck, Keyword, LineKind, Span};
+use crate::transform::Decision;
+use crate::transform::plan::Step;
+use crate::transform::shell::{self, one_line, program_name};
+
+use super::Start;
+use super::command::{self, GoBuild, RunFacts, exec_form, parent, uses_shell};
+use super::facts::Facts;
+use super::image::{FinalImage, Kind};
+
+/// Where a `go run` start command's binary is built.
+const GO_RUN_DIR: &str = "/usr/local/bin";
+
+/// Healthcheck programs Alpine's busybox provides.
+const BUSYBOX: &[&str] = &["wget", "nc", "sh", "pgrep", "pidof", "test", "cat", "grep"];
 
 /// The start command: the binary it runs, or the `go run` it does.
 pub(super) fn read_start(facts: &Facts) -> Result<Start, String> {
@@ -24,39 +39,10 @@ pub(super) fn read_start(facts: &Facts) -> Result<Start, String> {
     let words = words_of(id);
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     if let Some(build) = command::go_command(&words, "run") {
-        if let Some(Command::Cmd(Form::Shell(line)) | Command::Entrypoint(Form::Shell(line))) =
-            analysis.instruction(id).command()
-            && line.contains(|c: char| "$|&;<>()`\\".contains(c))
-        {
-            return Err(format!(
-                "`{}` needs a shell to run",
-                one_line(analysis.text(id))
-            ));
-        }
-        if let Some(word) = words.iter().find(|word| word.contains(['\n', '\r'])) {
-            return Err(format!(
-                "`go run`'s argument {word:?} holds a line break, which the `go build` line it becomes cannot hold"
-            ));
-        }
-        let cwd = facts.workdir(id)?;
-        let package = match build.packages.first() {
-            Some(file) if file.ends_with(".go") => parent(&join(&cwd, file)),
-            Some(package) => package.clone(),
-            None => ".".to_owned(),
-        };
-        let name = facts
-            .package_name(&package, &cwd, "go run")
-            .ok()
-            .filter(|name| !name.is_empty() && name != "go")
-            .unwrap_or_else(|| "app".to_owned());
-        return Ok(Start::GoRun {
-            id,
-            build,
-            binary: format!("{GO_RUN_DIR}/{name}"),
-        });
+        return go_run_start(facts, id, build, &words);
     }
     let program = words[0];
-    if program == "go" || program.ends_with("/go") {
+    if program_name(program) == "go" {
         return Err(format!(
             "the container starts the go tool (`{}`), not a built binary",
             words.join(" ")
@@ -79,6 +65,48 @@ pub(super) fn read_start(facts: &Facts) -> Result<Start, String> {
             "the container starts `{program}`, which no `go build` or `go install` in this file writes"
         )),
     }
+}
+
+/// A `go run` start command, which the builder turns into a binary named after its
+/// package (`app` when the package gives no name); an error when the command needs a
+/// shell or an argument cannot go into the `go build` line.
+fn go_run_start(
+    facts: &Facts,
+    id: ItemId,
+    build: GoBuild,
+    words: &[&str],
+) -> Result<Start, String> {
+    let analysis = facts.input.analysis;
+    if let Some(Command::Cmd(Form::Shell(line)) | Command::Entrypoint(Form::Shell(line))) =
+        analysis.instruction(id).command()
+        && line.contains(|c: char| "$|&;<>()`\\".contains(c))
+    {
+        return Err(format!(
+            "`{}` needs a shell to run",
+            one_line(analysis.text(id))
+        ));
+    }
+    if let Some(word) = words.iter().find(|word| word.contains(['\n', '\r'])) {
+        return Err(format!(
+            "`go run`'s argument {word:?} holds a line break, which the `go build` line it becomes cannot hold"
+        ));
+    }
+    let cwd = facts.workdir(id)?;
+    let package = match build.packages.first() {
+        Some(file) if file.ends_with(".go") => parent(&join(&cwd, file)),
+        Some(package) => package.clone(),
+        None => ".".to_owned(),
+    };
+    let name = facts
+        .package_name(&package, &cwd, "go run")
+        .ok()
+        .filter(|name| !name.is_empty() && name != "go")
+        .unwrap_or_else(|| "app".to_owned());
+    Ok(Start::GoRun {
+        id,
+        build,
+        binary: format!("{GO_RUN_DIR}/{name}"),
+    })
 }
 
 /// Edits of CMD/ENTRYPOINT: exec form where the final image has no shell, and the
@@ -127,18 +155,36 @@ pub(super) fn start_edits(
                 image.describe()
             ));
         }
-        let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
-        let exec = exec_form(&words);
-        edits.push((id, replace_arguments(facts, id, &exec)));
-        decisions.push(Decision::new(
-            format!("`{written}` in exec form (`{exec}`)"),
-            format!(
-                "{} has no /bin/sh to run the shell form; the words are the same",
-                image.describe()
-            ),
-        ));
+        let arguments = analysis.instruction(id).keyword_span.end;
+        let (edit, decision) = exec_form_edit(facts, image, id, arguments, &line);
+        edits.push(edit);
+        decisions.push(decision);
     }
     Ok(edits)
+}
+
+/// The shell-form command `line` of instruction `id`, written from byte `start` on in
+/// exec form with the same words, and the decision that says why.
+fn exec_form_edit(
+    facts: &Facts,
+    image: &FinalImage,
+    id: ItemId,
+    start: usize,
+    line: &str,
+) -> ((ItemId, Step), Decision) {
+    let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+    let exec = exec_form(&words);
+    let decision = Decision::new(
+        format!(
+            "`{}` in exec form (`{exec}`)",
+            one_line(facts.input.analysis.text(id))
+        ),
+        format!(
+            "{} has no /bin/sh to run the shell form; the words are the same",
+            image.describe()
+        ),
+    );
+    ((id, replace_from(facts, id, start, &exec)), decision)
 }
 
 /// The instruction `id` with its arguments replaced (keyword and comments kept).
@@ -206,16 +252,9 @@ pub(super) fn healthchecks(
                         image.describe()
                     ));
                 };
-                let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
-                let exec = exec_form(&words);
-                edits.push((id, replace_from(facts, id, after_cmd, &exec)));
-                decisions.push(Decision::new(
-                    format!("`{written}` in exec form (`{exec}`)"),
-                    format!(
-                        "{} has no /bin/sh to run the shell form; the words are the same",
-                        image.describe()
-                    ),
-                ));
+                let (edit, decision) = exec_form_edit(facts, image, id, after_cmd, line);
+                edits.push(edit);
+                decisions.push(decision);
             }
             (Kind::Alpine, _) if program == "curl" => curl = true,
             (Kind::Alpine, _) if !built && !BUSYBOX.contains(&program.as_str()) => {

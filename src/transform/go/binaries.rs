@@ -1,0 +1,181 @@
+//! The binaries the builds write and where: each `go build` and `go install` with its
+//! `-o`, `-C`, packages, GOBIN and GOPATH, the default names the go command gives
+//! them, and which binary a start command or HEALTHCHECK names. What the final stage
+//! copies of them is `copies`' part.
+
+use std::collections::BTreeMap;
+
+use crate::analyze::{ItemId, join};
+
+use super::command::{self, GoBuild, expand, file_name};
+use super::facts::Facts;
+
+/// A binary a build writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binary {
+    /// Where the builder has it.
+    pub path: String,
+    pub run: ItemId,
+    /// `go install pkg@version`: build tooling, unless the app starts it.
+    pub tool: bool,
+}
+
+impl Binary {
+    /// A binary `go build` writes.
+    fn built(path: String, run: ItemId) -> Binary {
+        Binary {
+            path,
+            run,
+            tool: false,
+        }
+    }
+}
+
+impl Facts<'_> {
+    /// Reads the binaries of every `go build` and `go install`, in order.
+    pub(super) fn read_binaries(&mut self) -> Result<(), String> {
+        let builds: Vec<(ItemId, GoBuild, String)> = self
+            .runs
+            .iter()
+            .flat_map(|(id, run)| {
+                run.builds
+                    .iter()
+                    .map(|(build, cwd)| (*id, build.clone(), cwd.clone()))
+            })
+            .collect();
+        for (id, build, cwd) in builds {
+            let binaries = self.outputs(id, &build, &cwd)?;
+            self.binaries.extend(binaries);
+        }
+        Ok(())
+    }
+
+    /// The binaries one `go build` or `go install` writes.
+    fn outputs(&self, id: ItemId, build: &GoBuild, cwd: &str) -> Result<Vec<Binary>, String> {
+        let vars = self.vars_at(id);
+        let resolve = |word: &str| {
+            expand(word, &vars)
+                .ok_or_else(|| format!("`{word}` is a variable restage cannot resolve"))
+        };
+        let cwd = match &build.chdir {
+            Some(dir) => join(cwd, &resolve(dir)?),
+            None => cwd.to_owned(),
+        };
+        let packages: Vec<String> = match build.packages.as_slice() {
+            [] => vec![".".to_owned()],
+            packages => packages
+                .iter()
+                .map(|package| resolve(package))
+                .collect::<Result<_, _>>()?,
+        };
+        let verb = if build.install {
+            "go install"
+        } else {
+            "go build"
+        };
+        if packages.iter().any(|package| package.contains("...")) {
+            return match (build.install, &build.output) {
+                (false, None) => Ok(Vec::new()),
+                _ => Err(format!(
+                    "`{verb} {}` writes a binary for every command under it; restage cannot tell which",
+                    packages.join(" ")
+                )),
+            };
+        }
+        let output = build.output.as_deref().map(&resolve).transpose()?;
+        // `-o file` names the binary itself; the default name matters otherwise.
+        if let Some(output) = output
+            .as_deref()
+            .filter(|_| !build.install && packages.len() == 1)
+        {
+            let path = join(&cwd, output);
+            if !output.ends_with('/') && !self.is_dir(&path) {
+                return Ok(vec![Binary::built(path, id)]);
+            }
+        }
+        let names: Vec<String> = if packages[0].ends_with(".go") {
+            vec![file_name(&packages[0]).trim_end_matches(".go").to_owned()]
+        } else {
+            packages
+                .iter()
+                .map(|package| self.package_name(package, &cwd, verb))
+                .collect::<Result<_, _>>()?
+        };
+        if build.install {
+            return Ok(installed(id, &names, &packages, &vars));
+        }
+        let path = match &output {
+            // `go build` of several packages without -o only compiles them.
+            None if names.len() > 1 => return Ok(Vec::new()),
+            None => join(&cwd, &names[0]),
+            Some(output) if names.len() > 1 => {
+                return Err(format!(
+                    "`go build -o {output}` builds several packages into one folder"
+                ));
+            }
+            Some(output) => join(&join(&cwd, output), &names[0]),
+        };
+        Ok(vec![Binary::built(path, id)])
+    }
+
+    /// The default executable name of a package, as the go command chooses it.
+    pub fn package_name(&self, package: &str, cwd: &str, verb: &str) -> Result<String, String> {
+        if !(package.starts_with('.') || package.starts_with('/')) {
+            return command::import_path_name(package)
+                .ok_or_else(|| format!("cannot tell the binary name of `{verb} {package}`"));
+        }
+        let dir = join(cwd, package);
+        if self.module.root.as_deref() == Some(dir.as_str()) {
+            return match &self.module.path {
+                Some(path) => command::import_path_name(path).ok_or_else(|| {
+                    format!("cannot read a binary name from the module path `{path}`")
+                }),
+                None => Err(format!(
+                    "`{verb}` names the binary after the module path in go.mod, which is not in the build context; add `-o <path>` to the build"
+                )),
+            };
+        }
+        if package == "." && self.module.root.is_none() {
+            return Err(format!(
+                "`{verb}` in {dir} names the binary after its module, and restage cannot tell which module that is; add `-o <path>` to the build"
+            ));
+        }
+        Ok(file_name(&dir).to_owned())
+    }
+
+    /// The binary a program name or path refers to, at instruction `id`.
+    pub fn binary_for(&self, program: &str, id: ItemId) -> Option<&Binary> {
+        let vars = self.vars_at(id);
+        let program = expand(program, &vars)?;
+        if program.contains('/') {
+            let path = join(&self.workdir(id).ok()?, &program);
+            return self.binaries.iter().find(|binary| binary.path == path);
+        }
+        vars.get("PATH")?.split(':').find_map(|dir| {
+            let path = join("/", &format!("{dir}/{program}"));
+            self.binaries.iter().find(|binary| binary.path == path)
+        })
+    }
+}
+
+/// The binaries `go install` writes: into GOBIN, else the first GOPATH's bin.
+fn installed(
+    id: ItemId,
+    names: &[String],
+    packages: &[String],
+    vars: &BTreeMap<String, String>,
+) -> Vec<Binary> {
+    let dir = match vars.get("GOBIN").filter(|dir| !dir.is_empty()) {
+        Some(dir) => dir.clone(),
+        None => format!("{}/bin", vars["GOPATH"].split(':').next().unwrap_or("/go")),
+    };
+    names
+        .iter()
+        .zip(packages)
+        .map(|(name, package)| Binary {
+            path: join(&dir, name),
+            run: id,
+            tool: package.contains('@'),
+        })
+        .collect()
+}

@@ -1,0 +1,284 @@
+//! What the final stage copies from the builder: the binaries (at the paths the start
+//! command finds them), the runtime files a COPY of the whole context brought in,
+//! scratch's CA certificates and time zones, the runtime files of the original's other
+//! COPYs, and where those copies go. Packages and users are other files' part.
+
+use std::collections::BTreeSet;
+
+use crate::analyze::{ItemId, join};
+use crate::syntax::{Command, Keyword};
+use crate::transform::Decision;
+use crate::transform::plan::{Step, is_plain_owner, is_plain_path};
+use crate::transform::shell::one_line;
+
+use super::Start;
+use super::command::{expand, file_name, parent};
+use super::facts::{Facts, insert_with_parents};
+use super::files;
+use super::image::{FinalImage, Kind, SYSTEM_PATH};
+
+/// The COPY --from lines the final stage gets, the paths they write, and the first
+/// word that cannot be written into such a line.
+struct Copies<'a> {
+    builder: &'a str,
+    steps: Vec<Step>,
+    paths: Vec<String>,
+    not_plain: Option<String>,
+}
+
+impl Copies<'_> {
+    fn add(&mut self, from: &str, to: &str, chown: Option<&str>) {
+        if let Some(path) = [from, to].into_iter().find(|path| !is_plain_path(path)) {
+            self.not_plain.get_or_insert_with(|| path.to_owned());
+        }
+        if let Some(owner) = chown.filter(|owner| !is_plain_owner(owner)) {
+            self.not_plain.get_or_insert_with(|| owner.to_owned());
+        }
+        self.steps
+            .push(Step::New(copy_line(self.builder, chown, from, to)));
+        self.paths.push(to.to_owned());
+    }
+}
+
+/// `COPY --from=<builder> [--chown=<owner>] <from> <to>`.
+fn copy_line(builder: &str, chown: Option<&str>, from: &str, to: &str) -> String {
+    let chown = chown.map(|c| format!(" --chown={c}")).unwrap_or_default();
+    format!("COPY --from={builder}{chown} {from} {to}")
+}
+
+/// The final stage's COPY --from lines (binaries, runtime files, certificates) and the
+/// folders they create.
+pub(super) fn final_copies(
+    facts: &Facts,
+    start: &Start,
+    builder: &str,
+    image: &FinalImage,
+    decisions: &mut Vec<Decision>,
+) -> Result<(Vec<Step>, Vec<String>), String> {
+    let mut copies = Copies {
+        builder,
+        steps: Vec::new(),
+        paths: Vec::new(),
+        not_plain: None,
+    };
+    copy_binaries(facts, start, &mut copies, decisions);
+    copy_runtime_files(facts, &mut copies, decisions)?;
+    if image.kind == Kind::Scratch {
+        copies.add(
+            "/etc/ssl/certs/ca-certificates.crt",
+            "/etc/ssl/certs/",
+            None,
+        );
+        decisions.push(Decision::new(
+            "CA certificates copied from the builder",
+            "scratch has none, and a Go app needs them for TLS",
+        ));
+        if facts
+            .installed_packages()
+            .any(|package| package == "tzdata")
+        {
+            copies.add("/usr/share/zoneinfo", "/usr/share/zoneinfo", None);
+        }
+    }
+    if let Some(path) = copies.not_plain {
+        return Err(format!(
+            "`{path}` holds blanks, quotes, escapes or other characters that restage does not write into the final stage's COPY line"
+        ));
+    }
+    Ok((copies.steps, copies.paths))
+}
+
+/// Where the started binary is in the builder and where the final stage puts it: on
+/// the final image's PATH when the start command names it without a folder.
+fn started_binary(facts: &Facts, start: &Start, decisions: &mut Vec<Decision>) -> (String, String) {
+    let (binary, by_name) = match start {
+        Start::Binary { binary, by_name } => (binary, *by_name),
+        Start::GoRun { binary, .. } => return (binary.clone(), binary.clone()),
+    };
+    let (entrypoint, cmd) = facts.start();
+    let id = entrypoint.or(cmd).expect("a start command was read");
+    let on_path = facts
+        .vars_with(id, SYSTEM_PATH)
+        .get("PATH")
+        .is_some_and(|path| path.split(':').any(|dir| dir == parent(&binary.path)));
+    if !by_name || on_path {
+        return (binary.path.clone(), binary.path.clone());
+    }
+    let name = file_name(&binary.path);
+    decisions.push(Decision::new(
+        format!("`{}` copied to /usr/local/bin", binary.path),
+        format!(
+            "the app is started as `{name}`, found on the golang image's PATH, which the final image does not have"
+        ),
+    ));
+    (binary.path.clone(), format!("/usr/local/bin/{name}"))
+}
+
+/// The started binary and every other binary the build writes, but the tools that
+/// `go install pkg@version` installs for the build.
+fn copy_binaries(facts: &Facts, start: &Start, copies: &mut Copies, decisions: &mut Vec<Decision>) {
+    let (started, to) = started_binary(facts, start, decisions);
+    let mut copied: Vec<&str> = Vec::new();
+    if !facts.binaries.iter().any(|binary| binary.path == started) {
+        copies.add(&started, &to, None);
+        copied.push(&started);
+    }
+    for binary in &facts.binaries {
+        if copied.contains(&binary.path.as_str()) {
+            continue;
+        }
+        if binary.path == started {
+            copies.add(&started, &to, None);
+        } else if binary.tool {
+            decisions.push(Decision::new(
+                format!("`{}` stays in the builder", binary.path),
+                "a tool installed with `go install pkg@version` for the build; the app does not start it",
+            ));
+            continue;
+        } else {
+            copies.add(&binary.path, &binary.path, None);
+        }
+        copied.push(&binary.path);
+    }
+    let listed: Vec<String> = copied.iter().map(|path| format!("`{path}`")).collect();
+    decisions.push(Decision::new(
+        format!(
+            "the final stage copies {} from the builder",
+            listed.join(", ")
+        ),
+        "the binaries the build writes, and nothing of the toolchain or the sources",
+    ));
+}
+
+/// The runtime folders and files (templates, config) that each COPY of the whole
+/// context brings in; an error without a build context to look in.
+fn copy_runtime_files(
+    facts: &Facts,
+    copies: &mut Copies,
+    decisions: &mut Vec<Decision>,
+) -> Result<(), String> {
+    let context = facts.input.context;
+    let analysis = facts.input.analysis;
+    for &id in &facts.whole_copies {
+        let Some(Command::Copy(whole)) = analysis.instruction(id).command() else {
+            continue;
+        };
+        if !context.present {
+            return Err(format!(
+                "no build context: restage cannot see which runtime files (templates, config) `{}` brings in; run restage on the Dockerfile's folder",
+                one_line(analysis.text(id))
+            ));
+        }
+        let dest = join(
+            &facts.workdir(id)?,
+            &expand(&whole.dest, &facts.vars_at(id)).unwrap_or_default(),
+        );
+        let entries = files::runtime_entries(context);
+        for entry in &entries {
+            let path = join(&dest, entry);
+            copies.add(&path, &path, whole.chown.as_deref());
+        }
+        if !entries.is_empty() {
+            decisions.push(Decision::new(
+                format!(
+                    "the final stage copies {} from the builder",
+                    entries.join(", ")
+                ),
+                format!("the app may read them at run time, and the original had them in {dest}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Folders the final stage has: WORKDIRs, and the parents of what it copies.
+pub(super) fn final_dirs(facts: &Facts, copied: &[String]) -> BTreeSet<String> {
+    let analysis = facts.input.analysis;
+    let mut dirs = BTreeSet::new();
+    for id in analysis.with_keyword(facts.input.stage, Keyword::Workdir) {
+        if let Ok(dir) = facts.workdir(ItemId(id.0 + 1)) {
+            insert_with_parents(&mut dirs, &dir);
+        }
+    }
+    for path in copied {
+        insert_with_parents(&mut dirs, path);
+    }
+    dirs
+}
+
+/// The instruction after which the final stage copies from the builder.
+pub(super) fn copy_anchor(facts: &Facts, start: &Start, build_point: ItemId) -> Option<ItemId> {
+    let analysis = facts.input.analysis;
+    let mut build_inputs = facts.input.stage.body.iter().copied().filter(|&id| {
+        let instruction = analysis.instruction(id);
+        instruction.is(Keyword::Copy)
+            || instruction.is(Keyword::Add)
+            || (instruction.is(Keyword::Run) && id < build_point)
+    });
+    match start {
+        Start::GoRun { .. } => build_inputs.next_back(),
+        Start::Binary { .. } => {
+            let last_whole = facts.whole_copies.last().copied();
+            facts.last_build().max(last_whole)
+        }
+    }
+}
+
+/// What the final stage takes of an original COPY, and why: all of it when it only
+/// copies runtime files (or copies from another image), the runtime files from the
+/// builder when it mixes them with sources.
+pub(super) fn carried_copy(
+    facts: &Facts,
+    id: ItemId,
+    builder: &str,
+) -> Result<Option<(Vec<Step>, String)>, String> {
+    let Some(Command::Copy(copy)) = facts.input.analysis.instruction(id).command() else {
+        return Ok(None);
+    };
+    if let Some(image) = copy.from {
+        let why = format!("it copies from the image `{image}`, not from the build");
+        return Ok(Some((vec![Step::Keep(id)], why)));
+    }
+    if facts.whole_copies.contains(&id) {
+        return Ok(None);
+    }
+    let (runtime, sources): (Vec<&String>, Vec<&String>) = copy
+        .sources
+        .iter()
+        .partition(|source| files::is_runtime_source(source));
+    if runtime.is_empty() {
+        return Ok(None);
+    }
+    let names: Vec<String> = runtime.iter().map(|source| format!("`{source}`")).collect();
+    let why = format!("the app may read {} at run time", names.join(", "));
+    let context = facts.input.context;
+    let plain_files = runtime.iter().all(|source| {
+        !source.contains(['*', '?', '[', '$'])
+            && !context.dirs.contains(source.trim_end_matches('/'))
+    });
+    let into_dir = copy.dest.ends_with('/') || copy.sources.len() > 1;
+    if sources.is_empty() || !plain_files || !into_dir || !context.present {
+        return Ok(Some((vec![Step::Keep(id)], why)));
+    }
+    let dest = expand(&copy.dest, &facts.vars_at(id)).unwrap_or_default();
+    let dest = join(&facts.workdir(id)?, &dest);
+    if copy
+        .chown
+        .as_deref()
+        .is_some_and(|owner| !is_plain_owner(owner))
+    {
+        return Ok(Some((vec![Step::Keep(id)], why)));
+    }
+    let paths: Vec<String> = runtime
+        .iter()
+        .map(|source| join(&dest, file_name(&join("/", source))))
+        .collect();
+    if paths.iter().any(|path| !is_plain_path(path)) {
+        return Ok(Some((vec![Step::Keep(id)], why)));
+    }
+    let steps = paths
+        .iter()
+        .map(|path| Step::New(copy_line(builder, copy.chown.as_deref(), path, path)))
+        .collect();
+    Ok(Some((steps, why)))
+}

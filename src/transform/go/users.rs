@@ -1,0 +1,71 @@
+//! The users the app runs as: a RUN that creates one goes to the final stage when its
+//! image can run it (and to the builder too when the build needs the user), and every
+//! USER must name a user the final image has. Where USER itself goes is the plan's part.
+
+use crate::analyze::ItemId;
+use crate::ecosystem::Variant;
+use crate::syntax::{Command, Keyword};
+use crate::transform::plan::Step;
+use crate::transform::{Decision, Plan};
+
+use super::Layout;
+use super::command::expand;
+use super::facts::Facts;
+use super::image::{FinalImage, Kind};
+
+/// USER instructions the final image can honour.
+pub(super) fn check_users(facts: &Facts, image: &FinalImage) -> Result<(), String> {
+    let analysis = facts.input.analysis;
+    let creates_users = facts.runs.values().any(|run| !run.users.is_empty());
+    for id in analysis.with_keyword(facts.input.stage, Keyword::User) {
+        let Some(Command::User(user)) = analysis.instruction(id).command() else {
+            continue;
+        };
+        let user = expand(&user, &facts.vars_at(id)).unwrap_or(user);
+        if image.knows_user(&user) || (image.kind == Kind::Alpine && creates_users) {
+            continue;
+        }
+        return Err(format!(
+            "`USER {user}` needs a user that a RUN creates, and {} cannot run RUNs; a numeric user (`USER 65532`, distroless's nonroot) would do",
+            image.describe()
+        ));
+    }
+    Ok(())
+}
+
+impl Layout<'_> {
+    /// A RUN that creates a user: in the final stage (an error when its image cannot run
+    /// it), and in the builder when the build runs as that user or gives it files.
+    pub(super) fn place_user_run(&self, id: ItemId, plan: &mut Plan) -> Result<(), String> {
+        let (run, line) = self.run_at(id);
+        let busybox = run
+            .users
+            .iter()
+            .all(|user| user.starts_with("adduser") || user.starts_with("addgroup"));
+        let stage = self.facts.input.stage;
+        let on_alpine = stage.base.variant == Variant::Alpine && busybox && run.others.is_empty();
+        if !self.image.can_run(on_alpine) {
+            return Err(format!(
+                "`{line}` creates a user, which {} cannot run (distroless has the user nonroot, 65532)",
+                self.image.describe()
+            ));
+        }
+        let analysis = self.facts.input.analysis;
+        let user_before_build = analysis
+            .with_keyword(stage, Keyword::User)
+            .any(|user| user > id && user < self.build_point);
+        let owns_files = stage.body.iter().any(|&later| {
+            later > id
+                && matches!(analysis.instruction(later).command(), Some(Command::Copy(copy)) if copy.chown.is_some())
+        });
+        if user_before_build || owns_files {
+            plan.builder.push(Step::Keep(id));
+        }
+        plan.final_stage.push(Step::Keep(id));
+        plan.decisions.push(Decision::new(
+            format!("`{line}` in the final stage"),
+            "it creates the user the app runs as",
+        ));
+        Ok(())
+    }
+}
