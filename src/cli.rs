@@ -24,7 +24,7 @@ Exit codes: 0 nothing to change (or all written), 1 --check found files to chang
 2 an error (a path that cannot be read or written, a file that does not parse).
 
 Options can also be set in a `restage.toml` found upward from each file
-(`go-final`, `slim`, `ecosystem`); the command line wins.";
+(`go-final`, `slim`, `ecosystem`, `serve-static`); the command line wins.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -122,6 +122,11 @@ pub struct RewriteArgs {
     /// Rewrite as this ecosystem even when the base image does not name it.
     #[arg(long, value_enum, help_heading = "Rewrite")]
     pub ecosystem: Option<Ecosystem>,
+
+    /// Serve a Node front end's built files from nginx (`nginx:stable-alpine`) instead
+    /// of its development or static file server: the container then runs nginx.
+    #[arg(long, help_heading = "Rewrite")]
+    pub serve_static: bool,
 
     /// Ignore restage.toml files.
     #[arg(long, help_heading = "Rewrite")]

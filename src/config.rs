@@ -23,6 +23,7 @@ pub struct Config {
     pub slim: Option<bool>,
     #[serde(default, deserialize_with = "ecosystem")]
     pub ecosystem: Option<Ecosystem>,
+    pub serve_static: Option<bool>,
 }
 
 fn ecosystem<'de, D: serde::Deserializer<'de>>(
@@ -44,6 +45,7 @@ pub struct Overrides {
     pub go_final: Option<String>,
     pub slim: Option<bool>,
     pub ecosystem: Option<Ecosystem>,
+    pub serve_static: Option<bool>,
 }
 
 impl Overrides {
@@ -64,6 +66,10 @@ impl Overrides {
                 .unwrap_or(defaults.go_final),
             slim: self.slim.or(config.slim).unwrap_or(defaults.slim),
             ecosystem: self.ecosystem.or(config.ecosystem).or(defaults.ecosystem),
+            serve_static: self
+                .serve_static
+                .or(config.serve_static)
+                .unwrap_or(defaults.serve_static),
         }
     }
 }
@@ -152,7 +158,7 @@ fn read(path: &Path) -> Result<Config, ConfigError> {
         let offset = error.span().map_or(0, |span| span.start);
         let message = format!("invalid {FILE_NAME}: {}", error.message());
         let parse_error = ParseError::new(message, offset)
-            .with_hint("the keys are go-final (a string), slim (true or false) and ecosystem (python, go or node)");
+            .with_hint("the keys are go-final (a string), slim (true or false), ecosystem (python, go or node) and serve-static (true or false)");
         fail(source.clone(), parse_error)
     })
 }
@@ -166,7 +172,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         std::fs::write(
             root.path().join(FILE_NAME),
-            "go-final = \"scratch\"\nslim = false\n",
+            "go-final = \"scratch\"\nslim = false\nserve-static = true\n",
         )
         .unwrap();
         let nested = root.path().join("a/b");
@@ -177,11 +183,13 @@ mod tests {
 
         let options = Overrides::default().resolve(Some(&config));
         assert_eq!((options.go_final, options.slim), (GoFinal::Scratch, false));
+        assert!(options.serve_static);
 
         let cli = Overrides {
             go_final: Some("gcr.io/distroless/base".into()),
             slim: Some(true),
             ecosystem: Some(Ecosystem::Go),
+            serve_static: None,
         };
         let options = cli.resolve(Some(&config));
         assert_eq!(

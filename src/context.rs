@@ -115,7 +115,13 @@ impl BuildContext {
     /// A top-level shell script's text (`docker-entrypoint.sh`), read when asked: only a
     /// slim final stage looks into the scripts its commands name, and few do.
     pub fn script(&self, name: &str) -> Option<String> {
-        if !name.ends_with(".sh") || !self.top_files.contains(name) {
+        name.ends_with(".sh").then(|| self.text(name)).flatten()
+    }
+
+    /// A top-level file's text (`vite.config.ts`, `.env`), read when asked, if it is
+    /// there and not too large.
+    pub fn text(&self, name: &str) -> Option<String> {
+        if !self.top_files.contains(name) {
             return None;
         }
         let path = self.root.as_deref()?.join(name);

@@ -106,6 +106,7 @@ fn rewrite(args: &RewriteArgs) -> ExitCode {
             go_final: args.go_final.clone(),
             slim: args.slim_choice(),
             ecosystem: args.ecosystem,
+            serve_static: args.serve_static.then_some(true),
         },
         use_config: !args.no_config,
         diffs: mode == Mode::Diff || args.format == Format::Json,

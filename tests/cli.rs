@@ -775,6 +775,49 @@ fn go_final_reaches_the_go_rewrite() {
 }
 
 #[test]
+fn serve_static_is_opt_in_on_the_command_line_and_in_restage_toml() {
+    let project = Project::new();
+    project
+        .file(
+            "web/Dockerfile",
+            "FROM node:20\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nEXPOSE 5173\nCMD [\"npm\", \"run\", \"dev\", \"--\", \"--host\"]\n",
+        )
+        .file(
+            "web/package.json",
+            r#"{"scripts": {"dev": "vite", "build": "vite build"}, "devDependencies": {"vite": "^5.2.0"}}"#,
+        )
+        .file("web/package-lock.json", "{}");
+    let by_default = project.run(&["--format", "json", "web"]);
+    by_default.code(0);
+    let record = &by_default.records()[0];
+    assert_eq!(record["status"], "declined", "{record}");
+    assert!(
+        record["reason"]
+            .as_str()
+            .unwrap()
+            .contains("--serve-static"),
+        "{record}"
+    );
+    let asked = project
+        .run(&["--stdout", "--serve-static", "web/Dockerfile"])
+        .code(0)
+        .stdout
+        .clone();
+    assert!(asked.contains("\nFROM nginx:stable-alpine\n"), "{asked}");
+    assert!(
+        asked.contains("COPY --from=builder /app/dist /usr/share/nginx/html"),
+        "{asked}"
+    );
+    project.file("web/restage.toml", "serve-static = true\n");
+    let configured = project
+        .run(&["--stdout", "web/Dockerfile"])
+        .code(0)
+        .stdout
+        .clone();
+    assert_eq!(configured, asked);
+}
+
+#[test]
 fn restage_toml_upward_applies_and_the_command_line_wins() {
     let project = Project::new();
     project

@@ -4,7 +4,7 @@
 //! second time to prove that restage leaves its own output alone.
 //!
 //! A case may have a `context/` folder (the files next to the Dockerfile) and an
-//! `options` file of `key=value` lines (`go_final`, `slim`, `ecosystem`).
+//! `options` file of `key=value` lines (`go_final`, `slim`, `ecosystem`, `serve_static`).
 //! `RESTAGE_BLESS=1 cargo test --test fixtures` writes the current results.
 
 use std::fs;
@@ -25,6 +25,7 @@ fn options(case: &Path) -> Options {
         match key.trim() {
             "go_final" => options.go_final = value.trim().parse().unwrap(),
             "slim" => options.slim = value.trim() == "true",
+            "serve_static" => options.serve_static = value.trim() == "true",
             "ecosystem" => {
                 options.ecosystem =
                     Some(<Ecosystem as clap::ValueEnum>::from_str(value.trim(), true).unwrap())

@@ -104,6 +104,8 @@ pub struct Options {
     pub slim: bool,
     /// Rewrite as this ecosystem even when the base image does not say so.
     pub ecosystem: Option<Ecosystem>,
+    /// Serve a front end's built files from nginx instead of its Node server.
+    pub serve_static: bool,
 }
 
 impl Default for Options {
@@ -112,6 +114,7 @@ impl Default for Options {
             go_final: GoFinal::default(),
             slim: true,
             ecosystem: None,
+            serve_static: false,
         }
     }
 }

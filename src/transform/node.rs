@@ -21,6 +21,7 @@ mod paths;
 mod project;
 mod run;
 mod start;
+mod static_site;
 mod system;
 mod tool;
 
@@ -66,6 +67,11 @@ impl super::Transformer for Node {
         let runs = read_runs(input).map_err(decline)?;
         if tool::is_tool_image(&runs) {
             return tool::plan(input, &runs).map_err(decline);
+        }
+        if input.options.serve_static
+            && let Some(planned) = static_site::plan(input, &runs, &Project::read(input.context))
+        {
+            return planned.map_err(decline);
         }
         Layout::new(input, runs)
             .and_then(Layout::plan)

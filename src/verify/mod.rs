@@ -107,6 +107,10 @@ pub struct VerifyArgs {
     #[arg(long, value_enum)]
     pub ecosystem: Option<Ecosystem>,
 
+    /// Serve a Node front end's built files from nginx instead of its own server.
+    #[arg(long)]
+    pub serve_static: bool,
+
     /// Show the builds' output as they run.
     #[arg(short, long)]
     pub verbose: bool,
@@ -260,6 +264,7 @@ fn rewrite_in_memory(
         go_final: args.go_final.clone().unwrap_or_default(),
         slim: !args.no_slim,
         ecosystem: args.ecosystem,
+        serve_static: args.serve_static,
     };
     if let Some(stage) = Analysis::new(&parsed).stages.last() {
         describe_base(&mut report.original, &stage.base);

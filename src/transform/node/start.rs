@@ -9,6 +9,15 @@ use crate::transform::shell::program_name;
 /// npm scripts that run a development server by their name.
 const DEV_SCRIPTS: &[&str] = &["dev", "develop", "watch", "serve:dev", "start:dev"];
 
+/// How a development server's decline says what else there is.
+fn serve_static_hint(input: &Input) -> &'static str {
+    if input.options.serve_static {
+        " (--serve-static serves the builds of vite, react-scripts and vue-cli-service and the folders that serve and http-server name; restage sees none of them here)"
+    } else {
+        " (for a front end, `--serve-static` builds it and serves the files from nginx)"
+    }
+}
+
 /// Development servers: a program, and the subcommand that makes it one.
 const DEV_SERVERS: &[(&str, Option<&str>)] = &[
     ("nodemon", None),
@@ -23,17 +32,50 @@ const DEV_SERVERS: &[(&str, Option<&str>)] = &[
     ("webpack", Some("serve")),
 ];
 
+/// The start command (ENTRYPOINT then CMD) and the package.json script it runs.
+pub struct Start {
+    pub words: Vec<String>,
+    /// The script `npm start`, `yarn run X` and the like run.
+    pub script: Option<String>,
+    /// The bodies of that script (with its pre- and post- scripts), each as words.
+    pub bodies: Vec<Vec<String>>,
+}
+
+impl Start {
+    pub fn read(input: &Input, project: &Project) -> Start {
+        let (entrypoint, cmd) = input.analysis.start_command(input.stage);
+        let words: Vec<String> = entrypoint
+            .iter()
+            .chain(cmd.iter())
+            .flat_map(|form| form.words())
+            .map(str::to_owned)
+            .collect();
+        let script = started_script(&words, project);
+        let bodies = script
+            .as_deref()
+            .map(|script| project.run_of(script))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|body| body.split_whitespace().map(str::to_owned).collect())
+            .collect();
+        Start {
+            words,
+            script,
+            bodies,
+        }
+    }
+
+    /// The commands the container runs: the start command and the script bodies.
+    pub fn commands(&self) -> impl Iterator<Item = &[String]> {
+        std::iter::once(self.words.as_slice()).chain(self.bodies.iter().map(Vec::as_slice))
+    }
+}
+
 /// The start command's words and those of the scripts it runs; an error for a
 /// development server or a script named by a variable.
 pub fn start_words(input: &Input, project: &Project) -> Result<Vec<String>, String> {
-    let (entrypoint, cmd) = input.analysis.start_command(input.stage);
-    let mut words: Vec<String> = entrypoint
-        .iter()
-        .chain(cmd.iter())
-        .flat_map(|form| form.words())
-        .map(str::to_owned)
-        .collect();
-    if let Some(script) = started_script(&words) {
+    let start = Start::read(input, project);
+    if let Some(script) = &start.script {
         if script.contains('$') {
             return Err(format!(
                 "the start command runs the npm script `{script}`, chosen when the container starts; restage cannot tell what it needs"
@@ -41,28 +83,24 @@ pub fn start_words(input: &Input, project: &Project) -> Result<Vec<String>, Stri
         }
         if DEV_SCRIPTS.contains(&script.as_str()) {
             return Err(format!(
-                "the start command runs the `{script}` script, a development server, not a production app"
+                "the start command runs the `{script}` script, a development server, not a production app{}",
+                serve_static_hint(input)
             ));
         }
-        let bodies: Vec<String> = project
-            .run_of(&script)
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        for body in bodies {
-            words.extend(body.split_whitespace().map(str::to_owned));
-        }
     }
+    let words: Vec<String> = start.commands().flatten().cloned().collect();
     if let Some(shown) = dev_server(&words) {
         return Err(format!(
-            "the app starts with `{shown}`, a development server: this is a development image (a front end would need a production server or nginx, which is opt-in)"
+            "the app starts with `{shown}`, a development server: this is a development image{}",
+            serve_static_hint(input)
         ));
     }
     Ok(words)
 }
 
-/// The package.json script that `npm run X`, `yarn run X` or `npm start` runs.
-fn started_script(words: &[String]) -> Option<String> {
+/// The package.json script that `npm run X`, `yarn run X`, `npm start` or yarn's and
+/// pnpm's shorthand `yarn X` (for a script X of `project`) runs.
+fn started_script(words: &[String], project: &Project) -> Option<String> {
     words.windows(3).chain(words.windows(2)).find_map(|window| {
         match window
             .iter()
@@ -72,6 +110,9 @@ fn started_script(words: &[String]) -> Option<String> {
         {
             ["npm" | "pnpm" | "yarn", "run" | "run-script", script] => Some((*script).to_owned()),
             ["npm" | "pnpm" | "yarn", "start", ..] => Some("start".to_owned()),
+            ["pnpm" | "yarn", script, ..] if project.script(script).is_some() => {
+                Some((*script).to_owned())
+            }
             _ => None,
         }
     })

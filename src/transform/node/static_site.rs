@@ -1,0 +1,545 @@
+//! `--serve-static` (opt-in): a front end whose container serves its files with a
+//! development server (`vite`, `react-scripts start`, `vue-cli-service serve`), with
+//! `vite preview`, or with a static file server (`serve -s build`, `http-server dist`)
+//! is built in the builder and served from nginx. The final stage is `nginx:stable-alpine`
+//! with the built files in its web root, listening on the port the original used, and
+//! answering unknown paths with `index.html` where the original server did (a single-page
+//! app's router handles them). The container then runs nginx instead of Node, which is
+//! why the user asks for it; without the option these images decline as development
+//! images (see `start`).
+
+use super::project::Project;
+use super::run::{Manager, RunFacts};
+use super::start::Start;
+use crate::analyze::ItemId;
+use crate::syntax::Keyword;
+use crate::transform::plan::{Step, builder_name, is_plain_path};
+use crate::transform::shell::{one_line, program_name};
+use crate::transform::{Decision, Input, Plan};
+
+use super::paths::Vars;
+
+/// The final stage's image.
+pub const NGINX: &str = "nginx:stable-alpine";
+
+/// Where nginx serves files from, in the official image.
+const WEB_ROOT: &str = "/usr/share/nginx/html";
+
+/// The nginx configuration the official image reads for its default server.
+const SERVER_CONFIG: &str = "/etc/nginx/conf.d/default.conf";
+
+/// A bundler whose build writes the files a front end serves.
+#[derive(Clone, Copy)]
+struct Bundler {
+    /// The program, as the build script runs it.
+    program: &'static str,
+    /// Its build command in package.json's build script.
+    build: &'static str,
+    /// Where the build writes, relative to the app folder.
+    out_dir: &'static str,
+    /// Files and words that move the output elsewhere.
+    moved_by: &'static [(&'static str, &'static str)],
+}
+
+const VITE: Bundler = Bundler {
+    program: "vite",
+    build: "vite build",
+    out_dir: "dist",
+    moved_by: &[
+        ("vite.config.js", "outDir"),
+        ("vite.config.ts", "outDir"),
+        ("vite.config.mjs", "outDir"),
+        ("vite.config.mts", "outDir"),
+        ("vite.config.cjs", "outDir"),
+    ],
+};
+
+const CREATE_REACT_APP: Bundler = Bundler {
+    program: "react-scripts",
+    build: "react-scripts build",
+    out_dir: "build",
+    moved_by: &[(".env", "BUILD_PATH"), (".env.production", "BUILD_PATH")],
+};
+
+const VUE_CLI: Bundler = Bundler {
+    program: "vue-cli-service",
+    build: "vue-cli-service build",
+    out_dir: "dist",
+    moved_by: &[("vue.config.js", "outputDir")],
+};
+
+/// Words of a build script that move a bundler's output.
+const OUTPUT_FLAGS: &[&str] = &["--outDir", "--dest", "BUILD_PATH"];
+
+/// What serves the front end in the original container.
+struct Server {
+    /// As shown in decisions (`vite`, `serve -s build`).
+    shown: String,
+    /// The served folder: the bundler's output, or the folder a file server names.
+    files: Files,
+    /// Whether unknown paths get `index.html`.
+    fallback: bool,
+    /// Whether the files are built in memory (a development server), so that the
+    /// builder must run the build the original never ran.
+    in_memory: bool,
+    /// The port the command names.
+    port: Option<String>,
+}
+
+enum Files {
+    Built(Bundler),
+    Folder(String),
+}
+
+/// Whether `input` serves a front end restage can serve from nginx: `Ok(None)` when its
+/// start command is not one of the servers above, an error when it is but the rewrite
+/// cannot be sure of the files, the port or the rest of the final stage.
+pub fn plan(
+    input: &Input,
+    runs: &[(ItemId, RunFacts)],
+    project: &Project,
+) -> Option<Result<Plan, String>> {
+    let start = Start::read(input, project);
+    let server = start.commands().find_map(server)?;
+    Some(Site::read(input, runs, project, server).map(|site| site.plan()))
+}
+
+/// The server a command starts, if it is one restage knows.
+fn server(command: &[String]) -> Option<Server> {
+    let words: Vec<&str> = without_runner(command);
+    let (program, args) = words.split_first()?;
+    let port = port_flag(args, &["--port"]);
+    let dev = |bundler: Bundler, shown: String| Server {
+        shown,
+        files: Files::Built(bundler),
+        fallback: true,
+        in_memory: true,
+        port: port.clone(),
+    };
+    match (program_name(program), args.first().copied()) {
+        ("vite", None | Some("dev" | "serve")) => Some(dev(VITE, "vite".into())),
+        ("vite", Some(flag)) if flag.starts_with('-') => Some(dev(VITE, "vite".into())),
+        ("vite", Some("preview")) => Some(Server {
+            in_memory: false,
+            ..dev(VITE, "vite preview".into())
+        }),
+        ("react-scripts", Some("start")) => {
+            Some(dev(CREATE_REACT_APP, "react-scripts start".into()))
+        }
+        ("vue-cli-service", Some("serve")) => Some(dev(VUE_CLI, "vue-cli-service serve".into())),
+        ("serve", _) => file_server(args, "serve", &["-l", "--listen", "-p", "--port"]),
+        ("http-server", _) => file_server(args, "http-server", &["-p", "--port"]),
+        _ => None,
+    }
+}
+
+/// The command without the runner that starts a package's program (`npx`, `npm exec`,
+/// `pnpm exec`, `yarn`).
+fn without_runner(command: &[String]) -> Vec<&str> {
+    let words: Vec<&str> = command.iter().map(String::as_str).collect();
+    let rest = match words.as_slice() {
+        [npx, rest @ ..] if matches!(program_name(npx), "npx" | "pnpx") => rest,
+        [npm, "exec", rest @ ..] if matches!(program_name(npm), "npm" | "pnpm") => rest,
+        [yarn, rest @ ..] if program_name(yarn) == "yarn" => rest,
+        _ => return words,
+    };
+    rest.iter()
+        .skip_while(|w| w.starts_with('-'))
+        .copied()
+        .collect()
+}
+
+/// A static file server (`serve`, `http-server`) with the folder it serves, its port
+/// (`port_flags`) and `-s`/`--single` for the index.html fallback. A flag restage does
+/// not know, or no folder, is not a server it rewrites around.
+fn file_server(args: &[&str], program: &str, port_flags: &[&str]) -> Option<Server> {
+    let switches: &[&str] = match program {
+        "serve" => &[
+            "-s",
+            "--single",
+            "-C",
+            "--cors",
+            "-n",
+            "--no-clipboard",
+            "-u",
+            "--no-compression",
+            "--no-etag",
+            "-S",
+            "--symlinks",
+            "--no-port-switching",
+            "-d",
+            "--debug",
+        ],
+        _ => &[
+            "-s",
+            "--silent",
+            "--cors",
+            "-g",
+            "--gzip",
+            "-b",
+            "--brotli",
+            "-r",
+            "--robots",
+            "--no-dotfiles",
+            "-d",
+            "-i",
+        ],
+    };
+    // http-server's cache time is written onto its flag: `-c-1`, `-c3600`.
+    let is_switch = |word: &str| {
+        switches.contains(&word) || (program == "http-server" && word.starts_with("-c"))
+    };
+    let mut folder = None;
+    let mut fallback = false;
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if port_flags.contains(word) || (program == "http-server" && *word == "-a") {
+            words.next()?;
+        } else if is_switch(word) {
+            fallback |= program == "serve" && matches!(*word, "-s" | "--single");
+        } else if word.starts_with('-') || folder.is_some() {
+            return None;
+        } else {
+            folder = Some(word.to_string());
+        }
+    }
+    Some(Server {
+        shown: format!("{program} {}", args.join(" ")),
+        files: Files::Folder(folder?),
+        fallback,
+        in_memory: false,
+        port: port_flag(args, port_flags),
+    })
+}
+
+/// The port a command names with one of `flags` (a number, or `tcp://host:port`).
+fn port_flag(args: &[&str], flags: &[&str]) -> Option<String> {
+    let value = args.windows(2).find_map(|pair| {
+        flags.contains(&pair[0]).then_some(pair[1]).or_else(|| {
+            flags
+                .iter()
+                .find_map(|flag| pair[0].strip_prefix(&format!("{flag}=")))
+        })
+    })?;
+    let port = value.rsplit(':').next().unwrap_or(value);
+    port.chars()
+        .all(|c| c.is_ascii_digit())
+        .then(|| port.to_owned())
+}
+
+/// What the static rewrite needs to know, read and checked.
+struct Site<'a> {
+    input: &'a Input<'a>,
+    server: Server,
+    /// The served folder, absolute.
+    files: String,
+    port: String,
+    /// `RUN npm run build` (or yarn's, pnpm's), when the builder must add the build.
+    build: Option<String>,
+}
+
+impl<'a> Site<'a> {
+    fn read(
+        input: &'a Input<'a>,
+        runs: &[(ItemId, RunFacts)],
+        project: &Project,
+        server: Server,
+    ) -> Result<Site<'a>, String> {
+        refuse_runtime_instructions(input)?;
+        let manager = runs
+            .iter()
+            .find_map(|(_, facts)| facts.installs().next().map(|install| install.manager))
+            .ok_or("nothing to build: no install of the front end's dependencies (`npm ci`, `npm install`, `yarn`, `pnpm install`)")?;
+        let runs_build = runs
+            .iter()
+            .any(|(_, facts)| facts.builds().next().is_some());
+        let build = match &server.files {
+            Files::Built(bundler) => {
+                check_build_script(input, project, bundler)?;
+                (server.in_memory || !runs_build).then(|| build_command(manager))
+            }
+            Files::Folder(_) => None,
+        };
+        let folder = match &server.files {
+            Files::Built(bundler) => bundler.out_dir.to_owned(),
+            Files::Folder(folder) => folder.clone(),
+        };
+        let start = last_start_instruction(input);
+        let workdir = input.analysis.workdir_at(input.stage, start);
+        if workdir.is_none() && !folder.starts_with('/') && input.stage.base.ecosystem.is_none() {
+            return Err(format!(
+                "the front end's folder is relative to the working folder of `{}` (no WORKDIR), which restage cannot see",
+                input.stage.base.image.raw
+            ));
+        }
+        let files = Vars { input }
+            .path(&folder, workdir.as_deref(), start)
+            .filter(|files| is_plain_path(files) && files != "/")
+            .ok_or_else(|| {
+                format!("the served folder `{folder}` is not a path restage can name in a COPY")
+            })?;
+        let port = match server.port.clone() {
+            Some(port) => port,
+            None => exposed_port(input)?,
+        };
+        Ok(Site {
+            input,
+            server,
+            files,
+            port,
+            build,
+        })
+    }
+
+    fn plan(self) -> Plan {
+        let input = self.input;
+        let analysis = input.analysis;
+        let mut plan = Plan {
+            replaced: Vec::new(),
+            final_image: NGINX.to_owned(),
+            builder: Vec::new(),
+            final_stage: Vec::new(),
+            decisions: vec![Decision::new(
+                format!("final stage on `{NGINX}`, serving {}", self.files),
+                format!(
+                    "--serve-static: the original served these files with `{}`; nginx serves the same files without Node or node_modules",
+                    self.server.shown
+                ),
+            )],
+        };
+        plan.final_stage.push(Step::New(self.server_config()));
+        plan.final_stage.push(Step::New(format!(
+            "COPY --from={} {} {WEB_ROOT}",
+            builder_name(input),
+            self.files
+        )));
+        for &id in &input.stage.body {
+            match analysis.instruction(id).keyword {
+                Some(Keyword::Arg) | None => {}
+                Some(Keyword::Env | Keyword::Label | Keyword::Expose) => {
+                    plan.final_stage.push(Step::Keep(id));
+                    if analysis.instruction(id).keyword == Some(Keyword::Env) {
+                        plan.builder.push(Step::Keep(id));
+                    }
+                }
+                Some(keyword @ (Keyword::Cmd | Keyword::Entrypoint)) => {
+                    plan.replaced.push(id);
+                    plan.decisions.push(Decision::new(
+                        format!(
+                            "`{}` left out of the final stage",
+                            one_line(analysis.text(id))
+                        ),
+                        format!("nginx's own {keyword} starts the server"),
+                    ));
+                }
+                Some(Keyword::Workdir) => {
+                    plan.replaced.push(id);
+                    plan.builder.push(Step::Keep(id));
+                }
+                Some(_) => plan.builder.push(Step::Keep(id)),
+            }
+        }
+        if let Some(build) = &self.build {
+            plan.decisions.push(Decision::new(
+                format!("the builder runs `{}`", build.trim_start_matches("RUN ")),
+                format!(
+                    "`{}` builds in memory; the build script writes the files nginx serves",
+                    self.server.shown
+                ),
+            ));
+            plan.builder.push(Step::New(build.clone()));
+        }
+        plan.decisions.push(Decision::new(
+            format!("nginx listens on {}", self.port),
+            if self.server.port.is_some() {
+                "the port the original server was given"
+            } else {
+                "the port the original EXPOSEs"
+            },
+        ));
+        plan.decisions.push(if self.server.fallback {
+            Decision::new(
+                "unknown paths are answered with /index.html",
+                format!(
+                    "as `{}` did: the app's own router handles them",
+                    self.server.shown
+                ),
+            )
+        } else {
+            Decision::new(
+                "unknown paths are answered with 404",
+                format!("as `{}` did", self.server.shown),
+            )
+        });
+        plan
+    }
+
+    /// A RUN that writes nginx's server block: the port, the web root, the fallback.
+    fn server_config(&self) -> String {
+        let missing = if self.server.fallback {
+            "/index.html"
+        } else {
+            "=404"
+        };
+        let lines = [
+            "server {".to_owned(),
+            format!("    listen {};", self.port),
+            format!("    root {WEB_ROOT};"),
+            "    index index.html;".to_owned(),
+            "    location / {".to_owned(),
+            format!("        try_files $uri $uri/ {missing};"),
+            "    }".to_owned(),
+            "}".to_owned(),
+        ];
+        let quoted: Vec<String> = lines.iter().map(|line| format!("'{line}'")).collect();
+        format!("RUN printf '%s\\n' {} > {SERVER_CONFIG}", quoted.join(" "))
+    }
+}
+
+/// Declines instructions that shape a Node container and that an nginx one cannot keep
+/// as they are.
+fn refuse_runtime_instructions(input: &Input) -> Result<(), String> {
+    let analysis = input.analysis;
+    for &id in &input.stage.body {
+        let reason = match analysis.instruction(id).keyword {
+            Some(Keyword::User) => "nginx's image starts as root and drops to its own user",
+            Some(Keyword::Healthcheck) => "its command was written for the Node image",
+            Some(Keyword::Volume | Keyword::Stopsignal | Keyword::Shell | Keyword::Onbuild) => {
+                "it was written for the Node container"
+            }
+            _ => continue,
+        };
+        return Err(format!(
+            "`{}` cannot move to the nginx final stage of --serve-static: {reason}",
+            one_line(analysis.text(id))
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that package.json's build script runs the bundler's build, and nothing moves
+/// its output folder.
+fn check_build_script(input: &Input, project: &Project, bundler: &Bundler) -> Result<(), String> {
+    let Some(script) = project.script("build") else {
+        return Err(format!(
+            "no build script in package.json (in the build context): restage cannot see that `{}` builds the front end",
+            bundler.build
+        ));
+    };
+    if !script.contains(bundler.build) {
+        return Err(format!(
+            "package.json's build script (`{script}`) does not run `{}`, so restage cannot tell where the built files go",
+            bundler.build
+        ));
+    }
+    let moved = OUTPUT_FLAGS
+        .iter()
+        .find(|flag| script.contains(*flag))
+        .map(|flag| format!("the build script sets `{flag}`"))
+        .or_else(|| {
+            bundler.moved_by.iter().find_map(|(file, word)| {
+                input
+                    .context
+                    .text(file)
+                    .filter(|text| text.contains(word))
+                    .map(|_| format!("`{file}` sets `{word}`"))
+            })
+        });
+    match moved {
+        Some(why) => Err(format!(
+            "{why}: the built files are not in `{}`, where {} puts them by default",
+            bundler.out_dir, bundler.program
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The package manager's command that runs package.json's build script.
+fn build_command(manager: Manager) -> String {
+    match manager {
+        Manager::Npm => "RUN npm run build".to_owned(),
+        Manager::Yarn => "RUN yarn build".to_owned(),
+        Manager::Pnpm => "RUN pnpm run build".to_owned(),
+    }
+}
+
+/// The last CMD or ENTRYPOINT: the start command's working folder is the one there.
+fn last_start_instruction(input: &Input) -> ItemId {
+    let analysis = input.analysis;
+    analysis
+        .with_keyword(input.stage, Keyword::Cmd)
+        .chain(analysis.with_keyword(input.stage, Keyword::Entrypoint))
+        .max()
+        .expect("a front end has a start command")
+}
+
+/// The one TCP port the stage EXPOSEs.
+fn exposed_port(input: &Input) -> Result<String, String> {
+    let analysis = input.analysis;
+    let vars = Vars { input };
+    let mut ports = Vec::new();
+    for id in analysis.with_keyword(input.stage, Keyword::Expose) {
+        for port in &analysis.instruction(id).node.value {
+            let port = vars.expand(port, id).unwrap_or_default();
+            let (number, protocol) = port.split_once('/').unwrap_or((&port, "tcp"));
+            if protocol.eq_ignore_ascii_case("tcp") {
+                ports.push(number.to_owned());
+            }
+        }
+    }
+    match ports.as_slice() {
+        [port] if !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) => Ok(port.clone()),
+        [] => Err("no EXPOSE and no port in the start command: restage cannot tell which port nginx should listen on".into()),
+        _ => Err(format!(
+            "the stage EXPOSEs `{}`: restage cannot tell which one port nginx should listen on",
+            ports.join(" ")
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn recognises_the_servers_of_front_ends() {
+        let shown =
+            |line: &str| server(&words(line)).map(|s| (s.shown, s.fallback, s.in_memory, s.port));
+        assert_eq!(shown("vite"), Some(("vite".into(), true, true, None)));
+        assert_eq!(
+            shown("npx vite --host 0.0.0.0 --port 5173"),
+            Some(("vite".into(), true, true, Some("5173".into())))
+        );
+        assert_eq!(shown("vite preview").map(|s| s.2), Some(false));
+        assert_eq!(
+            shown("react-scripts start").map(|s| s.0),
+            Some("react-scripts start".into())
+        );
+        assert_eq!(
+            shown("npx serve -s build -l 3000"),
+            Some((
+                "serve -s build -l 3000".into(),
+                true,
+                false,
+                Some("3000".into())
+            ))
+        );
+        assert_eq!(
+            shown("serve build -l tcp://0.0.0.0:8080").map(|s| (s.1, s.3)),
+            Some((false, Some("8080".into())))
+        );
+        assert_eq!(
+            shown("http-server dist -p 8080 -c-1").map(|s| s.3),
+            Some(Some("8080".into()))
+        );
+        // Serving the whole app folder, or with a flag restage does not know: not a site.
+        assert!(shown("serve -s").is_none());
+        assert!(shown("http-server dist --proxy http://localhost:8080?").is_none());
+        assert!(shown("node server.js").is_none());
+        assert!(shown("vite build").is_none());
+    }
+}
