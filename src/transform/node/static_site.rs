@@ -79,8 +79,8 @@ struct Server {
     files: Files,
     /// Whether unknown paths get `index.html`.
     fallback: bool,
-    /// Whether the files are built in memory (a development server), so that the
-    /// builder must run the build the original never ran.
+    /// Whether the files are built in memory (a development server), which is why the
+    /// original need not have run the build.
     in_memory: bool,
     /// The port the command names.
     port: Option<String>,
@@ -250,13 +250,10 @@ impl<'a> Site<'a> {
             .iter()
             .find_map(|(_, facts)| facts.installs().next().map(|install| install.manager))
             .ok_or("nothing to build: no install of the front end's dependencies (`npm ci`, `npm install`, `yarn`, `pnpm install`)")?;
-        let runs_build = runs
-            .iter()
-            .any(|(_, facts)| facts.builds().next().is_some());
         let build = match &server.files {
             Files::Built(bundler) => {
                 check_build_script(input, project, bundler)?;
-                (server.in_memory || !runs_build).then(|| build_command(manager))
+                (!runs_the_build(runs, bundler)).then(|| build_command(manager))
             }
             Files::Folder(_) => None,
         };
@@ -342,10 +339,17 @@ impl<'a> Site<'a> {
         if let Some(build) = &self.build {
             plan.decisions.push(Decision::new(
                 format!("the builder runs `{}`", build.trim_start_matches("RUN ")),
-                format!(
-                    "`{}` builds in memory; the build script writes the files nginx serves",
-                    self.server.shown
-                ),
+                if self.server.in_memory {
+                    format!(
+                        "`{}` builds in memory; the build script writes the files nginx serves",
+                        self.server.shown
+                    )
+                } else {
+                    format!(
+                        "no RUN builds the files `{}` serves; the build script writes them",
+                        self.server.shown
+                    )
+                },
             ));
             plan.builder.push(Step::New(build.clone()));
         }
@@ -452,6 +456,22 @@ fn check_build_script(input: &Input, project: &Project, bundler: &Bundler) -> Re
         )),
         None => Ok(()),
     }
+}
+
+/// Whether a RUN already builds the files: package.json's build script, or the bundler's
+/// own build command.
+fn runs_the_build(runs: &[(ItemId, RunFacts)], bundler: &Bundler) -> bool {
+    runs.iter()
+        .flat_map(|(_, facts)| facts.builds())
+        .any(|build| {
+            let words: Vec<&str> = build.split_whitespace().collect();
+            build.contains(bundler.build)
+                || matches!(
+                    words.as_slice(),
+                    ["npm" | "pnpm" | "yarn", "run" | "run-script", "build", ..]
+                        | ["pnpm" | "yarn", "build", ..]
+                )
+        })
 }
 
 /// The package manager's command that runs package.json's build script.
