@@ -105,6 +105,29 @@ impl Project {
         self.run_with(args, Some(stdin), &[])
     }
 
+    /// `restage` with `args` run as a user whom file permissions bind, for tests of what
+    /// they stop: the caller, or (as root, whom they do not bind) `nobody` through
+    /// `setpriv`, with the project folder opened to it. `None` when neither can be had.
+    #[cfg(unix)]
+    pub fn run_unprivileged(&self, args: &[&str]) -> Option<Output> {
+        use std::os::unix::fs::PermissionsExt;
+        if !permissions_do_not_bind() {
+            return Some(self.run(args));
+        }
+        let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"]
+            .into_iter()
+            .find(|path| Path::new(path).exists())?;
+        fs::set_permissions(self.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let mut command = Command::new(setpriv);
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(restage().get_program())
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("NO_COLOR");
+        Some(Output::of(command.output().unwrap()))
+    }
+
     pub fn run_with(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
         let mut command = restage();
         command
@@ -117,12 +140,7 @@ impl Project {
         if let Some(stdin) = stdin {
             command.write_stdin(stdin);
         }
-        let output = command.output().unwrap();
-        Output {
-            code: output.status.code().expect("restage exited with a code"),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        Output::of(command.output().unwrap())
     }
 }
 
@@ -138,6 +156,14 @@ pub struct Output {
 }
 
 impl Output {
+    fn of(output: std::process::Output) -> Output {
+        Output {
+            code: output.status.code().expect("restage exited with a code"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+
     /// Asserts the exit code, showing everything when it is not the expected one.
     pub fn code(&self, expected: i32) -> &Output {
         assert_eq!(
