@@ -118,14 +118,21 @@ impl Project {
             .into_iter()
             .find(|path| Path::new(path).exists())?;
         fs::set_permissions(self.path(), fs::Permissions::from_mode(0o755)).unwrap();
-        let mut command = Command::new(setpriv);
-        command
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(restage().get_program())
-            .args(args)
-            .current_dir(self.path())
-            .env_remove("NO_COLOR");
-        Some(Output::of(command.output().unwrap()))
+        let as_nobody = |args: &[&str]| {
+            let mut command = Command::new(setpriv);
+            command
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .arg(restage().get_program())
+                .args(args)
+                .current_dir(self.path())
+                .env_remove("NO_COLOR");
+            Output::of(command.output().unwrap())
+        };
+        // The binary may sit where `nobody` cannot reach it (under a private home).
+        if as_nobody(&["--version"]).code != 0 {
+            return None;
+        }
+        Some(as_nobody(args))
     }
 
     pub fn run_with(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
