@@ -193,8 +193,11 @@ fn file_server(args: &[&str], program: &str, port_flags: &[&str]) -> Option<Serv
     let mut fallback = false;
     let mut words = args.iter();
     while let Some(word) = words.next() {
+        let with_value = word.split_once('=').map(|(flag, _)| flag);
         if port_flags.contains(word) || (program == "http-server" && *word == "-a") {
             words.next()?;
+        } else if with_value.is_some_and(|flag| port_flags.contains(&flag)) {
+            continue;
         } else if is_switch(word) {
             fallback |= program == "serve" && matches!(*word, "-s" | "--single");
         } else if word.starts_with('-') || folder.is_some() {
@@ -212,19 +215,18 @@ fn file_server(args: &[&str], program: &str, port_flags: &[&str]) -> Option<Serv
     })
 }
 
-/// The port a command names with one of `flags` (a number, or `tcp://host:port`).
+/// The port a command names with one of `flags` (`--port 80`, `--port=80`; a number, or
+/// `tcp://host:port`).
 fn port_flag(args: &[&str], flags: &[&str]) -> Option<String> {
-    let value = args.windows(2).find_map(|pair| {
-        flags.contains(&pair[0]).then_some(pair[1]).or_else(|| {
-            flags
-                .iter()
-                .find_map(|flag| pair[0].strip_prefix(&format!("{flag}=")))
-        })
+    let value = args.iter().enumerate().find_map(|(at, word)| {
+        if flags.contains(word) {
+            return args.get(at + 1).copied();
+        }
+        let (flag, value) = word.split_once('=')?;
+        flags.contains(&flag).then_some(value)
     })?;
     let port = value.rsplit(':').next().unwrap_or(value);
-    port.chars()
-        .all(|c| c.is_ascii_digit())
-        .then(|| port.to_owned())
+    (!port.is_empty() && port.chars().all(|c| c.is_ascii_digit())).then(|| port.to_owned())
 }
 
 /// What the static rewrite needs to know, read and checked.
@@ -555,6 +557,14 @@ mod tests {
         assert_eq!(
             shown("http-server dist -p 8080 -c-1").map(|s| s.3),
             Some(Some("8080".into()))
+        );
+        assert_eq!(
+            shown("serve --single dist --listen=8080").map(|s| (s.1, s.3)),
+            Some((true, Some("8080".into())))
+        );
+        assert_eq!(
+            shown("vite --host --port=5174").map(|s| s.3),
+            Some(Some("5174".into()))
         );
         // Serving the whole app folder, or with a flag restage does not know: not a site.
         assert!(shown("serve -s").is_none());
