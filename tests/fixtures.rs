@@ -4,37 +4,17 @@
 //! second time to prove that restage leaves its own output alone.
 //!
 //! A case may have a `context/` folder (the files next to the Dockerfile) and an
-//! `options` file of `key=value` lines (`go_final`, `slim`, `ecosystem`, `serve_static`).
+//! `options` file (see `case_options`).
 //! `RESTAGE_BLESS=1 cargo test --test fixtures` writes the current results.
+
+mod case_options;
 
 use std::fs;
 use std::path::Path;
 
 use restage::context::BuildContext;
-use restage::ecosystem::Ecosystem;
 use restage::syntax;
-use restage::transform::{Options, Outcome, restage};
-
-fn options(case: &Path) -> Options {
-    let mut options = Options::default();
-    let Ok(text) = fs::read_to_string(case.join("options")) else {
-        return options;
-    };
-    for line in text.lines().filter(|line| !line.trim().is_empty()) {
-        let (key, value) = line.split_once('=').expect("options lines are key=value");
-        match key.trim() {
-            "go_final" => options.go_final = value.trim().parse().unwrap(),
-            "slim" => options.slim = value.trim() == "true",
-            "serve_static" => options.serve_static = value.trim() == "true",
-            "ecosystem" => {
-                options.ecosystem =
-                    Some(<Ecosystem as clap::ValueEnum>::from_str(value.trim(), true).unwrap())
-            }
-            other => panic!("{}: unknown option {other}", case.display()),
-        }
-    }
-    options
-}
+use restage::transform::{Outcome, restage};
 
 fn outcome(case: &Path, text: &str) -> Outcome {
     let dockerfile = syntax::parse(text)
@@ -43,7 +23,7 @@ fn outcome(case: &Path, text: &str) -> Outcome {
         dir if dir.is_dir() => BuildContext::read(&dir),
         _ => BuildContext::default(),
     };
-    restage(&dockerfile, || context, &options(case))
+    restage(&dockerfile, || context, &case_options::read(case))
         .unwrap_or_else(|error| panic!("{}: {error}", case.display()))
 }
 

@@ -3,6 +3,8 @@
 //! answers every damaged fixture with a parse error, a rewrite or a decline, never
 //! an internal error.
 
+mod case_options;
+
 use std::fs;
 use std::path::Path;
 use std::sync::LazyLock;
@@ -97,8 +99,8 @@ proptest! {
     }
 }
 
-/// The fixtures' inputs with the context each one is rewritten in.
-static FIXTURES: LazyLock<Vec<(String, BuildContext)>> = LazyLock::new(|| {
+/// The fixtures' inputs with the context and the options each one is rewritten with.
+static FIXTURES: LazyLock<Vec<(String, BuildContext, Options)>> = LazyLock::new(|| {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut cases: Vec<_> = fs::read_dir(dir)
         .unwrap()
@@ -109,7 +111,8 @@ static FIXTURES: LazyLock<Vec<(String, BuildContext)>> = LazyLock::new(|| {
         .iter()
         .map(|case| {
             let input = fs::read_to_string(case.join("input.Dockerfile")).unwrap();
-            (input, BuildContext::read(&case.join("context")))
+            let context = BuildContext::read(&case.join("context"));
+            (input, context, case_options::read(case))
         })
         .collect()
 });
@@ -169,13 +172,13 @@ proptest! {
         case in 0..FIXTURES.len(),
         edits in prop::collection::vec(edit(), 1..4),
     ) {
-        let (input, context) = &FIXTURES[case];
+        let (input, context, options) = &FIXTURES[case];
         let mut text = input.clone();
         for edit in &edits {
             apply(&mut text, edit);
         }
         if let Ok(dockerfile) = syntax::parse(&text) {
-            let outcome = restage(&dockerfile, || context, &Options::default());
+            let outcome = restage(&dockerfile, || context, options);
             prop_assert!(outcome.is_ok(), "{text:?}: {}", outcome.unwrap_err());
         }
     }
