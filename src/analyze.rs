@@ -135,6 +135,19 @@ pub fn mentions_variable(text: &str, name: &str) -> bool {
     })
 }
 
+/// The last element of a path (a file's or a program's name): `server` of `/app/server`.
+pub fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The folder of an absolute path.
+pub fn parent(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some(("", _)) | None => "/".to_owned(),
+        Some((dir, _)) => dir.to_owned(),
+    }
+}
+
 /// `path` inside the image, taken relative to the absolute directory `base` (unless it
 /// is absolute itself), with `.` and `..` resolved.
 pub fn join(base: &str, path: &str) -> String {

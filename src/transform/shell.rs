@@ -222,7 +222,7 @@ fn word_starts(text: &str, at: usize) -> bool {
 
 /// A program's name without the folder it is called from (`/env/bin/pip` → `pip`).
 pub fn program_name(word: &str) -> &str {
-    word.rsplit('/').next().unwrap_or(word)
+    crate::analyze::file_name(word)
 }
 
 /// The first line of an instruction, shortened for messages.

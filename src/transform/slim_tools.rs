@@ -10,7 +10,7 @@ use crate::syntax::{Command, Form, Healthcheck};
 
 use super::packages::{self, Manager};
 use super::plan::Step;
-use super::shell::{self, one_line};
+use super::shell::{self, one_line, program_name};
 use super::{Decision, Input, Plan};
 
 /// A program of the full image, the Debian package that provides it there, and other
@@ -205,10 +205,7 @@ fn form_commands(form: &Form) -> Vec<Vec<String>> {
         Form::Exec(words) => match words.as_slice() {
             [shell, flag, script, ..]
                 if flag == "-c"
-                    && matches!(
-                        shell.rsplit('/').next(),
-                        Some("sh" | "bash" | "ash" | "dash")
-                    ) =>
+                    && matches!(program_name(shell), "sh" | "bash" | "ash" | "dash") =>
             {
                 simple_commands(script)
             }
@@ -227,7 +224,7 @@ fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, 
         .map(|tool| (tool, None))
         .collect();
     for word in commands.iter().flatten() {
-        let name = word.rsplit('/').next().unwrap_or(word);
+        let name = program_name(word);
         let Some(script) = input.context.script(name) else {
             continue;
         };
@@ -246,7 +243,7 @@ fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, 
 /// The full-image-only program a simple command starts, if it starts one.
 fn program(words: &[String]) -> Option<&'static Tool> {
     let program = words.iter().find(|w| !PREFIXES.contains(&w.as_str()))?;
-    let name = program.rsplit('/').next().unwrap_or(program);
+    let name = program_name(program);
     FULL_ONLY.iter().find(|tool| tool.program == name)
 }
 

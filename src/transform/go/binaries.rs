@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use crate::analyze::{ItemId, join};
 
-use super::command::{self, GoBuild, expand, file_name};
+use super::command::{self, GoBuild, expand};
 use super::facts::Facts;
+use crate::analyze::file_name;
 
 /// A binary a build writes.
 #[derive(Clone, Debug, PartialEq, Eq)]

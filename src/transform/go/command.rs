@@ -254,19 +254,6 @@ pub fn expand(text: &str, vars: &BTreeMap<String, String>) -> Option<String> {
     Some(out)
 }
 
-/// The last element of an absolute path.
-pub fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
-/// The folder of an absolute path.
-pub fn parent(path: &str) -> String {
-    match path.rsplit_once('/') {
-        Some(("", _)) | None => "/".to_owned(),
-        Some((dir, _)) => dir.to_owned(),
-    }
-}
-
 /// A command as exec-form JSON: `["./server", "--port", "80"]`.
 pub fn exec_form(words: &[String]) -> String {
     let quoted: Vec<String> = words

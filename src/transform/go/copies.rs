@@ -12,10 +12,11 @@ use crate::transform::plan::{Step, is_plain_owner, is_plain_path};
 use crate::transform::shell::one_line;
 
 use super::Start;
-use super::command::{expand, file_name, parent};
+use super::command::expand;
 use super::facts::{Facts, insert_with_parents};
 use super::files;
 use super::image::{FinalImage, Kind, SYSTEM_PATH};
+use crate::analyze::{file_name, parent};
 
 /// The COPY --from lines the final stage gets, the paths they write, and the first
 /// word that cannot be written into such a line.

@@ -11,7 +11,8 @@ use crate::transform::Input;
 use crate::transform::shell::one_line;
 
 use super::binaries::Binary;
-use super::command::{RunFacts, expand, file_name, parent};
+use super::command::{RunFacts, expand};
+use crate::analyze::{file_name, parent};
 
 /// The PATH of the official golang images.
 pub const GOLANG_PATH: &str =

@@ -4,7 +4,7 @@
 
 use crate::context::BuildContext;
 
-use super::command::file_name;
+use crate::analyze::file_name;
 
 /// Top-level folders an app reads at run time.
 const RUNTIME_DIRS: &[&str] = &[

@@ -9,9 +9,10 @@ use crate::transform::plan::Step;
 use crate::transform::shell::{self, one_line, program_name};
 
 use super::Start;
-use super::command::{self, GoBuild, RunFacts, exec_form, parent, uses_shell};
+use super::command::{self, GoBuild, RunFacts, exec_form, uses_shell};
 use super::facts::Facts;
 use super::image::{FinalImage, Kind};
+use crate::analyze::parent;
 
 /// Where a `go run` start command's binary is built.
 const GO_RUN_DIR: &str = "/usr/local/bin";

@@ -6,7 +6,7 @@
 use super::paths::glob;
 use super::run::{self, Action, Manager};
 use super::{Layout, project};
-use crate::analyze::ItemId;
+use crate::analyze::{ItemId, file_name};
 use crate::syntax::{Command, Run, Span};
 use crate::transform::Decision;
 
@@ -72,10 +72,9 @@ impl Layout<'_> {
             .body
             .iter()
             .any(|&id| match analysis.instruction(id).command() {
-                Some(Command::Copy(copy)) => copy
-                    .sources
-                    .iter()
-                    .any(|s| locks.contains(&s.rsplit('/').next().unwrap_or(s))),
+                Some(Command::Copy(copy)) => {
+                    copy.sources.iter().any(|s| locks.contains(&file_name(s)))
+                }
                 Some(Command::Run(run)) => mounts_a_lock(&run, locks),
                 _ => false,
             })
@@ -95,11 +94,7 @@ impl Layout<'_> {
             .any(|&before| match analysis.instruction(before).command() {
                 Some(Command::Copy(copy)) if copy.from.is_none() => {
                     copy.sources.iter().any(|source| {
-                        let name = source
-                            .trim_end_matches('/')
-                            .rsplit('/')
-                            .next()
-                            .unwrap_or(source);
+                        let name = file_name(source.trim_end_matches('/'));
                         locks.contains(&name)
                             || (known
                                 && (source == "."

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::context::BuildContext;
 use crate::ecosystem::Base;
+use crate::transform::shell::program_name;
 
 use super::run::Manager;
 
@@ -90,7 +91,7 @@ impl Project {
 
     /// The devDependency whose command `word` runs, if any.
     pub fn dev_tool(&self, word: &str) -> Option<&str> {
-        let word = word.rsplit('/').next().unwrap_or(word);
+        let word = program_name(word);
         if matches!(
             word,
             "node" | "npm" | "npx" | "yarn" | "pnpm" | "sh" | "bash"

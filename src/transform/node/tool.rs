@@ -13,7 +13,7 @@ use crate::syntax::{Keyword, Span};
 use crate::transform::final_image;
 use crate::transform::packages::{self, Manager as SystemManager};
 use crate::transform::plan::{Step, builder_name};
-use crate::transform::shell::{self, one_line};
+use crate::transform::shell::{self, one_line, program_name};
 use crate::transform::{Decision, Input, Plan};
 
 use super::Place;
@@ -208,7 +208,7 @@ fn started_tool(input: &Input, packages: &[String]) -> Result<String, String> {
     words
         .iter()
         .find_map(|word| {
-            let name = word.rsplit('/').next().unwrap_or(word);
+            let name = program_name(word);
             bins.iter().find(|bin| *bin == name).cloned()
         })
         .ok_or_else(|| {

@@ -7,7 +7,7 @@
 //! (groups, extras, dev packages) are carried over to the export, those that only
 //! shape the installing are left out, and any other is a reason to decline.
 
-use crate::analyze::{Analysis, ItemId, Stage};
+use crate::analyze::{Analysis, ItemId, Stage, file_name};
 use crate::syntax::{Command, Form, ImageRef, Keyword, Span};
 use crate::transform::Input;
 use crate::transform::shell;
@@ -441,10 +441,9 @@ fn stage_copies(input: &Input, file: &str) -> bool {
         .into_iter()
         .flat_map(|keyword| analysis.with_keyword(input.stage, keyword))
         .any(|id| match analysis.instruction(id).command() {
-            Some(Command::Copy(copy)) => copy
-                .sources
-                .iter()
-                .any(|source| source.rsplit('/').next() == Some(file)),
+            Some(Command::Copy(copy)) => {
+                copy.sources.iter().any(|source| file_name(source) == file)
+            }
             _ => false,
         })
 }
