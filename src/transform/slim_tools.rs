@@ -89,69 +89,11 @@ pub(super) fn restore(plan: &mut Plan, input: &Input) {
     if base.slim().as_deref() != Some(plan.final_image.as_str()) {
         return;
     }
-    let analysis = input.analysis;
-    let mut installed: Vec<String> = Vec::new();
-    let mut missing: Vec<(&Tool, String)> = Vec::new();
-    // The first final-stage step whose RUN needs a missing program: the packages must be
-    // in place before it.
-    let mut needed_from: Option<usize> = None;
-    let mut note = |tool: &'static Tool, installed: &[String], user: String| {
-        let present = installed
-            .iter()
-            .any(|p| p == tool.package || tool.also_in.contains(&p.as_str()));
-        let new = !present && !missing.iter().any(|(m, _)| m.package == tool.package);
-        if new {
-            missing.push((tool, user));
-        }
-        new
-    };
-    let mut runtime = Vec::new();
-    for (at, step) in plan.final_stage.iter().enumerate() {
-        let (line, commands) = match step {
-            Step::New(text) => match text.strip_prefix("RUN ") {
-                Some(command) => (text.clone(), simple_commands(command)),
-                None => continue,
-            },
-            Step::Keep(id) | Step::Edit(id, _) => {
-                let line = one_line(analysis.text(*id));
-                match analysis.instruction(*id).command() {
-                    Some(Command::Run(run)) => (line, form_commands(&run.command)),
-                    Some(
-                        Command::Healthcheck(Healthcheck::Cmd { command, .. })
-                        | Command::Cmd(command)
-                        | Command::Entrypoint(command),
-                    ) => {
-                        runtime.push((line, form_commands(&command)));
-                        continue;
-                    }
-                    _ => continue,
-                }
-            }
-        };
-        // A RUN that installs a program before it uses it (`apt-get install curl &&
-        // curl …`) needs nothing more.
-        installed.extend(
-            commands
-                .iter()
-                .filter_map(|words| packages::install_in(words))
-                .filter(|install| install.manager == Manager::Apt)
-                .flat_map(|install| install.packages),
-        );
-        for (tool, script) in programs_run(&commands, input) {
-            if note(tool, &installed, who(&line, script.as_deref())) {
-                needed_from.get_or_insert(at);
-            }
-        }
-    }
-    for (line, commands) in runtime {
-        for (tool, script) in programs_run(&commands, input) {
-            note(tool, &installed, who(&line, script.as_deref()));
-        }
-    }
-    if missing.is_empty() {
+    let missing = Missing::find(plan, input);
+    if missing.tools.is_empty() {
         return;
     }
-    let names: Vec<&str> = missing.iter().map(|(tool, _)| tool.package).collect();
+    let names: Vec<&str> = missing.tools.iter().map(|(tool, _)| tool.package).collect();
     // One apt layer: the rewrite's own install of runtime libraries takes them too, when
     // it comes before any RUN that needs them.
     let own_install = plan
@@ -159,7 +101,7 @@ pub(super) fn restore(plan: &mut Plan, input: &Input) {
         .iter()
         .enumerate()
         .find_map(|(at, step)| match step {
-            Step::New(line) if needed_from.is_none_or(|first| at < first) => {
+            Step::New(line) if missing.needed_from.is_none_or(|first| at < first) => {
                 packages::extend_install_line(line, &names).map(|line| (at, line))
             }
             _ => None,
@@ -170,7 +112,7 @@ pub(super) fn restore(plan: &mut Plan, input: &Input) {
             .final_stage
             .insert(0, Step::New(packages::install_line(Manager::Apt, &names))),
     }
-    for (tool, user) in missing {
+    for (tool, user) in missing.tools {
         plan.decisions.push(Decision::new(
             format!("`{}` installed in the final stage", tool.package),
             format!(
@@ -178,6 +120,84 @@ pub(super) fn restore(plan: &mut Plan, input: &Input) {
                 tool.program, base.image.raw, plan.final_image
             ),
         ));
+    }
+}
+
+/// The full-image programs the final stage runs and does not install itself.
+struct Missing {
+    /// Each with who runs it, for the decision.
+    tools: Vec<(&'static Tool, String)>,
+    /// The first final-stage step whose RUN needs one: the packages must be in place
+    /// before it.
+    needed_from: Option<usize>,
+}
+
+impl Missing {
+    fn find(plan: &Plan, input: &Input) -> Missing {
+        let analysis = input.analysis;
+        let mut missing = Missing {
+            tools: Vec::new(),
+            needed_from: None,
+        };
+        let mut installed: Vec<String> = Vec::new();
+        let mut runtime = Vec::new();
+        for (at, step) in plan.final_stage.iter().enumerate() {
+            let (line, commands) = match step {
+                Step::New(text) => match text.strip_prefix("RUN ") {
+                    Some(command) => (text.clone(), simple_commands(command)),
+                    None => continue,
+                },
+                Step::Keep(id) | Step::Edit(id, _) => {
+                    let line = one_line(analysis.text(*id));
+                    match analysis.instruction(*id).command() {
+                        Some(Command::Run(run)) => (line, form_commands(&run.command)),
+                        Some(
+                            Command::Healthcheck(Healthcheck::Cmd { command, .. })
+                            | Command::Cmd(command)
+                            | Command::Entrypoint(command),
+                        ) => {
+                            runtime.push((line, form_commands(&command)));
+                            continue;
+                        }
+                        _ => continue,
+                    }
+                }
+            };
+            // A RUN that installs a program before it uses it (`apt-get install curl &&
+            // curl …`) needs nothing more.
+            installed.extend(
+                commands
+                    .iter()
+                    .filter_map(|words| packages::install_in(words))
+                    .filter(|install| install.manager == Manager::Apt)
+                    .flat_map(|install| install.packages),
+            );
+            for (tool, script) in programs_run(&commands, input) {
+                if missing.note(tool, &installed, who(&line, script.as_deref())) {
+                    missing.needed_from.get_or_insert(at);
+                }
+            }
+        }
+        // The start command and HEALTHCHECK run after every RUN.
+        for (line, commands) in runtime {
+            for (tool, script) in programs_run(&commands, input) {
+                missing.note(tool, &installed, who(&line, script.as_deref()));
+            }
+        }
+        missing
+    }
+
+    /// Records that `user` runs `tool`, unless `installed` or an earlier note has its
+    /// package; whether it was new.
+    fn note(&mut self, tool: &'static Tool, installed: &[String], user: String) -> bool {
+        let present = installed
+            .iter()
+            .any(|p| p == tool.package || tool.also_in.contains(&p.as_str()));
+        let new = !present && !self.tools.iter().any(|(m, _)| m.package == tool.package);
+        if new {
+            self.tools.push((tool, user));
+        }
+        new
     }
 }
 
