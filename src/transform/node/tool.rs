@@ -34,24 +34,8 @@ pub fn is_tool_image(runs: &[(ItemId, RunFacts)]) -> bool {
 /// The plan of a tool image, or why it is not one restage can rewrite.
 pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> {
     let analysis = input.analysis;
-    let global_runs: Vec<ItemId> = runs
-        .iter()
-        .filter(|(_, facts)| !facts.globals().0.is_empty())
-        .map(|(id, _)| *id)
-        .collect();
+    let (global_runs, packages) = global_installs(input, runs)?;
     let last_global = *global_runs.last().expect("a tool image installs globally");
-    let mut packages = Vec::new();
-    for (id, facts) in runs.iter().filter(|(id, _)| global_runs.contains(id)) {
-        check_global_run(facts)?;
-        packages.extend(facts.globals().0);
-        if facts.heredoc {
-            return Err(format!(
-                "`{}` installs in a heredoc",
-                one_line(analysis.text(*id))
-            ));
-        }
-    }
-    check_packages(&packages)?;
     let started = started_tool(input, &packages)?;
 
     let (final_image, final_decision) = final_image(
@@ -119,6 +103,33 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
         }
     }
     Ok(plan)
+}
+
+/// The RUNs that install globally and the packages they install; an error when one
+/// does more, or installs a package restage cannot carry.
+fn global_installs(
+    input: &Input,
+    runs: &[(ItemId, RunFacts)],
+) -> Result<(Vec<ItemId>, Vec<String>), String> {
+    let mut global_runs = Vec::new();
+    let mut packages = Vec::new();
+    for (id, facts) in runs {
+        let (installed, _) = facts.globals();
+        if installed.is_empty() {
+            continue;
+        }
+        check_global_run(facts)?;
+        if facts.heredoc {
+            return Err(format!(
+                "`{}` installs in a heredoc",
+                one_line(input.analysis.text(*id))
+            ));
+        }
+        global_runs.push(*id);
+        packages.extend(installed);
+    }
+    check_packages(&packages)?;
+    Ok((global_runs, packages))
 }
 
 /// A RUN that installs globally must do nothing else the final stage would miss: only
