@@ -4,7 +4,7 @@
 //! follows the install and build unless the original installed production ones only.
 
 use super::paths::glob;
-use super::run::{self, Action, Manager};
+use super::run::{self, Action, DependencyInstall, Manager, RunFacts};
 use super::{Layout, project};
 use crate::analyze::{ItemId, file_name};
 use crate::syntax::{Command, Run, Span};
@@ -112,71 +112,19 @@ impl Layout<'_> {
     pub(super) fn install_edits(&mut self) -> Vec<(ItemId, Vec<(Span, String)>)> {
         let mut out = Vec::new();
         let present = self.lock_present();
-        let base = &self.input.stage.base;
-        let analysis = self.input.analysis;
         for (id, facts) in &self.runs {
-            let loose: Vec<_> = facts
+            let loose: Vec<&DependencyInstall> = facts
                 .installs()
                 .filter(|i| !i.frozen && !i.named && !i.ignores_lock)
                 .collect();
             let Some(first) = loose.first() else { continue };
             let shown = first.text.clone();
-            let refuse = if !present {
-                Some(
-                    "no lock file is known (none in the build context or named by a COPY)"
-                        .to_owned(),
-                )
-            } else if !self.lock_copied_before(*id) {
-                Some("the lock file is not in the image when it runs".to_owned())
-            } else if facts.exec_form {
-                Some("it is an exec-form RUN".to_owned())
-            } else if self.manager == Manager::Npm && !project::npm_has_ci(base) {
-                Some(match base.ecosystem {
-                    Some(_) => "the npm of this Node version predates `npm ci`".to_owned(),
-                    None => format!("the npm of `{}` may predate `npm ci`", base.image.raw),
-                })
-            } else if self.manager == Manager::Npm && loose.iter().any(|i| i.unusual_flags) {
-                Some("it has options `npm ci` may not take".to_owned())
-            } else {
-                None
-            };
-            if let Some(why) = refuse {
+            if let Some(why) = self.keeps_loose(*id, facts, &loose, present) {
                 self.decisions
                     .push(Decision::new(format!("`{shown}` kept as written"), why));
                 continue;
             }
-            let only_flags = |rest: &str| {
-                rest.split_whitespace()
-                    .all(|w| w.starts_with('-') || w == "\\")
-            };
-            let not_frozen =
-                |rest: &str| !rest.contains("--frozen-lockfile") && !rest.contains("--immutable");
-            // The phrases of a loose install, whether a frozen one is left alone, and
-            // the lock file's own command.
-            let (phrases, frozen_stays, replacement): (&[&str], bool, &str) = match self.manager {
-                Manager::Npm => (&["npm install", "npm i", "npm isntall"], false, "npm ci"),
-                Manager::Yarn => (
-                    &["yarn install", "yarn"],
-                    true,
-                    "yarn install --frozen-lockfile",
-                ),
-                Manager::Pnpm => (
-                    &["pnpm install", "pnpm i"],
-                    true,
-                    "pnpm install --frozen-lockfile",
-                ),
-            };
-            let mut spans: Vec<Span> = phrases
-                .iter()
-                .flat_map(|phrase| {
-                    run::phrase_spans(analysis, *id, phrase, |rest| {
-                        only_flags(rest) && (!frozen_stays || not_frozen(rest))
-                    })
-                })
-                .collect();
-            spans.sort_by_key(|s| s.start);
-            // `yarn` also matches where `yarn install` does.
-            spans.dedup_by_key(|s| s.start);
+            let (replacement, spans) = self.loose_spans(*id);
             if spans.len() != loose.len() {
                 self.decisions.push(Decision::new(
                     format!("`{shown}` kept as written"),
@@ -195,6 +143,72 @@ impl Layout<'_> {
             out.push((*id, edits));
         }
         out
+    }
+
+    /// Why the `loose` installs of the RUN `id` stay as written, if they do (`present`:
+    /// whether the lock file is known at all).
+    fn keeps_loose(
+        &self,
+        id: ItemId,
+        facts: &RunFacts,
+        loose: &[&DependencyInstall],
+        present: bool,
+    ) -> Option<String> {
+        let base = &self.input.stage.base;
+        if !present {
+            Some("no lock file is known (none in the build context or named by a COPY)".to_owned())
+        } else if !self.lock_copied_before(id) {
+            Some("the lock file is not in the image when it runs".to_owned())
+        } else if facts.exec_form {
+            Some("it is an exec-form RUN".to_owned())
+        } else if self.manager == Manager::Npm && !project::npm_has_ci(base) {
+            Some(match base.ecosystem {
+                Some(_) => "the npm of this Node version predates `npm ci`".to_owned(),
+                None => format!("the npm of `{}` may predate `npm ci`", base.image.raw),
+            })
+        } else if self.manager == Manager::Npm && loose.iter().any(|i| i.unusual_flags) {
+            Some("it has options `npm ci` may not take".to_owned())
+        } else {
+            None
+        }
+    }
+
+    /// The lock file's own install command, and where the RUN `id` writes a loose
+    /// install (its phrase followed by flags only) that it replaces.
+    fn loose_spans(&self, id: ItemId) -> (&'static str, Vec<Span>) {
+        let only_flags = |rest: &str| {
+            rest.split_whitespace()
+                .all(|w| w.starts_with('-') || w == "\\")
+        };
+        let not_frozen =
+            |rest: &str| !rest.contains("--frozen-lockfile") && !rest.contains("--immutable");
+        // The phrases of a loose install, whether a frozen one is left alone, and the
+        // lock file's own command.
+        let (phrases, frozen_stays, replacement): (&[&str], bool, &str) = match self.manager {
+            Manager::Npm => (&["npm install", "npm i", "npm isntall"], false, "npm ci"),
+            Manager::Yarn => (
+                &["yarn install", "yarn"],
+                true,
+                "yarn install --frozen-lockfile",
+            ),
+            Manager::Pnpm => (
+                &["pnpm install", "pnpm i"],
+                true,
+                "pnpm install --frozen-lockfile",
+            ),
+        };
+        let mut spans: Vec<Span> = phrases
+            .iter()
+            .flat_map(|phrase| {
+                run::phrase_spans(self.input.analysis, id, phrase, |rest| {
+                    only_flags(rest) && (!frozen_stays || not_frozen(rest))
+                })
+            })
+            .collect();
+        spans.sort_by_key(|s| s.start);
+        // `yarn` also matches where `yarn install` does.
+        spans.dedup_by_key(|s| s.start);
+        (replacement, spans)
     }
 }
 
