@@ -9,8 +9,9 @@
 //! `app_folder` the app folder and the steps on it, `start` the start command,
 //! `install` the lock-file installs and the prune, `node_env` NODE_ENV, `globals` and
 //! `system` global installs and system packages, `app_copy` the final stage's copy of
-//! the app and its owner, `tool` images
-//! that install global tools only.
+//! the app and its owner, `paths` variables and globs in paths; `tool` plans images that
+//! install global tools only, `static_site` front ends served from nginx
+//! (`--serve-static`).
 
 mod app_copy;
 mod app_folder;
@@ -37,6 +38,7 @@ use super::packages::Manager as SystemManager;
 use super::plan::{Step, builder_name};
 use super::{Decision, Decline, Input, Plan};
 use app_folder::is_app_other;
+use node_env::NodeEnv;
 use project::Project;
 use run::{Action, Manager, RunFacts};
 
@@ -195,18 +197,7 @@ impl<'a> Layout<'a> {
                 "the start command runs `{tool}`, a devDependency, which a production-only final stage would not have"
             ));
         }
-        if let Some(lock) =
-            project::lock_manager(input.context).filter(|lock| *lock != self.manager)
-        {
-            self.decisions.push(Decision::new(
-                format!("installs stay with {}", self.manager.name()),
-                format!(
-                    "the Dockerfile installs with {} although the build context has a {} lock file",
-                    self.manager.name(),
-                    lock.name()
-                ),
-            ));
-        }
+        self.note_other_lock_file();
         let app_copy = self.app_copy(builder, prune.is_some())?;
 
         let mut plan = Plan {
@@ -222,28 +213,10 @@ impl<'a> Layout<'a> {
             let Some(keyword) = analysis.instruction(id).keyword else {
                 continue;
             };
-            let line = one_line(analysis.text(id));
-            let place = match keyword {
-                Keyword::Arg => continue,
-                Keyword::Env if node_env.dropped == Some(id) => Place::Final,
-                Keyword::Env | Keyword::Workdir | Keyword::Shell | Keyword::User => Place::Both,
-                Keyword::Copy | Keyword::Add => {
-                    if self.copies_into_app(id).unwrap_or(true) {
-                        Place::Builder
-                    } else if id < self.last_app_step {
-                        Place::Both
-                    } else {
-                        Place::Final
-                    }
-                }
-                Keyword::Run => self.place_run(id, system, &mut plan.final_stage, &line)?,
-                _ => Place::Final,
-            };
-            // Nothing after the app's last step shapes the builder's result.
-            let place = match place {
-                Place::Both if id > self.last_app_step => Place::Final,
-                place => place,
-            };
+            if keyword == Keyword::Arg {
+                continue;
+            }
+            let place = self.place(id, keyword, &node_env, system, &mut plan.final_stage)?;
             if matches!(place, Place::Builder | Place::Both) {
                 plan.builder
                     .push(match edits.iter().find(|(edit_id, _)| *edit_id == id) {
@@ -269,6 +242,59 @@ impl<'a> Layout<'a> {
         debug_assert!(copied, "the last app step is an instruction of the stage");
         plan.decisions = self.decisions;
         Ok(plan)
+    }
+
+    /// Where the instruction `id` goes (not an ARG: the emitter declares those where they
+    /// are used); what the final stage needs besides is added to `final_stage`.
+    fn place(
+        &mut self,
+        id: ItemId,
+        keyword: Keyword,
+        node_env: &NodeEnv,
+        system: SystemManager,
+        final_stage: &mut Vec<Step>,
+    ) -> Result<Place, String> {
+        let place = match keyword {
+            Keyword::Env if node_env.dropped == Some(id) => Place::Final,
+            Keyword::Env | Keyword::Workdir | Keyword::Shell | Keyword::User => Place::Both,
+            Keyword::Copy | Keyword::Add => {
+                if self.copies_into_app(id).unwrap_or(true) {
+                    Place::Builder
+                } else if id < self.last_app_step {
+                    Place::Both
+                } else {
+                    Place::Final
+                }
+            }
+            Keyword::Run => {
+                let line = one_line(self.input.analysis.text(id));
+                self.place_run(id, system, final_stage, &line)?
+            }
+            _ => Place::Final,
+        };
+        // Nothing after the app's last step shapes the builder's result.
+        Ok(match place {
+            Place::Both if id > self.last_app_step => Place::Final,
+            place => place,
+        })
+    }
+
+    /// Says so when the build context's lock file is another package manager's than the
+    /// one the Dockerfile installs with (the installs stay with the Dockerfile's).
+    fn note_other_lock_file(&mut self) {
+        let Some(lock) =
+            project::lock_manager(self.input.context).filter(|lock| *lock != self.manager)
+        else {
+            return;
+        };
+        self.decisions.push(Decision::new(
+            format!("installs stay with {}", self.manager.name()),
+            format!(
+                "the Dockerfile installs with {} although the build context has a {} lock file",
+                self.manager.name(),
+                lock.name()
+            ),
+        ));
     }
 
     /// Where a RUN goes; runtime packages and global installs the final stage needs from
