@@ -28,6 +28,15 @@ const WEB_ROOT: &str = "/usr/share/nginx/html";
 /// The nginx configuration the official image reads for its default server.
 const SERVER_CONFIG: &str = "/etc/nginx/conf.d/default.conf";
 
+/// Where a bundler writes the built files.
+#[derive(Clone, Copy)]
+enum OutDir {
+    /// Always this folder, unless a file or flag of `Bundler::moved_by` moves it.
+    Fixed(&'static str),
+    /// The folder `angular.json` gives the application's build.
+    AngularJson,
+}
+
 /// A bundler whose build writes the files a front end serves.
 #[derive(Clone, Copy)]
 struct Bundler {
@@ -36,7 +45,7 @@ struct Bundler {
     /// Its build command in package.json's build script.
     build: &'static str,
     /// Where the build writes, relative to the app folder.
-    out_dir: &'static str,
+    out_dir: OutDir,
     /// Files and words that move the output elsewhere.
     moved_by: &'static [(&'static str, &'static str)],
 }
@@ -44,7 +53,7 @@ struct Bundler {
 const VITE: Bundler = Bundler {
     program: "vite",
     build: "vite build",
-    out_dir: "dist",
+    out_dir: OutDir::Fixed("dist"),
     moved_by: &[
         ("vite.config.js", "outDir"),
         ("vite.config.ts", "outDir"),
@@ -57,19 +66,26 @@ const VITE: Bundler = Bundler {
 const CREATE_REACT_APP: Bundler = Bundler {
     program: "react-scripts",
     build: "react-scripts build",
-    out_dir: "build",
+    out_dir: OutDir::Fixed("build"),
     moved_by: &[(".env", "BUILD_PATH"), (".env.production", "BUILD_PATH")],
 };
 
 const VUE_CLI: Bundler = Bundler {
     program: "vue-cli-service",
     build: "vue-cli-service build",
-    out_dir: "dist",
+    out_dir: OutDir::Fixed("dist"),
     moved_by: &[("vue.config.js", "outputDir")],
 };
 
+const ANGULAR: Bundler = Bundler {
+    program: "ng",
+    build: "ng build",
+    out_dir: OutDir::AngularJson,
+    moved_by: &[],
+};
+
 /// Words of a build script that move a bundler's output.
-const OUTPUT_FLAGS: &[&str] = &["--outDir", "--dest", "BUILD_PATH"];
+const OUTPUT_FLAGS: &[&str] = &["--outDir", "--dest", "--output-path", "BUILD_PATH"];
 
 /// What serves the front end in the original container.
 struct Server {
@@ -127,6 +143,7 @@ fn server(command: &[String]) -> Option<Server> {
             Some(dev(CREATE_REACT_APP, "react-scripts start".into()))
         }
         ("vue-cli-service", Some("serve")) => Some(dev(VUE_CLI, "vue-cli-service serve".into())),
+        ("ng", Some("serve" | "s")) => Some(dev(ANGULAR, "ng serve".into())),
         ("serve", _) => file_server(args, "serve", &["-l", "--listen", "-p", "--port"]),
         ("http-server", _) => file_server(args, "http-server", &["-p", "--port"]),
         _ => None,
@@ -252,16 +269,12 @@ impl<'a> Site<'a> {
             .iter()
             .find_map(|(_, facts)| facts.installs().next().map(|install| install.manager))
             .ok_or("nothing to build: no install of the front end's dependencies (`npm ci`, `npm install`, `yarn`, `pnpm install`)")?;
-        let build = match &server.files {
-            Files::Built(bundler) => {
-                check_build_script(input, project, bundler)?;
-                (!runs_the_build(runs, bundler)).then(|| build_command(manager))
-            }
-            Files::Folder(_) => None,
-        };
-        let folder = match &server.files {
-            Files::Built(bundler) => bundler.out_dir.to_owned(),
-            Files::Folder(folder) => folder.clone(),
+        let (folder, build) = match &server.files {
+            Files::Built(bundler) => (
+                built_files(input, project, bundler)?,
+                (!runs_the_build(runs, bundler)).then(|| build_command(manager)),
+            ),
+            Files::Folder(folder) => (folder.clone(), None),
         };
         let start = last_start_instruction(input);
         let workdir = input.analysis.workdir_at(input.stage, start);
@@ -423,9 +436,9 @@ fn refuse_runtime_instructions(input: &Input) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks that package.json's build script runs the bundler's build, and nothing moves
-/// its output folder.
-fn check_build_script(input: &Input, project: &Project, bundler: &Bundler) -> Result<(), String> {
+/// The folder the bundler's build writes, relative to the app folder; an error unless
+/// package.json's build script runs that build and restage can be sure of the folder.
+fn built_files(input: &Input, project: &Project, bundler: &Bundler) -> Result<String, String> {
     let Some(script) = project.script("build") else {
         return Err(format!(
             "no build script in package.json (in the build context): restage cannot see that `{}` builds the front end",
@@ -451,13 +464,82 @@ fn check_build_script(input: &Input, project: &Project, bundler: &Bundler) -> Re
                     .map(|_| format!("`{file}` sets `{word}`"))
             })
         });
-    match moved {
-        Some(why) => Err(format!(
-            "{why}: the built files are not in `{}`, where {} puts them by default",
-            bundler.out_dir, bundler.program
+    match (moved, bundler.out_dir) {
+        (Some(why), OutDir::Fixed(folder)) => Err(format!(
+            "{why}: the built files are not in `{folder}`, where {} puts them by default",
+            bundler.program
         )),
-        None => Ok(()),
+        (Some(why), OutDir::AngularJson) => Err(format!(
+            "{why}: the built files are not where angular.json says"
+        )),
+        (None, OutDir::Fixed(folder)) => Ok(folder.to_owned()),
+        (None, OutDir::AngularJson) => angular_output(input.context.text("angular.json")),
     }
+}
+
+/// Where `ng build` writes the browser files, from `angular.json`: the one application
+/// project's `outputPath`, with the `browser` folder the application builder (Angular
+/// 17+) adds. Server-side rendering declines: that app is not static files.
+fn angular_output(angular_json: Option<String>) -> Result<String, String> {
+    let text = angular_json.ok_or(
+        "no angular.json in the build context: restage cannot see where `ng build` writes",
+    )?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|_| "angular.json does not parse as JSON")?;
+    let apps: Vec<(&String, &serde_json::Value)> = json["projects"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, project)| {
+            project["projectType"] != "library" && project["architect"]["build"].is_object()
+        })
+        .collect();
+    let [(name, project)] = apps.as_slice() else {
+        return Err(format!(
+            "angular.json has {} application projects: restage cannot tell which one `ng build` builds",
+            apps.len()
+        ));
+    };
+    let build = &project["architect"]["build"];
+    let options = &build["options"];
+    if ["ssr", "server", "prerender"].iter().any(|key| {
+        !matches!(
+            options[key],
+            serde_json::Value::Null | serde_json::Value::Bool(false)
+        )
+    }) {
+        return Err(
+            "angular.json builds the app for server-side rendering: it is not static files alone"
+                .into(),
+        );
+    }
+    let builder = build["builder"].as_str().unwrap_or_default();
+    let application = builder.ends_with(":application");
+    let browser_only = builder.ends_with(":browser") || builder.ends_with(":browser-esbuild");
+    let output = &options["outputPath"];
+    let folder = match (output, application, browser_only) {
+        (serde_json::Value::String(path), true, _) => format!("{path}/browser"),
+        (serde_json::Value::String(path), _, true) => path.clone(),
+        (serde_json::Value::Object(paths), true, _) => {
+            let base = paths.get("base").and_then(|v| v.as_str());
+            let browser = paths
+                .get("browser")
+                .and_then(|v| v.as_str())
+                .unwrap_or("browser");
+            match base {
+                Some(base) if browser.is_empty() => base.to_owned(),
+                Some(base) => format!("{base}/{browser}"),
+                None => return Err("angular.json's outputPath names no base folder".into()),
+            }
+        }
+        (serde_json::Value::Null, true, _) => format!("dist/{name}/browser"),
+        _ => {
+            return Err(format!(
+                "angular.json builds with `{builder}`, whose output folder restage does not know"
+            ));
+        }
+    };
+    Ok(folder.trim_start_matches("./").to_owned())
 }
 
 /// Whether a RUN already builds the files: package.json's build script, or the bundler's
@@ -571,5 +653,46 @@ mod tests {
         assert!(shown("http-server dist --proxy http://localhost:8080?").is_none());
         assert!(shown("node server.js").is_none());
         assert!(shown("vite build").is_none());
+    }
+
+    #[test]
+    fn reads_where_ng_build_writes_from_angular_json() {
+        let of = |build: &str| {
+            angular_output(Some(format!(
+                r#"{{"projects": {{"web": {{"projectType": "application", "architect": {{"build": {build}}}}}}}}}"#
+            )))
+        };
+        let application = r#"{"builder": "@angular-devkit/build-angular:application", "options": "#;
+        assert_eq!(
+            of(&format!(r#"{application}{{"outputPath": "dist/web"}}}}"#)),
+            Ok("dist/web/browser".into())
+        );
+        assert_eq!(
+            of(&format!(r#"{application}{{}}}}"#)),
+            Ok("dist/web/browser".into())
+        );
+        assert_eq!(
+            of(&format!(
+                r#"{application}{{"outputPath": {{"base": "out", "browser": ""}}}}}}"#
+            )),
+            Ok("out".into())
+        );
+        assert_eq!(
+            of(
+                r#"{"builder": "@angular-devkit/build-angular:browser", "options": {"outputPath": "./dist/web"}}"#
+            ),
+            Ok("dist/web".into())
+        );
+        assert!(
+            of(r#"{"builder": "@nx/webpack:webpack", "options": {"outputPath": "dist"}}"#).is_err()
+        );
+        assert!(
+            of(&format!(
+                r#"{application}{{"outputPath": "dist/web", "prerender": true}}}}"#
+            ))
+            .is_err()
+        );
+        assert!(angular_output(None).is_err());
+        assert!(angular_output(Some(r#"{"projects": {}}"#.into())).is_err());
     }
 }
