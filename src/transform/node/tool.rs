@@ -24,6 +24,9 @@ use super::system::{addon_library, runtime_install, runtime_packages};
 /// Where the builder installs the global packages.
 const PREFIX: &str = "/opt/node-global";
 
+/// Where `yarn global add` keeps the packages in the builder, inside the prefix.
+const YARN_GLOBAL_FOLDER: &str = "/opt/node-global/yarn";
+
 /// Whether the image installs global packages and no app dependencies: a tool image.
 pub fn is_tool_image(runs: &[(ItemId, RunFacts)]) -> bool {
     runs.iter()
@@ -53,7 +56,7 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
             final_decision,
             Decision::new(
                 format!(
-                    "a tool image: the start command runs `{started}`, which `npm install -g` installs"
+                    "a tool image: the start command runs `{started}`, which the image installs globally"
                 ),
                 "the tool's packages are all the image holds besides its base, so they are what the final stage copies",
             ),
@@ -99,7 +102,7 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
             plan.final_stage.push(Step::Keep(id));
         }
         if id == last_global {
-            final_prefix(&mut plan, builder_name(input));
+            final_prefix(&mut plan, builder_name(input), &global_commands(runs));
         }
     }
     Ok(plan)
@@ -139,23 +142,16 @@ fn check_global_run(facts: &RunFacts) -> Result<(), String> {
         match action {
             Action::Global { text, .. } => {
                 let words = shell::words(text);
-                match words.first().map(String::as_str) {
-                    Some("npm") => {}
-                    Some("yarn") => {
-                        return Err(format!(
-                            "`{text}` installs into yarn's own global folder and links its commands into /usr/local/bin; restage does not move a yarn global install"
-                        ));
-                    }
-                    _ => {
-                        return Err(format!(
-                            "`{text}` is a global install restage does not move (only `npm install -g` is)"
-                        ));
-                    }
+                if !matches!(words.first().map(String::as_str), Some("npm" | "yarn")) {
+                    return Err(format!(
+                        "`{text}` is a global install restage does not move (only `npm install -g` and `yarn global add` are)"
+                    ));
                 }
-                if words
-                    .iter()
-                    .any(|w| w == "--prefix" || w.starts_with("--prefix="))
-                {
+                if words.iter().any(|w| {
+                    ["--prefix", "--global-folder"]
+                        .iter()
+                        .any(|flag| w == flag || w.starts_with(&format!("{flag}=")))
+                }) {
                     return Err(format!("`{text}` chooses its own prefix"));
                 }
             }
@@ -310,31 +306,60 @@ fn prefix_edit(input: &Input, id: ItemId, runs: &[(ItemId, RunFacts)]) -> Result
         rest.split_whitespace()
             .any(|w| matches!(w, "-g" | "--global" | "--location=global"))
     };
-    let mut spans: Vec<Span> = ["npm install", "npm i", "npm add", "npm isntall"]
+    // npm's global installs take the prefix; yarn's also its global folder, where it
+    // keeps the packages (it links their commands into the prefix's bin/).
+    let npm = ["npm install", "npm i", "npm add", "npm isntall"]
         .iter()
         .flat_map(|phrase| run::phrase_spans(analysis, id, phrase, is_global))
+        .map(|span| (span, format!(" --prefix={PREFIX}")));
+    let yarn = run::phrase_spans(analysis, id, "yarn global add", |_| true)
+        .into_iter()
+        .map(|span| {
+            let options = format!(" --prefix {PREFIX} --global-folder {YARN_GLOBAL_FOLDER}");
+            (span, options)
+        });
+    let mut edits: Vec<(Span, String)> = npm
+        .chain(yarn)
+        .map(|(span, options)| (Span::new(span.end, span.end), options))
         .collect();
-    spans.sort_by_key(|span| span.start);
-    if spans.len() != globals {
+    edits.sort_by_key(|(span, _)| span.start);
+    if edits.len() != globals {
         return Err("could not place the --prefix option in the RUN's text".into());
     }
-    let edits = spans
-        .into_iter()
-        .map(|span| (Span::new(span.end, span.end), format!(" --prefix={PREFIX}")))
-        .collect();
     Ok(Step::edit(analysis, id, edits))
 }
 
+/// The global install commands of the image, as the builder runs them (for the decision).
+fn global_commands(runs: &[(ItemId, RunFacts)]) -> Vec<String> {
+    let texts: Vec<String> = runs
+        .iter()
+        .flat_map(|(_, facts)| facts.globals().1)
+        .collect();
+    let mut commands = Vec::new();
+    if texts.iter().any(|text| text.starts_with("npm")) {
+        commands.push(format!("`npm install -g --prefix={PREFIX}`"));
+    }
+    if texts.iter().any(|text| text.starts_with("yarn")) {
+        commands.push(format!(
+            "`yarn global add --prefix {PREFIX} --global-folder {YARN_GLOBAL_FOLDER}`"
+        ));
+    }
+    commands
+}
+
 /// The final stage's copy of the prefix, where the last global install was.
-fn final_prefix(plan: &mut Plan, builder: &str) {
+fn final_prefix(plan: &mut Plan, builder: &str, commands: &[String]) {
     plan.final_stage.push(Step::New(format!(
         "COPY --from={builder} {PREFIX} {PREFIX}"
     )));
     plan.final_stage
         .push(Step::New(format!("ENV PATH={PREFIX}/bin:$PATH")));
     plan.decisions.push(Decision::new(
-        format!("`npm install -g` installs with `--prefix={PREFIX}` in the builder; the final stage copies {PREFIX} and puts its bin/ on PATH"),
-        "the prefix holds the packages in lib/node_modules and their commands as links in bin/, which the copy keeps; /usr/local, where npm installs by default, holds the base image's own node and npm and is not copied",
+        format!(
+            "the builder installs globally into {PREFIX} ({}); the final stage copies {PREFIX} and puts its bin/ on PATH",
+            commands.join(", ")
+        ),
+        "the prefix holds the packages and their commands as links in bin/, which the copy keeps; /usr/local, where npm and yarn install by default, holds the base image's own node, npm and yarn and is not copied",
     ));
 }
 
@@ -366,7 +391,8 @@ mod tests {
         assert!(check_global_run(&facts("npm i -g x && npm cache clean --force")).is_ok());
         assert!(check_global_run(&facts("npm i -g x && npm prune")).is_err());
         assert!(check_global_run(&facts("npm i -g x && ln -s /a /b")).is_err());
-        assert!(check_global_run(&facts("yarn global add x")).is_err());
+        assert!(check_global_run(&facts("yarn global add x")).is_ok());
+        assert!(check_global_run(&facts("yarn global add --global-folder /g x")).is_err());
         assert!(check_global_run(&facts("npm install -g --prefix /x y")).is_err());
     }
 }
