@@ -12,7 +12,7 @@ const DEV_SCRIPTS: &[&str] = &["dev", "develop", "watch", "serve:dev", "start:de
 /// How a development server's decline says what else there is.
 fn serve_static_hint(input: &Input) -> &'static str {
     if input.options.serve_static {
-        " (--serve-static serves the builds of vite, react-scripts and vue-cli-service and the folders that serve and http-server name; restage sees none of them here)"
+        " (--serve-static serves the builds of vite, react-scripts, vue-cli-service, ng and a Next.js static export, and the folders that serve and http-server name; restage sees none of them here)"
     } else {
         " (for a front end, `--serve-static` builds it and serves the files from nginx)"
     }

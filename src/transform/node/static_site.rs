@@ -1,12 +1,13 @@
 //! `--serve-static` (opt-in): a front end whose container serves its files with a
-//! development server (`vite`, `react-scripts start`, `vue-cli-service serve`), with
-//! `vite preview`, or with a static file server (`serve -s build`, `http-server dist`)
-//! is built in the builder and served from nginx. The final stage is `nginx:stable-alpine`
-//! with the built files in its web root, listening on the port the original used, and
-//! answering unknown paths with `index.html` where the original server did (a single-page
-//! app's router handles them). The container then runs nginx instead of Node, which is
-//! why the user asks for it; without the option these images decline as development
-//! images (see `start`).
+//! development server (`vite`, `react-scripts start`, `vue-cli-service serve`, `ng serve`,
+//! `next dev` of a static export), with `vite preview`, or with a static file server
+//! (`serve -s build`, `http-server dist`) is built in the builder and served from nginx.
+//! The final stage is `nginx:stable-alpine` with the built files in its web root, listening
+//! on the port the original used, and answering paths as the original server did: unknown
+//! ones with `index.html` for a single-page app's router, or with 404, and a Next.js
+//! export's pages by their `.html` files. The container then runs nginx instead of Node,
+//! which is why the user asks for it; without the option these images decline as
+//! development images (see `start`).
 
 use super::project::Project;
 use super::run::{Manager, RunFacts};
@@ -35,6 +36,8 @@ enum OutDir {
     Fixed(&'static str),
     /// The folder `angular.json` gives the application's build.
     AngularJson,
+    /// `out`, when next.config makes the build a static export.
+    NextExport,
 }
 
 /// A bundler whose build writes the files a front end serves.
@@ -77,6 +80,19 @@ const VUE_CLI: Bundler = Bundler {
     moved_by: &[("vue.config.js", "outputDir")],
 };
 
+/// A Next.js app built as a static export (`output: 'export'` in next.config), which
+/// `next build` writes to `out` (or to `distDir`).
+const NEXT_EXPORT: Bundler = Bundler {
+    program: "next",
+    build: "next build",
+    out_dir: OutDir::NextExport,
+    moved_by: &[
+        ("next.config.js", "distDir"),
+        ("next.config.mjs", "distDir"),
+        ("next.config.ts", "distDir"),
+    ],
+};
+
 const ANGULAR: Bundler = Bundler {
     program: "ng",
     build: "ng build",
@@ -93,8 +109,8 @@ struct Server {
     shown: String,
     /// The served folder: the bundler's output, or the folder a file server names.
     files: Files,
-    /// Whether unknown paths get `index.html`.
-    fallback: bool,
+    /// How it answers a path that is not a file.
+    paths: Paths,
     /// Whether the files are built in memory (a development server), which is why the
     /// original need not have run the build.
     in_memory: bool,
@@ -105,6 +121,17 @@ struct Server {
 enum Files {
     Built(Bundler),
     Folder(String),
+}
+
+/// How a server answers a path that names no file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Paths {
+    /// With `index.html`: a single-page app's router handles the path.
+    Fallback,
+    /// With 404.
+    NotFound,
+    /// A page of a Next.js export: `/about` is `about.html`, and 404 is `404.html`.
+    HtmlPages,
 }
 
 /// Whether `input` serves a front end restage can serve from nginx: `Ok(None)` when its
@@ -128,7 +155,7 @@ fn server(command: &[String]) -> Option<Server> {
     let dev = |bundler: Bundler, shown: String| Server {
         shown,
         files: Files::Built(bundler),
-        fallback: true,
+        paths: Paths::Fallback,
         in_memory: true,
         port: port.clone(),
     };
@@ -144,6 +171,10 @@ fn server(command: &[String]) -> Option<Server> {
         }
         ("vue-cli-service", Some("serve")) => Some(dev(VUE_CLI, "vue-cli-service serve".into())),
         ("ng", Some("serve" | "s")) => Some(dev(ANGULAR, "ng serve".into())),
+        ("next", Some("dev")) => Some(Server {
+            paths: Paths::HtmlPages,
+            ..dev(NEXT_EXPORT, "next dev".into())
+        }),
         ("serve", _) => file_server(args, "serve", &["-l", "--listen", "-p", "--port"]),
         ("http-server", _) => file_server(args, "http-server", &["-p", "--port"]),
         _ => None,
@@ -207,7 +238,7 @@ fn file_server(args: &[&str], program: &str, port_flags: &[&str]) -> Option<Serv
         switches.contains(&word) || (program == "http-server" && word.starts_with("-c"))
     };
     let mut folder = None;
-    let mut fallback = false;
+    let mut paths = Paths::NotFound;
     let mut words = args.iter();
     while let Some(word) = words.next() {
         let with_value = word.split_once('=').map(|(flag, _)| flag);
@@ -216,7 +247,9 @@ fn file_server(args: &[&str], program: &str, port_flags: &[&str]) -> Option<Serv
         } else if with_value.is_some_and(|flag| port_flags.contains(&flag)) {
             continue;
         } else if is_switch(word) {
-            fallback |= program == "serve" && matches!(*word, "-s" | "--single");
+            if program == "serve" && matches!(*word, "-s" | "--single") {
+                paths = Paths::Fallback;
+            }
         } else if word.starts_with('-') || folder.is_some() {
             return None;
         } else {
@@ -226,7 +259,7 @@ fn file_server(args: &[&str], program: &str, port_flags: &[&str]) -> Option<Serv
     Some(Server {
         shown: format!("{program} {}", args.join(" ")),
         files: Files::Folder(folder?),
-        fallback,
+        paths,
         in_memory: false,
         port: port_flag(args, port_flags),
     })
@@ -376,40 +409,46 @@ impl<'a> Site<'a> {
                 "the port the original EXPOSEs"
             },
         ));
-        plan.decisions.push(if self.server.fallback {
-            Decision::new(
+        let shown = &self.server.shown;
+        plan.decisions.push(match self.server.paths {
+            Paths::Fallback => Decision::new(
                 "unknown paths are answered with /index.html",
-                format!(
-                    "as `{}` did: the app's own router handles them",
-                    self.server.shown
-                ),
-            )
-        } else {
-            Decision::new(
+                format!("as `{shown}` did: the app's own router handles them"),
+            ),
+            Paths::NotFound => Decision::new(
                 "unknown paths are answered with 404",
-                format!("as `{}` did", self.server.shown),
-            )
+                format!("as `{shown}` did"),
+            ),
+            Paths::HtmlPages => Decision::new(
+                "`/about` is answered with about.html, unknown paths with 404.html",
+                format!("as `{shown}` served the pages the static export writes as files"),
+            ),
         });
         plan
     }
 
     /// A RUN that writes nginx's server block: the port, the web root, the fallback.
     fn server_config(&self) -> String {
-        let missing = if self.server.fallback {
-            "/index.html"
-        } else {
-            "=404"
+        let try_files = match self.server.paths {
+            Paths::Fallback => "$uri $uri/ /index.html",
+            Paths::NotFound => "$uri $uri/ =404",
+            Paths::HtmlPages => "$uri $uri.html $uri/ =404",
         };
-        let lines = [
+        let mut lines = vec![
             "server {".to_owned(),
             format!("    listen {};", self.port),
             format!("    root {WEB_ROOT};"),
             "    index index.html;".to_owned(),
+        ];
+        if self.server.paths == Paths::HtmlPages {
+            lines.push("    error_page 404 /404.html;".to_owned());
+        }
+        lines.extend([
             "    location / {".to_owned(),
-            format!("        try_files $uri $uri/ {missing};"),
+            format!("        try_files {try_files};"),
             "    }".to_owned(),
             "}".to_owned(),
-        ];
+        ]);
         let quoted: Vec<String> = lines.iter().map(|line| format!("'{line}'")).collect();
         format!("RUN printf '%s\\n' {} > {SERVER_CONFIG}", quoted.join(" "))
     }
@@ -472,8 +511,29 @@ fn built_files(input: &Input, project: &Project, bundler: &Bundler) -> Result<St
         (Some(why), OutDir::AngularJson) => Err(format!(
             "{why}: the built files are not where angular.json says"
         )),
+        (Some(why), OutDir::NextExport) => Err(format!(
+            "{why}: the static export is not in `out`, where next build puts it by default"
+        )),
         (None, OutDir::Fixed(folder)) => Ok(folder.to_owned()),
         (None, OutDir::AngularJson) => angular_output(input.context.text("angular.json")),
+        (None, OutDir::NextExport) => next_export(input),
+    }
+}
+
+/// `out`, where `next build` writes a static export, when next.config asks for one
+/// (`output: 'export'`); else the app needs Next's own server.
+fn next_export(input: &Input) -> Result<String, String> {
+    let exports = ["next.config.js", "next.config.mjs", "next.config.ts"]
+        .iter()
+        .filter_map(|file| input.context.text(file))
+        .any(|config| {
+            let config: String = config.split_whitespace().collect();
+            config.contains("output:'export'") || config.contains("output:\"export\"")
+        });
+    if exports {
+        Ok("out".to_owned())
+    } else {
+        Err("a Next.js app that next.config does not build as a static export (`output: 'export'`): it needs Next's own server".into())
     }
 }
 
@@ -611,8 +671,9 @@ mod tests {
 
     #[test]
     fn recognises_the_servers_of_front_ends() {
-        let shown =
-            |line: &str| server(&words(line)).map(|s| (s.shown, s.fallback, s.in_memory, s.port));
+        let shown = |line: &str| {
+            server(&words(line)).map(|s| (s.shown, s.paths == Paths::Fallback, s.in_memory, s.port))
+        };
         assert_eq!(shown("vite"), Some(("vite".into(), true, true, None)));
         assert_eq!(
             shown("npx vite --host 0.0.0.0 --port 5173"),
