@@ -48,12 +48,8 @@ fn the_diff_applies_with_git_apply_conventions() {
     // The diff's paths are relative to where restage ran, so `patch -p1` takes them.
     let project = Project::new();
     project.python_app("svc");
-    let diff = project.run(&["svc"]).code(0).stdout.clone();
-    let rewrite = project
-        .run(&["--stdout", "svc/Dockerfile"])
-        .code(0)
-        .stdout
-        .clone();
+    let diff = project.stdout_of(&["svc"]);
+    let rewrite = project.stdout_of(&["--stdout", "svc/Dockerfile"]);
     project.file("change.diff", &diff);
     let patched = std::process::Command::new("patch")
         .args(["-p1", "-i", "change.diff"])
@@ -118,8 +114,8 @@ fn output_comes_in_a_stable_order_whatever_the_threads() {
     for index in 0..40 {
         project.python_app(&format!("svc{index:02}"));
     }
-    let one = project.run(&["-j", "1", "."]).code(0).stdout.clone();
-    let many = project.run(&["--jobs", "8", "."]).code(0).stdout.clone();
+    let one = project.stdout_of(&["-j", "1", "."]);
+    let many = project.stdout_of(&["--jobs", "8", "."]);
     assert_eq!(one, many);
     let headers: Vec<&str> = one
         .lines()
@@ -139,11 +135,7 @@ fn write_rewrites_in_place_and_a_second_run_changes_nothing() {
     project
         .python_app("app")
         .file("tool/Dockerfile", UNKNOWN_BASE);
-    let rewrite = project
-        .run(&["--stdout", "app/Dockerfile"])
-        .code(0)
-        .stdout
-        .clone();
+    let rewrite = project.stdout_of(&["--stdout", "app/Dockerfile"]);
     let output = project.run(&["--write", "."]);
     output.code(0);
     assert_eq!(output.stdout, "rewrote app/Dockerfile\n");
@@ -556,11 +548,7 @@ fn json_with_check_exits_1_and_still_gives_records() {
 fn stdout_with_explain_keeps_stdout_for_the_dockerfile() {
     let project = Project::new();
     project.python_app("");
-    let plain = project
-        .run(&["--stdout", "Dockerfile"])
-        .code(0)
-        .stdout
-        .clone();
+    let plain = project.stdout_of(&["--stdout", "Dockerfile"]);
     let explained = project.run(&["--stdout", "--explain", "Dockerfile"]);
     explained.code(0);
     assert_eq!(explained.stdout, plain);
@@ -694,25 +682,13 @@ fn no_slim_keeps_the_full_base() {
         .file("Dockerfile", PYTHON_FULL)
         .file("requirements.txt", "flask\n")
         .file("app.py", "");
-    let slim = project
-        .run(&["--stdout", "Dockerfile"])
-        .code(0)
-        .stdout
-        .clone();
+    let slim = project.stdout_of(&["--stdout", "Dockerfile"]);
     assert!(slim.contains("\nFROM python:3.11-slim\n"), "{slim}");
-    let full = project
-        .run(&["--stdout", "--no-slim", "Dockerfile"])
-        .code(0)
-        .stdout
-        .clone();
+    let full = project.stdout_of(&["--stdout", "--no-slim", "Dockerfile"]);
     assert!(!full.contains("-slim"), "{full}");
     assert!(full.contains("\nFROM python:3.11\n"), "{full}");
     // The last of --slim and --no-slim wins.
-    let again = project
-        .run(&["--stdout", "--no-slim", "--slim", "Dockerfile"])
-        .code(0)
-        .stdout
-        .clone();
+    let again = project.stdout_of(&["--stdout", "--no-slim", "--slim", "Dockerfile"]);
     assert_eq!(again, slim);
 }
 
@@ -793,22 +769,14 @@ fn serve_static_is_opt_in_on_the_command_line_and_in_restage_toml() {
             .contains("--serve-static"),
         "{record}"
     );
-    let asked = project
-        .run(&["--stdout", "--serve-static", "web/Dockerfile"])
-        .code(0)
-        .stdout
-        .clone();
+    let asked = project.stdout_of(&["--stdout", "--serve-static", "web/Dockerfile"]);
     assert!(asked.contains("\nFROM nginx:stable-alpine\n"), "{asked}");
     assert!(
         asked.contains("COPY --from=builder /app/dist /usr/share/nginx/html"),
         "{asked}"
     );
     project.file("web/restage.toml", "serve-static = true\n");
-    let configured = project
-        .run(&["--stdout", "web/Dockerfile"])
-        .code(0)
-        .stdout
-        .clone();
+    let configured = project.stdout_of(&["--stdout", "web/Dockerfile"]);
     assert_eq!(configured, asked);
 }
 
@@ -819,31 +787,15 @@ fn restage_toml_upward_applies_and_the_command_line_wins() {
         .file("restage.toml", "slim = false\n")
         .file("deep/svc/Dockerfile", PYTHON_FULL)
         .file("deep/svc/requirements.txt", "flask\n");
-    let from_config = project
-        .run(&["--stdout", "deep/svc/Dockerfile"])
-        .code(0)
-        .stdout
-        .clone();
+    let from_config = project.stdout_of(&["--stdout", "deep/svc/Dockerfile"]);
     assert!(!from_config.contains("-slim"), "{from_config}");
-    let cli_wins = project
-        .run(&["--stdout", "--slim", "deep/svc/Dockerfile"])
-        .code(0)
-        .stdout
-        .clone();
+    let cli_wins = project.stdout_of(&["--stdout", "--slim", "deep/svc/Dockerfile"]);
     assert!(cli_wins.contains("FROM python:3.11-slim"), "{cli_wins}");
-    let ignored = project
-        .run(&["--stdout", "--no-config", "deep/svc/Dockerfile"])
-        .code(0)
-        .stdout
-        .clone();
+    let ignored = project.stdout_of(&["--stdout", "--no-config", "deep/svc/Dockerfile"]);
     assert!(ignored.contains("FROM python:3.11-slim"), "{ignored}");
     // The nearest file applies: a closer one that says nothing restores the default.
     project.file("deep/restage.toml", "");
-    let nearest = project
-        .run(&["--stdout", "deep/svc/Dockerfile"])
-        .code(0)
-        .stdout
-        .clone();
+    let nearest = project.stdout_of(&["--stdout", "deep/svc/Dockerfile"]);
     assert!(nearest.contains("FROM python:3.11-slim"), "{nearest}");
 }
 

@@ -41,6 +41,7 @@ use app_folder::is_app_other;
 use node_env::NodeEnv;
 use project::Project;
 use run::{Action, Manager, RunFacts};
+use start::Start;
 
 pub struct Node;
 
@@ -70,12 +71,14 @@ impl super::Transformer for Node {
         if tool::is_tool_image(&runs) {
             return tool::plan(input, &runs).map_err(decline);
         }
+        let project = Project::read(input.context);
+        let start = Start::read(input, &project);
         if input.options.serve_static
-            && let Some(planned) = static_site::plan(input, &runs, &Project::read(input.context))
+            && let Some(planned) = static_site::plan(input, &runs, &project, &start)
         {
             return planned.map_err(decline);
         }
-        Layout::new(input, runs)
+        Layout::new(input, runs, project, &start)
             .and_then(Layout::plan)
             .map_err(decline)
     }
@@ -130,7 +133,12 @@ struct Layout<'a> {
 }
 
 impl<'a> Layout<'a> {
-    fn new(input: &'a Input<'a>, runs: Vec<(ItemId, RunFacts)>) -> Result<Layout<'a>, String> {
+    fn new(
+        input: &'a Input<'a>,
+        runs: Vec<(ItemId, RunFacts)>,
+        project: Project,
+        start: &Start,
+    ) -> Result<Layout<'a>, String> {
         let install_runs: Vec<&(ItemId, RunFacts)> = runs
             .iter()
             .filter(|(_, facts)| facts.installs().next().is_some())
@@ -142,10 +150,9 @@ impl<'a> Layout<'a> {
             return Err("the dependency install is in a heredoc".into());
         }
         let manager = one_manager(&install_runs)?;
-        let project = Project::read(input.context);
         check_project(input, &project, manager)?;
         let app_dir = app_folder::app_folder(input, &install_runs)?;
-        let project_start = start::start_words(input, &project);
+        let start_words = start::start_words(input, start);
         let mut layout = Layout {
             input,
             runs: Vec::new(),
@@ -160,7 +167,7 @@ impl<'a> Layout<'a> {
         };
         layout.find_app_steps(&runs)?;
         layout.runs = runs;
-        layout.start_words = project_start?;
+        layout.start_words = start_words?;
         Ok(layout)
     }
 

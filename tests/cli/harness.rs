@@ -101,6 +101,11 @@ impl Project {
         self.run_with(args, None, &[])
     }
 
+    /// `restage`'s stdout with `args`, which must exit 0.
+    pub fn stdout_of(&self, args: &[&str]) -> String {
+        self.run(args).code(0).stdout.clone()
+    }
+
     pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Output {
         self.run_with(args, Some(stdin), &[])
     }

@@ -3,6 +3,7 @@
 //! scripts chosen at start-up decline here; which stage needs a tool is decided elsewhere.
 
 use super::project::Project;
+use super::static_site;
 use crate::transform::Input;
 use crate::transform::shell::program_name;
 
@@ -10,11 +11,14 @@ use crate::transform::shell::program_name;
 const DEV_SCRIPTS: &[&str] = &["dev", "develop", "watch", "serve:dev", "start:dev"];
 
 /// How a development server's decline says what else there is.
-fn serve_static_hint(input: &Input) -> &'static str {
+fn serve_static_hint(input: &Input) -> String {
     if input.options.serve_static {
-        " (--serve-static serves the builds of vite, react-scripts, vue-cli-service, ng and a Next.js static export, and the folders that serve and http-server name; restage sees none of them here)"
+        format!(
+            " (--serve-static serves {}; restage sees none of them here)",
+            static_site::SERVED
+        )
     } else {
-        " (for a front end, `--serve-static` builds it and serves the files from nginx)"
+        " (for a front end, `--serve-static` builds it and serves the files from nginx)".into()
     }
 }
 
@@ -73,8 +77,7 @@ impl Start {
 
 /// The start command's words and those of the scripts it runs; an error for a
 /// development server or a script named by a variable.
-pub fn start_words(input: &Input, project: &Project) -> Result<Vec<String>, String> {
-    let start = Start::read(input, project);
+pub fn start_words(input: &Input, start: &Start) -> Result<Vec<String>, String> {
     if let Some(script) = &start.script {
         if script.contains('$') {
             return Err(format!(

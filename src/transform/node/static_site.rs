@@ -13,7 +13,7 @@ use super::project::Project;
 use super::run::{Manager, RunFacts};
 use super::start::Start;
 use crate::analyze::ItemId;
-use crate::syntax::Keyword;
+use crate::syntax::{Command, Keyword};
 use crate::transform::plan::{Step, builder_name, is_plain_path};
 use crate::transform::shell::{one_line, program_name};
 use crate::transform::{Decision, Input, Plan};
@@ -134,15 +134,18 @@ enum Paths {
     HtmlPages,
 }
 
-/// Whether `input` serves a front end restage can serve from nginx: `Ok(None)` when its
-/// start command is not one of the servers above, an error when it is but the rewrite
-/// cannot be sure of the files, the port or the rest of the final stage.
+/// What [`server`] knows, as a decline names it.
+pub const SERVED: &str = "the builds of vite, react-scripts, vue-cli-service, ng and a Next.js static export, and the folders that serve and http-server name";
+
+/// The plan that serves the front end `input` starts from nginx: `None` when its start
+/// command runs none of the servers above, an error when it does but the rewrite cannot
+/// be sure of the files, the port or the rest of the final stage.
 pub fn plan(
     input: &Input,
     runs: &[(ItemId, RunFacts)],
     project: &Project,
+    start: &Start,
 ) -> Option<Result<Plan, String>> {
-    let start = Start::read(input, project);
     let server = start.commands().find_map(server)?;
     Some(Site::read(input, runs, project, server).map(|site| site.plan()))
 }
@@ -276,7 +279,7 @@ fn port_flag(args: &[&str], flags: &[&str]) -> Option<String> {
         flags.contains(&flag).then_some(value)
     })?;
     let port = value.rsplit(':').next().unwrap_or(value);
-    (!port.is_empty() && port.chars().all(|c| c.is_ascii_digit())).then(|| port.to_owned())
+    is_port(port).then(|| port.to_owned())
 }
 
 /// What the static rewrite needs to know, read and checked.
@@ -286,8 +289,8 @@ struct Site<'a> {
     /// The served folder, absolute.
     files: String,
     port: String,
-    /// `RUN npm run build` (or yarn's, pnpm's), when the builder must add the build.
-    build: Option<String>,
+    /// `npm run build` (or yarn's, pnpm's), when the builder must add the build.
+    build: Option<&'static str>,
 }
 
 impl<'a> Site<'a> {
@@ -361,12 +364,11 @@ impl<'a> Site<'a> {
         for &id in &input.stage.body {
             match analysis.instruction(id).keyword {
                 Some(Keyword::Arg) | None => {}
-                Some(Keyword::Env | Keyword::Label | Keyword::Expose) => {
+                Some(Keyword::Env) => {
+                    plan.builder.push(Step::Keep(id));
                     plan.final_stage.push(Step::Keep(id));
-                    if analysis.instruction(id).keyword == Some(Keyword::Env) {
-                        plan.builder.push(Step::Keep(id));
-                    }
                 }
+                Some(Keyword::Label | Keyword::Expose) => plan.final_stage.push(Step::Keep(id)),
                 Some(keyword @ (Keyword::Cmd | Keyword::Entrypoint)) => {
                     plan.replaced.push(id);
                     plan.decisions.push(Decision::new(
@@ -384,9 +386,9 @@ impl<'a> Site<'a> {
                 Some(_) => plan.builder.push(Step::Keep(id)),
             }
         }
-        if let Some(build) = &self.build {
+        if let Some(build) = self.build {
             plan.decisions.push(Decision::new(
-                format!("the builder runs `{}`", build.trim_start_matches("RUN ")),
+                format!("the builder runs `{build}`"),
                 if self.server.in_memory {
                     format!(
                         "`{}` builds in memory; the build script writes the files nginx serves",
@@ -399,7 +401,7 @@ impl<'a> Site<'a> {
                     )
                 },
             ));
-            plan.builder.push(Step::New(build.clone()));
+            plan.builder.push(Step::New(format!("RUN {build}")));
         }
         plan.decisions.push(Decision::new(
             format!("nginx listens on {}", self.port),
@@ -619,11 +621,11 @@ fn runs_the_build(runs: &[(ItemId, RunFacts)], bundler: &Bundler) -> bool {
 }
 
 /// The package manager's command that runs package.json's build script.
-fn build_command(manager: Manager) -> String {
+fn build_command(manager: Manager) -> &'static str {
     match manager {
-        Manager::Npm => "RUN npm run build".to_owned(),
-        Manager::Yarn => "RUN yarn build".to_owned(),
-        Manager::Pnpm => "RUN pnpm run build".to_owned(),
+        Manager::Npm => "npm run build",
+        Manager::Yarn => "yarn build",
+        Manager::Pnpm => "pnpm run build",
     }
 }
 
@@ -637,13 +639,21 @@ fn last_start_instruction(input: &Input) -> ItemId {
         .expect("a front end has a start command")
 }
 
+/// Whether `text` is a port number.
+fn is_port(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_digit())
+}
+
 /// The one TCP port the stage EXPOSEs.
 fn exposed_port(input: &Input) -> Result<String, String> {
     let analysis = input.analysis;
     let vars = Vars { input };
     let mut ports = Vec::new();
     for id in analysis.with_keyword(input.stage, Keyword::Expose) {
-        for port in &analysis.instruction(id).node.value {
+        let Some(Command::Expose(exposed)) = analysis.instruction(id).command() else {
+            continue;
+        };
+        for port in &exposed {
             let port = vars.expand(port, id).unwrap_or_default();
             let (number, protocol) = port.split_once('/').unwrap_or((&port, "tcp"));
             if protocol.eq_ignore_ascii_case("tcp") {
@@ -652,7 +662,7 @@ fn exposed_port(input: &Input) -> Result<String, String> {
         }
     }
     match ports.as_slice() {
-        [port] if !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) => Ok(port.clone()),
+        [port] if is_port(port) => Ok(port.clone()),
         [] => Err("no EXPOSE and no port in the start command: restage cannot tell which port nginx should listen on".into()),
         _ => Err(format!(
             "the stage EXPOSEs `{}`: restage cannot tell which one port nginx should listen on",
