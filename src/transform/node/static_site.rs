@@ -9,6 +9,7 @@
 //! which is why the user asks for it; without the option these images decline as
 //! development images (see `start`).
 
+use super::mentions_any;
 use super::project::Project;
 use super::run::{Manager, RunFacts};
 use super::start::Start;
@@ -496,6 +497,12 @@ fn built_files(input: &Input, project: &Project, bundler: &Bundler) -> Result<St
         .iter()
         .find(|flag| script.contains(*flag))
         .map(|flag| format!("the build script sets `{flag}`"))
+        .or_else(|| {
+            OUTPUT_FLAGS
+                .iter()
+                .find(|flag| mentions_any(input, &[flag]))
+                .map(|flag| format!("the Dockerfile sets `{flag}`"))
+        })
         .or_else(|| {
             bundler.moved_by.iter().find_map(|(file, word)| {
                 input
