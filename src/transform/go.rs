@@ -73,8 +73,8 @@ struct Layout<'a> {
     facts: Facts<'a>,
     start: Start,
     image: FinalImage,
-    /// Why the binary needs cgo, if it does.
-    cgo: Option<String>,
+    /// The binary needs cgo (`cgo::cgo_reason` says why).
+    cgo: bool,
     builder: &'static str,
     /// RUNs before it prepare the build; after it, the runtime.
     build_point: ItemId,
@@ -130,12 +130,12 @@ impl<'a> Layout<'a> {
         let (final_copies, copied) = final_copies(&facts, &start, builder, &image, &mut decisions)?;
         let final_dirs = final_dirs(&facts, &copied);
         let download_after = module_download(&facts, &mut decisions);
-        let anchor = copy_anchor(&facts, &start, build_point);
+        let anchor = copy_anchor(&facts, &start);
         Ok(Layout {
             facts,
             start,
             image,
-            cgo,
+            cgo: cgo.is_some(),
             builder,
             build_point,
             edits,
@@ -208,7 +208,7 @@ impl<'a> Layout<'a> {
                 plan.builder.push(Step::Keep(id));
                 plan.final_stage.push(Step::Keep(id));
             }
-            Keyword::Copy | Keyword::Add => self.place_copy(id, plan)?,
+            Keyword::Copy | Keyword::Add => self.place_copy(id, plan),
             Keyword::Run => self.place_run(id, plan)?,
             Keyword::User => {
                 if id < self.build_point {
@@ -228,9 +228,9 @@ impl<'a> Layout<'a> {
 
     /// A COPY or ADD: in the builder, with what the app reads at run time also in the
     /// final stage, and the module download after it when it is the one.
-    fn place_copy(&self, id: ItemId, plan: &mut Plan) -> Result<(), String> {
+    fn place_copy(&self, id: ItemId, plan: &mut Plan) {
         plan.builder.push(Step::Keep(id));
-        if let Some((steps, why)) = carried_copy(&self.facts, id, self.builder)? {
+        if let Some((steps, why)) = carried_copy(&self.facts, id, self.builder) {
             let text = one_line(self.facts.input.analysis.text(id));
             let what = match steps.as_slice() {
                 [Step::Keep(_)] => format!("`{text}` also in the final stage"),
@@ -242,12 +242,11 @@ impl<'a> Layout<'a> {
         if self.download_after == Some(id) {
             plan.builder.push(Step::New("RUN go mod download".into()));
         }
-        Ok(())
     }
 
     /// The builder's `go build` in place of a `go run` start command.
     fn build_go_run(&self, id: ItemId, build: &GoBuild, binary: &str, plan: &mut Plan) {
-        let line = go_run_build(build, binary, self.cgo.is_none());
+        let line = go_run_build(build, binary, !self.cgo);
         plan.builder.push(Step::New(line.clone()));
         plan.replaced.push(id);
         plan.decisions.push(Decision::new(

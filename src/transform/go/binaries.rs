@@ -5,11 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::{ItemId, join};
+use crate::analyze::{ItemId, file_name, join};
 
 use super::command::{self, GoBuild, expand};
 use super::facts::Facts;
-use crate::analyze::file_name;
 
 /// A binary a build writes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Reading what a Go Dockerfile's commands do: `go build`/`go install`/`go run` and
-//! their flags, the simple commands of a RUN sorted by what they are for, and the
-//! path arithmetic (variables, WORKDIR joins) needed to say where a binary lands.
+//! their flags, the simple commands of a RUN sorted by what they are for, a package's
+//! default binary name, `$VAR` expansion, and the exec form of a shell-form command.
 
 use std::collections::BTreeMap;
 

@@ -5,18 +5,16 @@
 
 use std::collections::BTreeSet;
 
-use crate::analyze::{ItemId, join};
+use crate::analyze::{ItemId, file_name, join, parent};
 use crate::syntax::{Command, Keyword};
 use crate::transform::Decision;
 use crate::transform::plan::{Step, is_plain_owner, is_plain_path};
 use crate::transform::shell::one_line;
 
 use super::Start;
-use super::command::expand;
 use super::facts::{Facts, insert_with_parents};
 use super::files;
 use super::image::{FinalImage, Kind, SYSTEM_PATH};
-use crate::analyze::{file_name, parent};
 
 /// The COPY --from lines the final stage gets, the paths they write, and the first
 /// word that cannot be written into such a line.
@@ -170,13 +168,10 @@ fn copy_runtime_files(
                 one_line(analysis.text(id))
             ));
         }
-        let dest = join(
-            &facts.workdir(id)?,
-            &expand(&whole.dest, &facts.vars_at(id)).unwrap_or_default(),
-        );
+        let dest = &facts.copy_dests[&id];
         let entries = files::runtime_entries(context);
         for entry in &entries {
-            let path = join(&dest, entry);
+            let path = join(dest, entry);
             copies.add(&path, &path, whole.chown.as_deref());
         }
         if !entries.is_empty() {
@@ -207,21 +202,21 @@ pub(super) fn final_dirs(facts: &Facts, copied: &[String]) -> BTreeSet<String> {
     dirs
 }
 
-/// The instruction after which the final stage copies from the builder.
-pub(super) fn copy_anchor(facts: &Facts, start: &Start, build_point: ItemId) -> Option<ItemId> {
-    let analysis = facts.input.analysis;
-    let mut build_inputs = facts.input.stage.body.iter().copied().filter(|&id| {
-        let instruction = analysis.instruction(id);
-        instruction.is(Keyword::Copy)
-            || instruction.is(Keyword::Add)
-            || (instruction.is(Keyword::Run) && id < build_point)
-    });
+/// The instruction after which the final stage copies from the builder: the last
+/// build or COPY of the whole context; for `go run`, whose build comes at the end, the
+/// last COPY, ADD or RUN.
+pub(super) fn copy_anchor(facts: &Facts, start: &Start) -> Option<ItemId> {
     match start {
-        Start::GoRun { .. } => build_inputs.next_back(),
-        Start::Binary { .. } => {
-            let last_whole = facts.whole_copies.last().copied();
-            facts.last_build().max(last_whole)
+        Start::GoRun { .. } => {
+            let analysis = facts.input.analysis;
+            facts.input.stage.body.iter().copied().rev().find(|&id| {
+                let instruction = analysis.instruction(id);
+                instruction.is(Keyword::Copy)
+                    || instruction.is(Keyword::Add)
+                    || instruction.is(Keyword::Run)
+            })
         }
+        Start::Binary { .. } => facts.last_build().max(facts.whole_copies.last().copied()),
     }
 }
 
@@ -232,23 +227,23 @@ pub(super) fn carried_copy(
     facts: &Facts,
     id: ItemId,
     builder: &str,
-) -> Result<Option<(Vec<Step>, String)>, String> {
+) -> Option<(Vec<Step>, String)> {
     let Some(Command::Copy(copy)) = facts.input.analysis.instruction(id).command() else {
-        return Ok(None);
+        return None;
     };
     if let Some(image) = copy.from {
         let why = format!("it copies from the image `{image}`, not from the build");
-        return Ok(Some((vec![Step::Keep(id)], why)));
+        return Some((vec![Step::Keep(id)], why));
     }
     if facts.whole_copies.contains(&id) {
-        return Ok(None);
+        return None;
     }
     let (runtime, sources): (Vec<&String>, Vec<&String>) = copy
         .sources
         .iter()
         .partition(|source| files::is_runtime_source(source));
     if runtime.is_empty() {
-        return Ok(None);
+        return None;
     }
     let names: Vec<String> = runtime.iter().map(|source| format!("`{source}`")).collect();
     let why = format!("the app may read {} at run time", names.join(", "));
@@ -259,27 +254,20 @@ pub(super) fn carried_copy(
     });
     let into_dir = copy.dest.ends_with('/') || copy.sources.len() > 1;
     if sources.is_empty() || !plain_files || !into_dir || !context.present {
-        return Ok(Some((vec![Step::Keep(id)], why)));
+        return Some((vec![Step::Keep(id)], why));
     }
-    let dest = expand(&copy.dest, &facts.vars_at(id)).unwrap_or_default();
-    let dest = join(&facts.workdir(id)?, &dest);
-    if copy
-        .chown
-        .as_deref()
-        .is_some_and(|owner| !is_plain_owner(owner))
-    {
-        return Ok(Some((vec![Step::Keep(id)], why)));
-    }
+    let dest = &facts.copy_dests[&id];
     let paths: Vec<String> = runtime
         .iter()
-        .map(|source| join(&dest, file_name(&join("/", source))))
+        .map(|source| join(dest, file_name(&join("/", source))))
         .collect();
-    if paths.iter().any(|path| !is_plain_path(path)) {
-        return Ok(Some((vec![Step::Keep(id)], why)));
+    let plain_owner = copy.chown.as_deref().is_none_or(is_plain_owner);
+    if !plain_owner || paths.iter().any(|path| !is_plain_path(path)) {
+        return Some((vec![Step::Keep(id)], why));
     }
     let steps = paths
         .iter()
         .map(|path| Step::New(copy_line(builder, copy.chown.as_deref(), path, path)))
         .collect();
-    Ok(Some((steps, why)))
+    Some((steps, why))
 }

@@ -1,18 +1,18 @@
 //! What the Go rewrite reads from the stage before deciding anything: the variables and
 //! working directory at each instruction, where go.mod lands in the image and the
-//! module's path, what each RUN does, and the folders the image has. Which binaries
-//! the builds write is `binaries`' part; how a RUN's words are read, `command`'s.
+//! module's path, where each COPY writes, what each RUN does, and the folders the image
+//! has. Which binaries the builds write is `binaries`' part; how a RUN's words are
+//! read, `command`'s.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::analyze::{ItemId, join};
+use crate::analyze::{ItemId, file_name, join, parent};
 use crate::syntax::{Command, Form, Keyword};
 use crate::transform::Input;
 use crate::transform::shell::one_line;
 
 use super::binaries::Binary;
 use super::command::{RunFacts, expand};
-use crate::analyze::{file_name, parent};
 
 /// The PATH of the official golang images.
 pub const GOLANG_PATH: &str =
@@ -59,6 +59,8 @@ pub struct Facts<'a> {
     pub whole_copies: Vec<ItemId>,
     /// COPY instructions that name go.mod or go.sum without copying everything.
     pub module_copies: Vec<ItemId>,
+    /// Where each COPY or ADD from the build context writes, absolute.
+    pub copy_dests: BTreeMap<ItemId, String>,
     dirs: BTreeSet<String>,
 }
 
@@ -75,6 +77,7 @@ impl<'a> Facts<'a> {
             binaries: Vec::new(),
             whole_copies: Vec::new(),
             module_copies: Vec::new(),
+            copy_dests: BTreeMap::new(),
             dirs: SYSTEM_DIRS.iter().map(|dir| (*dir).to_owned()).collect(),
         };
         for &id in &input.stage.body {
@@ -101,7 +104,8 @@ impl<'a> Facts<'a> {
             Form::Shell(line) => line.clone(),
             Form::Exec(words) => words.join(" "),
         };
-        let run_facts = RunFacts::read(&line, &self.workdir(id)?, &self.vars_at(id));
+        let cwd = self.workdir(id)?;
+        let run_facts = RunFacts::read(&line, &cwd, &self.vars_at(id));
         if !analysis.instruction(id).heredocs.is_empty() {
             return Err(format!(
                 "`{}` runs a heredoc script, which restage does not read",
@@ -126,8 +130,7 @@ impl<'a> Facts<'a> {
                 && mkdir == "mkdir"
             {
                 for dir in dirs.iter().filter(|dir| !dir.starts_with('-')) {
-                    let dir = join(&self.workdir(id)?, dir);
-                    self.add_dir(&dir);
+                    self.add_dir(&join(&cwd, dir));
                 }
             }
         }
@@ -163,6 +166,7 @@ impl<'a> Facts<'a> {
             )
         })?;
         let resolved = join(&self.workdir(id)?, &dest);
+        self.copy_dests.insert(id, resolved.clone());
         let into_dir = dest.ends_with('/') || dest == "." || copy.sources.len() > 1;
         let whole = copy
             .sources
@@ -282,7 +286,7 @@ impl<'a> Facts<'a> {
             .map(String::as_str)
     }
 
-    /// The RUN ids that build binaries.
+    /// The last RUN that builds binaries.
     pub fn last_build(&self) -> Option<ItemId> {
         self.runs
             .iter()

@@ -2,9 +2,8 @@
 //! Go app reads at run time (templates, static assets, migrations, config), minus what
 //! `.dockerignore` keeps out of the image.
 
-use crate::context::BuildContext;
-
 use crate::analyze::file_name;
+use crate::context::BuildContext;
 
 /// Top-level folders an app reads at run time.
 const RUNTIME_DIRS: &[&str] = &[

@@ -17,12 +17,13 @@ impl Layout<'_> {
     /// Puts a RUN in the builder, the final stage, or both; an error when it sets up the
     /// runtime and the final image cannot run it.
     pub(super) fn place_run(&self, id: ItemId, plan: &mut Plan) -> Result<(), String> {
-        let (run, line) = self.run_at(id);
+        let run = &self.facts.runs[&id];
+        let line = one_line(self.facts.input.analysis.text(id));
         if run.is_build() || run.is_toolchain() {
-            return self.place_build(id, plan);
+            return self.place_build(id, run, &line, plan);
         }
         if !run.users.is_empty() {
-            return self.place_user_run(id, plan);
+            return self.place_user_run(id, run, &line, plan);
         }
         let why = if run.others.is_empty() && run.files.is_empty() {
             if run.installs.is_empty() {
@@ -33,7 +34,7 @@ impl Layout<'_> {
         } else if id < self.build_point {
             "it runs before the build and prepares it"
         } else {
-            return self.place_runtime_setup(id, plan);
+            return self.place_runtime_setup(id, run, &line, plan);
         };
         plan.builder.push(Step::Keep(id));
         plan.decisions
@@ -41,25 +42,22 @@ impl Layout<'_> {
         Ok(())
     }
 
-    /// What the RUN `id` does, and its first line for messages.
-    pub(super) fn run_at(&self, id: ItemId) -> (&RunFacts, String) {
-        (
-            &self.facts.runs[&id],
-            one_line(self.facts.input.analysis.text(id)),
-        )
-    }
-
     /// A build or toolchain RUN goes to the builder, with `CGO_ENABLED=0` before each
     /// `go build` and `go install` when the binary is static and the RUN does not say so.
-    fn place_build(&self, id: ItemId, plan: &mut Plan) -> Result<(), String> {
-        let (run, line) = self.run_at(id);
+    fn place_build(
+        &self,
+        id: ItemId,
+        run: &RunFacts,
+        line: &str,
+        plan: &mut Plan,
+    ) -> Result<(), String> {
         if let Some(user) = run.users.first() {
             return Err(format!(
                 "`{line}` mixes the build with `{user}`, which the final stage needs"
             ));
         }
         let static_already = run.cgo == Some(false) || env_cgo(&self.facts, id) == Some(false);
-        if !run.is_build() || self.cgo.is_some() || static_already {
+        if !run.is_build() || self.cgo || static_already {
             plan.builder.push(Step::Keep(id));
             return Ok(());
         }
@@ -97,8 +95,13 @@ impl Layout<'_> {
     /// A RUN after the build that sets up the runtime: in the final stage when its image
     /// can run it; else, when it only makes folders, in the builder with the folders
     /// copied over; else an error.
-    fn place_runtime_setup(&self, id: ItemId, plan: &mut Plan) -> Result<(), String> {
-        let (run, line) = self.run_at(id);
+    fn place_runtime_setup(
+        &self,
+        id: ItemId,
+        run: &RunFacts,
+        line: &str,
+        plan: &mut Plan,
+    ) -> Result<(), String> {
         let image = &self.image;
         if image.can_run(run.others.is_empty()) {
             plan.final_stage.push(Step::Keep(id));

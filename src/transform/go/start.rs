@@ -2,7 +2,7 @@
 //! becomes a build), CMD/ENTRYPOINT/HEALTHCHECK in exec form where the final image has
 //! no shell.
 
-use crate::analyze::{ItemId, join};
+use crate::analyze::{ItemId, join, parent};
 use crate::syntax::{Command, Form, Healthcheck, Keyword, LineKind, Span};
 use crate::transform::Decision;
 use crate::transform::plan::Step;
@@ -12,7 +12,6 @@ use super::Start;
 use super::command::{self, GoBuild, RunFacts, exec_form, uses_shell};
 use super::facts::Facts;
 use super::image::{FinalImage, Kind};
-use crate::analyze::parent;
 
 /// Where a `go run` start command's binary is built.
 const GO_RUN_DIR: &str = "/usr/local/bin";
@@ -33,11 +32,12 @@ pub(super) fn read_start(facts: &Facts) -> Result<Start, String> {
             _ => Vec::new(),
         }
     };
-    let id = entrypoint
-        .filter(|&id| !words_of(id).is_empty())
-        .or(cmd.filter(|&id| !words_of(id).is_empty()))
+    let (id, words) = [entrypoint, cmd]
+        .into_iter()
+        .flatten()
+        .map(|id| (id, words_of(id)))
+        .find(|(_, words)| !words.is_empty())
         .ok_or("nothing starts the app: there is no CMD or ENTRYPOINT")?;
-    let words = words_of(id);
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     if let Some(build) = command::go_command(&words, "run") {
         return go_run_start(facts, id, build, &words);

@@ -9,7 +9,7 @@ use crate::transform::plan::Step;
 use crate::transform::{Decision, Plan};
 
 use super::Layout;
-use super::command::expand;
+use super::command::{RunFacts, expand};
 use super::facts::Facts;
 use super::image::{FinalImage, Kind};
 
@@ -36,8 +36,13 @@ pub(super) fn check_users(facts: &Facts, image: &FinalImage) -> Result<(), Strin
 impl Layout<'_> {
     /// A RUN that creates a user: in the final stage (an error when its image cannot run
     /// it), and in the builder when the build runs as that user or gives it files.
-    pub(super) fn place_user_run(&self, id: ItemId, plan: &mut Plan) -> Result<(), String> {
-        let (run, line) = self.run_at(id);
+    pub(super) fn place_user_run(
+        &self,
+        id: ItemId,
+        run: &RunFacts,
+        line: &str,
+        plan: &mut Plan,
+    ) -> Result<(), String> {
         let busybox = run
             .users
             .iter()
