@@ -1,8 +1,9 @@
-//! Python (official `python:*` bases, pip and uv): dependencies install with
-//! `pip install --target` in the builder, next to the build-only system packages; the
-//! final stage copies the target folder and finds it through `PYTHONPATH`. A full
-//! `python:X` base becomes `python:X-slim` with the runtime libraries the build's
-//! `-dev` packages imply.
+//! Python (official `python:*` bases, other images whose name says python, any base
+//! under `--ecosystem python`; pip and uv, and poetry, pipenv and uv projects through
+//! an export of their lock): dependencies install with `pip install --target` in the
+//! builder, next to the build-only system packages; the final stage copies the target
+//! folder and finds it through `PYTHONPATH`, after installing the runtime packages the
+//! build implies (see `libraries`). A full `python:X` base becomes `python:X-slim`.
 //!
 //! `run` classifies RUNs (with `pip` reading pip commands and `project` poetry, pipenv
 //! and uv projects), `search_path` writes and checks PYTHONPATH and PATH, `libraries`

@@ -6,9 +6,7 @@
 //! This file only reads words; what a whole RUN is, and the edits that move an install
 //! to `--target`, are `run`'s business.
 
-use crate::analyze::ItemId;
-use crate::syntax::Span;
-use crate::transform::{Input, shell};
+use crate::transform::shell;
 
 /// Packages that are the installer's own tooling (or a project tool's), not the app's
 /// dependencies.
@@ -110,13 +108,6 @@ pub fn pip_install(words: &[&str]) -> Option<PipInstall> {
             .any(|w| w.starts_with("--prefix") || w.starts_with("--root")),
         no_cache: words.contains(&"--no-cache-dir"),
     })
-}
-
-/// The spans of the pip commands' heads (`pip install`, `python -m pip install`,
-/// `pip3 --no-cache-dir install`), in text order: one per command when each head is
-/// found only where its command starts.
-pub fn pip_phrases(input: &Input, id: ItemId, pips: &[PipInstall]) -> Vec<Span> {
-    shell::find_any(input.analysis, id, pips.iter().map(|pip| pip.head.as_str()))
 }
 
 /// A command that only reads what is installed and writes no file: `pip check`,

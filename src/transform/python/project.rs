@@ -8,7 +8,7 @@
 //! shape the installing are left out, and any other is a reason to decline.
 
 use crate::analyze::{Analysis, ItemId, Stage, file_name};
-use crate::syntax::{Command, Form, ImageRef, Keyword, Span};
+use crate::syntax::{Command, Form, ImageRef, Keyword, Run, Span};
 use crate::transform::Input;
 use crate::transform::shell;
 
@@ -121,10 +121,11 @@ pub fn copies_uv(analysis: &Analysis, id: ItemId, stage: &Stage) -> bool {
     let uv_image = copy
         .from
         .is_some_and(|from| ImageRef::parse(&from).path.ends_with("astral-sh/uv"));
-    let starts_uv = start_words(analysis, stage)
-        .iter()
-        .any(|word| matches!(shell::program_name(word), "uv" | "uvx"));
-    uv_image && !starts_uv
+    // The start command is read only for a COPY of uv's image, not for every COPY.
+    uv_image
+        && !start_words(analysis, stage)
+            .iter()
+            .any(|word| matches!(shell::program_name(word), "uv" | "uvx"))
 }
 
 /// The words of the ENTRYPOINT and the CMD that start the app.
@@ -276,10 +277,10 @@ fn stage_commands(input: &Input) -> Vec<Vec<String>> {
     analysis
         .with_keyword(input.stage, Keyword::Run)
         .filter_map(|id| match analysis.instruction(id).command() {
-            Some(Command::Run(run)) => match run.command {
-                Form::Shell(line) => Some(line),
-                Form::Exec(_) => None,
-            },
+            Some(Command::Run(Run {
+                command: Form::Shell(line),
+                ..
+            })) => Some(line),
             _ => None,
         })
         .flat_map(|line| {

@@ -11,11 +11,11 @@ use std::ops::Range;
 
 use crate::analyze::ItemId;
 use crate::syntax::{Command, Form, Span};
-use crate::transform::packages::{self, Install};
+use crate::transform::packages::{Install, install_in};
 use crate::transform::{Input, shell};
 
 use super::TARGET;
-use super::pip::{PipInstall, is_check, is_python, pip_install, pip_phrases};
+use super::pip::{PipInstall, is_check, is_python, pip_install};
 use super::project::{self, ProjectInstall};
 
 /// What a RUN does, as far as the Python rewrite is concerned.
@@ -60,6 +60,8 @@ enum Kind {
 /// The simple commands of a shell-form RUN, read one by one.
 #[derive(Default)]
 struct Commands {
+    /// The system package installs among them.
+    installs: Vec<Install>,
     pips: Vec<PipInstall>,
     projects: Vec<ProjectInstall>,
     checks: Vec<String>,
@@ -77,7 +79,6 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         Form::Shell(line) => line.clone(),
         Form::Exec(words) => return exec_form(words),
     };
-    let installs = packages::installs(&line);
     let commands = read_commands(input, &line)?;
     let first_other = commands
         .kinds
@@ -85,11 +86,7 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         .find(|(_, kind)| *kind == Kind::Other)
         .map(|(range, _)| &line[range.clone()]);
     if commands.projects.is_empty() && commands.pips.iter().all(|pip| pip.tooling_only) {
-        return Ok(without_dependencies(
-            installs,
-            &commands,
-            first_other.is_none(),
-        ));
+        return Ok(without_dependencies(commands, first_other.is_none()));
     }
     if !instruction.heredocs.is_empty() {
         return Err("the dependency install is in a heredoc".into());
@@ -107,6 +104,7 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
     }
     check_pip_options(&commands.pips)?;
     let Commands {
+        installs,
         pips,
         projects,
         checks,
@@ -146,6 +144,7 @@ fn read_commands(input: &Input, line: &str) -> Result<Commands, String> {
     for range in shell::command_ranges(line) {
         let command = &line[range.clone()];
         let words = shell::words(command);
+        commands.installs.extend(install_in(&words));
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         if let [python, "setup.py", setup_command, ..] = words.as_slice()
             && is_python(python)
@@ -194,11 +193,11 @@ impl Commands {
 /// A RUN that installs none of the app's dependencies: system packages alone, installer
 /// tooling alone, or something else (`no_other`: none of its commands is of another
 /// kind).
-fn without_dependencies(installs: Vec<Install>, commands: &Commands, no_other: bool) -> Run {
+fn without_dependencies(commands: Commands, no_other: bool) -> Run {
     let tooling = !commands.pips.is_empty();
     let alone = no_other && commands.checks.is_empty();
-    match (installs.is_empty(), tooling, alone) {
-        (false, _, true) => Run::SystemPackages(installs),
+    match (commands.installs.is_empty(), tooling, alone) {
+        (false, _, true) => Run::SystemPackages(commands.installs),
         (true, true, true) => Run::Tooling,
         _ => Run::Other,
     }
@@ -231,7 +230,10 @@ fn target_edits(
     id: ItemId,
     pips: &[PipInstall],
 ) -> Result<Vec<(Span, String)>, String> {
-    let phrase_spans = pip_phrases(input, id, pips);
+    // The heads' spans in text order: one per command when each head is found only
+    // where its command starts.
+    let heads = pips.iter().map(|pip| pip.head.as_str());
+    let phrase_spans = shell::find_any(input.analysis, id, heads);
     if phrase_spans.len() != pips.len() {
         return Err("could not place the --target option in the RUN's text".into());
     }

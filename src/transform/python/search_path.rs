@@ -17,10 +17,11 @@ use super::TARGET;
 /// target folder's commands.
 pub fn search_path_env(input: &Input, last_install: ItemId) -> Result<(), String> {
     let analysis = input.analysis;
-    for id in analysis.with_keyword(input.stage, Keyword::Env) {
-        let resets_path = env_values(input, id, "PATH")
-            .any(|value| id > last_install && !mentions_variable(&value, "PATH"));
-        if resets_path {
+    let after_install = analysis
+        .with_keyword(input.stage, Keyword::Env)
+        .filter(|&id| id > last_install);
+    for id in after_install {
+        if env_values(input, id, "PATH").any(|value| !mentions_variable(&value, "PATH")) {
             return Err(format!(
                 "`{}` sets PATH itself, where the final stage puts the installed packages' commands ({TARGET}/bin)",
                 one_line(analysis.text(id))
