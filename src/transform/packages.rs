@@ -3,7 +3,6 @@
 
 use super::{Input, shell};
 use crate::ecosystem::{Debian, Release, Variant};
-use crate::syntax::{Command, Form, Keyword};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Manager {
@@ -20,20 +19,9 @@ impl Manager {
         match input.stage.base.variant {
             Variant::Alpine => Manager::Apk,
             Variant::Full | Variant::Slim => Manager::Apt,
-            Variant::Other | Variant::Unknown => {
-                let analysis = input.analysis;
-                analysis
-                    .with_keyword(input.stage, Keyword::Run)
-                    .filter_map(|id| match analysis.instruction(id).command() {
-                        Some(Command::Run(run)) => match run.command {
-                            Form::Shell(line) => installs(&line).first().map(|i| i.manager),
-                            Form::Exec(_) => None,
-                        },
-                        _ => None,
-                    })
-                    .next()
-                    .unwrap_or(Manager::Apt)
-            }
+            Variant::Other | Variant::Unknown => shell::shell_runs(input)
+                .find_map(|line| installs(&line).first().map(|install| install.manager))
+                .unwrap_or(Manager::Apt),
         }
     }
 }

@@ -3,8 +3,9 @@
 
 use std::ops::Range;
 
+use super::Input;
 use crate::analyze::{Analysis, ItemId};
-use crate::syntax::{LineKind, Span};
+use crate::syntax::{Command, Form, Keyword, LineKind, Run, Span};
 
 /// The simple commands of a shell command line, split at `&&`, `||`, `;` and `|`
 /// outside quotes, each trimmed.
@@ -218,6 +219,21 @@ fn word_starts(text: &str, at: usize) -> bool {
         .chars()
         .next_back()
         .is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_' || c == '.'))
+}
+
+/// The command lines of the stage's shell-form RUNs, in order (exec-form RUNs run no
+/// shell and have none).
+pub fn shell_runs<'a>(input: &'a Input) -> impl Iterator<Item = String> + 'a {
+    let analysis = input.analysis;
+    analysis
+        .with_keyword(input.stage, Keyword::Run)
+        .filter_map(|id| match analysis.instruction(id).command() {
+            Some(Command::Run(Run {
+                command: Form::Shell(line),
+                ..
+            })) => Some(line),
+            _ => None,
+        })
 }
 
 /// A program's name without the folder it is called from (`/env/bin/pip` → `pip`).

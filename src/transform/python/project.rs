@@ -8,7 +8,7 @@
 //! shape the installing are left out, and any other is a reason to decline.
 
 use crate::analyze::{Analysis, ItemId, Stage, file_name};
-use crate::syntax::{Command, Form, ImageRef, Keyword, Run, Span};
+use crate::syntax::{Command, ImageRef, Keyword, Span};
 use crate::transform::Input;
 use crate::transform::shell;
 
@@ -273,16 +273,7 @@ fn pip_installs_poetry(commands: &[Vec<String>]) -> bool {
 
 /// The words of every simple command of the stage's shell-form RUNs.
 fn stage_commands(input: &Input) -> Vec<Vec<String>> {
-    let analysis = input.analysis;
-    analysis
-        .with_keyword(input.stage, Keyword::Run)
-        .filter_map(|id| match analysis.instruction(id).command() {
-            Some(Command::Run(Run {
-                command: Form::Shell(line),
-                ..
-            })) => Some(line),
-            _ => None,
-        })
+    shell::shell_runs(input)
         .flat_map(|line| {
             shell::commands(&line)
                 .into_iter()
