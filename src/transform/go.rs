@@ -57,6 +57,8 @@ impl super::Transformer for Go {
 /// How the container starts: a binary a RUN builds, or `go run`, which becomes one.
 enum Start {
     Binary {
+        /// The CMD or ENTRYPOINT that starts it.
+        id: ItemId,
         binary: Binary,
         by_name: bool,
     },

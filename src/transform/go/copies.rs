@@ -90,12 +90,14 @@ pub(super) fn final_copies(
 /// Where the started binary is in the builder and where the final stage puts it: on
 /// the final image's PATH when the start command names it without a folder.
 fn started_binary(facts: &Facts, start: &Start, decisions: &mut Vec<Decision>) -> (String, String) {
-    let (binary, by_name) = match start {
-        Start::Binary { binary, by_name } => (binary, *by_name),
+    let (id, binary, by_name) = match start {
+        Start::Binary {
+            id,
+            binary,
+            by_name,
+        } => (*id, binary, *by_name),
         Start::GoRun { binary, .. } => return (binary.clone(), binary.clone()),
     };
-    let (entrypoint, cmd) = facts.start();
-    let id = entrypoint.or(cmd).expect("a start command was read");
     let on_path = facts
         .vars_with(id, SYSTEM_PATH)
         .get("PATH")

@@ -59,6 +59,7 @@ pub(super) fn read_start(facts: &Facts) -> Result<Start, String> {
     }
     match facts.binary_for(program, id) {
         Some(binary) => Ok(Start::Binary {
+            id,
             binary: binary.clone(),
             by_name: !program.contains('/'),
         }),
