@@ -18,7 +18,7 @@ mod search_path;
 
 use crate::analyze::ItemId;
 use crate::ecosystem::{Ecosystem, Release};
-use crate::syntax::{Form, Keyword};
+use crate::syntax::{Command, Form, Keyword};
 use crate::transform::shell::one_line;
 
 use super::packages::{self, Install, Manager};
@@ -316,10 +316,8 @@ impl Layout<'_> {
         });
         self.add_runtime(runtime);
         if id > self.last_install && !self.runtime_libraries.is_empty() {
-            let names: Vec<&str> = self.runtime_libraries.iter().map(String::as_str).collect();
-            let install = packages::install_line(self.manager, &names);
-            self.plan.final_stage.push(Step::New(install));
-            self.runtime_libraries.clear();
+            let names = std::mem::take(&mut self.runtime_libraries);
+            self.runtime_install(id, &names);
         }
         Ok(())
     }
@@ -335,17 +333,16 @@ impl Layout<'_> {
     /// The final stage's copy of the dependencies, where the last install was, after the
     /// runtime libraries found so far (each named once).
     fn final_dependencies(&mut self) {
-        let plan = &mut self.plan;
         if !self.runtime_libraries.is_empty() {
-            let mut names: Vec<&str> = Vec::new();
+            let mut names: Vec<String> = Vec::new();
             for name in &self.runtime_libraries {
-                if !names.contains(&name.as_str()) {
-                    names.push(name);
+                if !names.contains(name) {
+                    names.push(name.clone());
                 }
             }
-            plan.final_stage
-                .push(Step::New(packages::install_line(self.manager, &names)));
+            self.runtime_install(self.last_install, &names);
         }
+        let plan = &mut self.plan;
         plan.final_stage.push(Step::New(format!(
             "COPY --from={} {TARGET} {TARGET}",
             self.builder
@@ -355,6 +352,38 @@ impl Layout<'_> {
             format!("the final stage copies {TARGET} and puts it on PYTHONPATH (its bin/ on PATH)"),
             "packages installed with --target are not on sys.path by themselves; copying them into /usr/local would not put them there either",
         ));
+    }
+
+    /// The final stage's install of the runtime packages `names` where the original's
+    /// instruction `at` was: as root, and back to the user in force there when an
+    /// earlier USER made it another (the package manager needs root).
+    fn runtime_install(&mut self, at: ItemId, names: &[String]) {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let install = packages::install_line(self.manager, &names);
+        let analysis = self.input.analysis;
+        let user = analysis
+            .with_keyword(self.input.stage, Keyword::User)
+            .filter(|&id| id < at)
+            .last()
+            .and_then(|id| match analysis.instruction(id).command() {
+                Some(Command::User(user)) => Some(user),
+                _ => None,
+            })
+            .filter(|user| !is_root(user));
+        let plan = &mut self.plan;
+        let Some(user) = user else {
+            plan.final_stage.push(Step::New(install));
+            return;
+        };
+        plan.decisions.push(Decision::new(
+            format!("`{install}` runs as root, then `USER {user}` again"),
+            format!("the package manager needs root, and the original's `USER {user}` is in force where the final stage installs them"),
+        ));
+        plan.final_stage.extend([
+            Step::New("USER root".into()),
+            Step::New(install),
+            Step::New(format!("USER {user}")),
+        ]);
     }
 
     /// The builder runs an install RUN's checks (`pip check`, `<tool> --version`) as the
@@ -373,4 +402,9 @@ impl Layout<'_> {
             "a check of the install that writes no file: it fails the build where the original would, and the final stage copies what it checked",
         ));
     }
+}
+
+/// A USER value that names root (`root`, uid 0, with or without a group).
+fn is_root(user: &str) -> bool {
+    matches!(user.split(':').next(), Some("root" | "0"))
 }
