@@ -90,10 +90,12 @@ impl super::Transformer for Python {
             builder: builder_name(input),
             runtime_libraries: linked_libraries(input, release).map_err(decline)?,
             target_in_view: false,
+            after_builder: Vec::new(),
         };
         for &id in &input.stage.body {
             layout.instruction(id, &runs).map_err(decline)?;
         }
+        layout.builder_end_decision();
         Ok(layout.plan)
     }
 }
@@ -145,6 +147,9 @@ struct Layout<'a> {
     runtime_libraries: Vec<String>,
     /// The builder has the target folder on its search paths already.
     target_in_view: bool,
+    /// The COPY, ADD, ENV, WORKDIR and SHELL instructions after the last install, which
+    /// only the final stage gets.
+    after_builder: Vec<ItemId>,
 }
 
 impl Layout<'_> {
@@ -166,7 +171,6 @@ impl Layout<'_> {
                 ));
             }
             Keyword::Env if id > self.last_install && resets_pythonpath(self.input, id) => {
-                plan.builder.push(Step::Keep(id));
                 plan.final_stage.push(Step::Keep(id));
                 plan.final_stage.push(Step::New(target_pythonpath(true)));
                 plan.decisions.push(Decision::new(
@@ -177,6 +181,12 @@ impl Layout<'_> {
                     ),
                     format!("its PYTHONPATH would hide {TARGET}; the packages come after its entries, as site-packages did"),
                 ));
+            }
+            Keyword::Env | Keyword::Workdir | Keyword::Shell | Keyword::Copy | Keyword::Add
+                if id > self.last_install =>
+            {
+                plan.final_stage.push(Step::Keep(id));
+                self.after_builder.push(id);
             }
             Keyword::Env | Keyword::Workdir | Keyword::Shell | Keyword::Copy | Keyword::Add => {
                 plan.builder.push(Step::Keep(id));
@@ -351,6 +361,25 @@ impl Layout<'_> {
         plan.decisions.push(Decision::new(
             format!("the final stage copies {TARGET} and puts it on PYTHONPATH (its bin/ on PATH)"),
             "packages installed with --target are not on sys.path by themselves; copying them into /usr/local would not put them there either",
+        ));
+    }
+
+    /// Says why the builder leaves out the files and settings that follow the last
+    /// install.
+    fn builder_end_decision(&mut self) {
+        let Some(&first) = self.after_builder.first() else {
+            return;
+        };
+        let more = match self.after_builder.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        self.plan.decisions.push(Decision::new(
+            format!(
+                "the builder ends with the last install; `{}`{more} only in the final stage",
+                one_line(self.input.analysis.text(first))
+            ),
+            "the install does not need what follows it (the app's files, its settings), so the builder does not copy or set it (a `--chown` there could name a user the builder never creates)",
         ));
     }
 
