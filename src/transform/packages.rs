@@ -20,7 +20,7 @@ impl Manager {
             Variant::Alpine => Manager::Apk,
             Variant::Full | Variant::Slim => Manager::Apt,
             Variant::Other | Variant::Unknown => shell::shell_runs(input)
-                .find_map(|line| installs(&line).first().map(|install| install.manager))
+                .find_map(|(_, line)| installs(&line).first().map(|install| install.manager))
                 .unwrap_or(Manager::Apt),
         }
     }

@@ -15,6 +15,7 @@ mod pip;
 mod project;
 mod run;
 mod search_path;
+mod targets;
 
 use crate::analyze::ItemId;
 use crate::ecosystem::{Ecosystem, Release};
@@ -30,6 +31,7 @@ use run::{Dependencies, Run, classify};
 use search_path::{
     pythonpath_may_be_set, resets_pythonpath, search_path_env, target_env, target_pythonpath,
 };
+use targets::{Named, Targets};
 
 pub struct Python;
 
@@ -52,6 +54,7 @@ impl super::Transformer for Python {
         for id in analysis.with_keyword(input.stage, Keyword::Run) {
             runs.push((id, classify(input, id).map_err(decline)?));
         }
+        let targets = Targets::number(&mut runs);
         let installs: Vec<ItemId> = runs
             .iter()
             .filter(|(_, run)| matches!(run, Run::Dependencies(_)))
@@ -90,6 +93,7 @@ impl super::Transformer for Python {
             builder: builder_name(input),
             runtime_libraries: linked_libraries(input, release).map_err(decline)?,
             target_in_view: false,
+            targets,
             after_builder: Vec::new(),
         };
         for &id in &input.stage.body {
@@ -120,7 +124,7 @@ fn tool_image_decision(input: &Input, start: Option<&Form>, final_image: &str) -
     Some(Decision::new(
         what,
         format!(
-            "{runs}, the final stage has every dependency on PYTHONPATH and their commands in {TARGET}/bin on PATH, as the original had them in site-packages{}",
+            "{runs}, the final stage has every dependency importable through PYTHONPATH and their commands on PATH, as site-packages and /usr/local/bin had them in the original{}",
             if final_image == input.stage.base.image.raw {
                 ""
             } else {
@@ -145,8 +149,9 @@ struct Layout<'a> {
     builder: &'static str,
     /// The runtime libraries found so far, for the final stage's next install of them.
     runtime_libraries: Vec<String>,
-    /// The builder has the target folder on its search paths already.
+    /// The builder has the target folders on its search paths already.
     target_in_view: bool,
+    targets: Targets,
     /// The COPY, ADD, ENV, WORKDIR and SHELL instructions after the last install, which
     /// only the final stage gets.
     after_builder: Vec<ItemId>,
@@ -172,14 +177,14 @@ impl Layout<'_> {
             }
             Keyword::Env if id > self.last_install && resets_pythonpath(self.input, id) => {
                 plan.final_stage.push(Step::Keep(id));
-                plan.final_stage.push(Step::New(target_pythonpath(true)));
+                let pythonpath = target_pythonpath(true, &self.targets);
+                plan.final_stage.push(Step::New(pythonpath.clone()));
                 plan.decisions.push(Decision::new(
                     format!(
-                        "`{}` is followed by `{}` in the final stage",
+                        "`{}` is followed by `{pythonpath}` in the final stage",
                         one_line(analysis.text(id)),
-                        target_pythonpath(true)
                     ),
-                    format!("its PYTHONPATH would hide {TARGET}; the packages come after its entries, as site-packages did"),
+                    format!("its PYTHONPATH would hide {}; the packages come after its entries, as site-packages did", self.targets.named().folders),
                 ));
             }
             Keyword::Env | Keyword::Workdir | Keyword::Shell | Keyword::Copy | Keyword::Add
@@ -266,8 +271,14 @@ impl Layout<'_> {
         ));
         for command in &dependencies.exported {
             plan.decisions.push(Decision::new(
-                format!("`{command}` becomes an export of the locked requirements, installed with `--target={TARGET}`"),
+                format!("`{command}` becomes an export of the locked requirements, installed with `--target`"),
                 "the lock file's versions, in a folder the final stage can copy alone (the tool itself stays in the builder)",
+            ));
+        }
+        for command in &dependencies.project_only {
+            plan.decisions.push(Decision::new(
+                format!("`{command}` becomes an install of the project alone, with `--target`"),
+                "an earlier RUN installs the same locked requirements; installed again, they would fill a second folder with the same packages",
             ));
         }
         plan.decisions.push(Decision::new(
@@ -353,15 +364,27 @@ impl Layout<'_> {
             self.runtime_install(self.last_install, &names);
         }
         let plan = &mut self.plan;
-        plan.final_stage.push(Step::New(format!(
-            "COPY --from={} {TARGET} {TARGET}",
-            self.builder
-        )));
-        plan.final_stage.extend(target_env(self.keep_pythonpath));
+        for folder in self.targets.folders() {
+            plan.final_stage.push(Step::New(format!(
+                "COPY --from={} {folder} {folder}",
+                self.builder
+            )));
+        }
+        plan.final_stage
+            .extend(target_env(self.keep_pythonpath, &self.targets));
         plan.decisions.push(Decision::new(
-            format!("the final stage copies {TARGET} and puts it on PYTHONPATH (its bin/ on PATH)"),
+            {
+                let Named { folders, it, its } = self.targets.named();
+                format!("the final stage copies {folders} and puts {it} on PYTHONPATH ({its} bin/ on PATH)")
+            },
             "packages installed with --target are not on sys.path by themselves; copying them into /usr/local would not put them there either",
         ));
+        if let [_, _, ..] = self.targets.folders() {
+            plan.decisions.push(Decision::new(
+                format!("each install has its own folder, the later ones first on PYTHONPATH and PATH: {}", self.targets.search_path("")),
+                "a second `pip install --target` into one folder skips what is already there (`bin/`, packages it would upgrade), where the original's later install upgraded and added to site-packages",
+            ));
+        }
     }
 
     /// Says why the builder leaves out the files and settings that follow the last
@@ -420,9 +443,13 @@ impl Layout<'_> {
     fn checks_in_builder(&mut self, checks: &[String]) {
         let plan = &mut self.plan;
         if !std::mem::replace(&mut self.target_in_view, true) {
-            plan.builder.extend(target_env(self.keep_pythonpath));
+            plan.builder
+                .extend(target_env(self.keep_pythonpath, &self.targets));
             plan.decisions.push(Decision::new(
-                format!("the builder puts {TARGET} on PYTHONPATH (its bin/ on PATH)"),
+                {
+                    let Named { folders, its, .. } = self.targets.named();
+                    format!("the builder puts {folders} on PYTHONPATH ({its} bin/ on PATH)")
+                },
                 "so that the checks after the install see the installed packages, as in the original; the install itself is unchanged, since `pip install --target` ignores what is already installed (it implies --ignore-installed)",
             ));
         }

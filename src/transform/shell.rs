@@ -221,9 +221,9 @@ fn word_starts(text: &str, at: usize) -> bool {
         .is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_' || c == '.'))
 }
 
-/// The command lines of the stage's shell-form RUNs, in order (exec-form RUNs run no
-/// shell and have none).
-pub fn shell_runs<'a>(input: &'a Input) -> impl Iterator<Item = String> + 'a {
+/// The stage's shell-form RUNs and their command lines, in order (exec-form RUNs run
+/// no shell and have none).
+pub fn shell_runs<'a>(input: &'a Input) -> impl Iterator<Item = (ItemId, String)> + 'a {
     let analysis = input.analysis;
     analysis
         .with_keyword(input.stage, Keyword::Run)
@@ -231,7 +231,7 @@ pub fn shell_runs<'a>(input: &'a Input) -> impl Iterator<Item = String> + 'a {
             Some(Command::Run(Run {
                 command: Form::Shell(line),
                 ..
-            })) => Some(line),
+            })) => Some((id, line)),
             _ => None,
         })
 }

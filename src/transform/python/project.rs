@@ -25,9 +25,47 @@ pub struct ProjectInstall {
     /// The words that start the command in the RUN's text (`poetry install`).
     pub head: String,
     /// The commands the builder runs instead, in order.
-    pub replacement: Vec<String>,
+    pub replacement: Replacement,
     /// The command as written, for the decision that reports it.
     pub command: String,
+}
+
+/// The builder's commands for a project install: the export of the locked requirements
+/// and their install, then the project's own install where the tool installs it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Replacement {
+    pub locked: Vec<String>,
+    pub project: Option<String>,
+}
+
+impl Replacement {
+    fn commands(&self) -> impl Iterator<Item = &String> {
+        self.locked.iter().chain(&self.project)
+    }
+}
+
+impl ProjectInstall {
+    /// Leaves the locked requirements out when a RUN before `id` installs the same
+    /// ones (`uv sync --no-install-project`, then `uv sync` for the project once its
+    /// source is copied): installed again, they would fill a second target folder
+    /// (see `targets`) with the same packages. `true` when it does.
+    pub fn skip_installed_requirements(&mut self, input: &Input, id: ItemId) -> bool {
+        if self.replacement.project.is_none() {
+            return false;
+        }
+        let installed = shell::shell_runs(input)
+            .take_while(|(run, _)| *run < id)
+            .flat_map(|(_, line)| line_commands(&line))
+            .filter_map(|words| {
+                let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                project_install(&words, input)?.ok()
+            })
+            .any(|earlier| earlier.replacement.locked == self.replacement.locked);
+        if installed {
+            self.replacement.locked.clear();
+        }
+        installed
+    }
 }
 
 /// Reads a project install; `None` when `words` is none, `Err` with the reason to
@@ -69,7 +107,12 @@ pub fn edits(
             let separator = command_separator(input, id, head.start);
             (
                 Span::new(head.start, end),
-                project.replacement.join(&separator),
+                project
+                    .replacement
+                    .commands()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(&separator),
             )
         })
         .collect())
@@ -182,7 +225,7 @@ fn install_exported(pip: &str) -> String {
 /// and every group that is not optional by default, `poetry export` the main group
 /// alone, so the set is worked out here (from the project's pyproject.toml unless
 /// `--only` names it).
-fn poetry(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
+fn poetry(words: &[&str], input: &Input) -> Result<Replacement, String> {
     let commands = stage_commands(input);
     if !poetry_installs_into_system(input, &commands) {
         return Err(
@@ -249,17 +292,14 @@ fn poetry(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
     } else {
         "poetry self add poetry-plugin-export"
     };
-    let mut commands = vec![
+    let locked = vec![
         format!("{{ poetry export --help > /dev/null 2>&1 || {add_plugin}; }}"),
         export.join(" "),
         install_exported("pip install --no-cache-dir"),
     ];
-    if root && poetry_installs_itself(&project?)? {
-        commands.push(format!(
-            "pip install --no-cache-dir --no-deps --target={TARGET} ."
-        ));
-    }
-    Ok(commands)
+    let project = (root && poetry_installs_itself(&project?)?)
+        .then(|| format!("pip install --no-cache-dir --no-deps --target={TARGET} ."));
+    Ok(Replacement { locked, project })
 }
 
 /// Whether one of the stage's `commands` installs poetry with pip.
@@ -274,12 +314,15 @@ fn pip_installs_poetry(commands: &[Vec<String>]) -> bool {
 /// The words of every simple command of the stage's shell-form RUNs.
 fn stage_commands(input: &Input) -> Vec<Vec<String>> {
     shell::shell_runs(input)
-        .flat_map(|line| {
-            shell::commands(&line)
-                .into_iter()
-                .map(shell::words)
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|(_, line)| line_commands(&line))
+        .collect()
+}
+
+/// The words of each simple command of a RUN's command `line`.
+fn line_commands(line: &str) -> Vec<Vec<String>> {
+    shell::commands(line)
+        .into_iter()
+        .map(shell::words)
         .collect()
 }
 
@@ -385,7 +428,7 @@ fn poetry_installs_into_system(input: &Input, commands: &[Vec<String>]) -> bool 
 
 /// `pipenv install --system` / `pipenv sync --system`: `pipenv requirements` of the
 /// same categories, then pip.
-fn pipenv(command: &str, words: &[&str], input: &Input) -> Result<Vec<String>, String> {
+fn pipenv(command: &str, words: &[&str], input: &Input) -> Result<Replacement, String> {
     let mut export = vec!["pipenv requirements --hash".to_owned()];
     let mut system = false;
     let mut deploy = false;
@@ -423,7 +466,10 @@ fn pipenv(command: &str, words: &[&str], input: &Input) -> Result<Vec<String>, S
     }
     commands.push(format!("{} > {EXPORTED}", export.join(" ")));
     commands.push(install_exported("pip install --no-cache-dir"));
-    Ok(commands)
+    Ok(Replacement {
+        locked: commands,
+        project: None,
+    })
 }
 
 /// Whether a COPY or ADD of the stage names `file` among its sources.
@@ -442,7 +488,7 @@ fn stage_copies(input: &Input, file: &str) -> bool {
 
 /// `uv sync`: `uv export` with the same selection, then `uv pip`; the project itself
 /// unless `--no-install-project`.
-fn uv(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
+fn uv(words: &[&str], input: &Input) -> Result<Replacement, String> {
     let start = start_words(input.analysis, input.stage);
     if start.iter().any(|word| word.contains(".venv")) {
         return Err(
@@ -473,14 +519,11 @@ fn uv(words: &[&str], input: &Input) -> Result<Vec<String>, String> {
             other => return Err(unknown("uv sync", other)),
         }
     }
-    let mut commands = vec![
+    let locked = vec![
         export.join(" "),
         install_exported("uv pip install --no-cache"),
     ];
-    if project && uv_installs_the_project(input)? {
-        commands.push(format!(
-            "uv pip install --no-cache --no-deps --target={TARGET} ."
-        ));
-    }
-    Ok(commands)
+    let project = (project && uv_installs_the_project(input)?)
+        .then(|| format!("uv pip install --no-cache --no-deps --target={TARGET} ."));
+    Ok(Replacement { locked, project })
 }

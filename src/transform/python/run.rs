@@ -41,6 +41,9 @@ pub struct Dependencies {
     /// Project installs (`poetry install`, …) that the builder exports and installs
     /// with pip instead, as written.
     pub exported: Vec<String>,
+    /// Those of them whose locked requirements an earlier RUN installs, so that the
+    /// builder installs the project alone.
+    pub project_only: Vec<String>,
     /// The commands after the install in the same RUN, as the final stage's RUN.
     pub then: Option<String>,
 }
@@ -106,12 +109,19 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
     let Commands {
         installs,
         pips,
-        projects,
+        mut projects,
         checks,
         ..
     } = commands;
     let mut edits = target_edits(input, id, &pips)?;
-    let exported = projects.iter().map(|p| p.command.clone()).collect();
+    let (mut exported, mut project_only) = (Vec::new(), Vec::new());
+    for project in &mut projects {
+        if project.skip_installed_requirements(input, id) {
+            project_only.push(project.command.clone());
+        } else {
+            exported.push(project.command.clone());
+        }
+    }
     let replaced = project::edits(input, id, projects)?;
     edits.extend(install_flag_removals(input, id, &replaced));
     edits.extend(replaced);
@@ -124,6 +134,7 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         installs,
         checks,
         exported,
+        project_only,
         then,
     }))
 }

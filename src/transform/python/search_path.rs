@@ -12,6 +12,7 @@ use crate::transform::plan::Step;
 use crate::transform::shell::one_line;
 
 use super::TARGET;
+use super::targets::Targets;
 
 /// An error when an ENV after the install sets a PATH that drops `$PATH`, hiding the
 /// target folder's commands.
@@ -64,23 +65,23 @@ pub fn pythonpath_may_be_set(input: &Input, last_install: ItemId) -> bool {
             .any(|id| env_values(input, id, "PYTHONPATH").next().is_some())
 }
 
-/// The ENV lines that make the packages in the target folder importable and their
-/// commands found. Entries PYTHONPATH already has stay ahead of the target folder, as
+/// The ENV lines that make the packages in the target folders importable and their
+/// commands found. Entries PYTHONPATH already has stay ahead of the target folders, as
 /// they were ahead of site-packages.
-pub fn target_env(keep_pythonpath: bool) -> [Step; 2] {
+pub fn target_env(keep_pythonpath: bool, targets: &Targets) -> [Step; 2] {
     [
-        Step::New(target_pythonpath(keep_pythonpath)),
-        Step::New(format!("ENV PATH={TARGET}/bin:$PATH")),
+        Step::New(target_pythonpath(keep_pythonpath, targets)),
+        Step::New(format!("ENV PATH={}:$PATH", targets.search_path("/bin"))),
     ]
 }
 
-/// The `ENV PYTHONPATH` line that puts the target folder last, after what PYTHONPATH
+/// The `ENV PYTHONPATH` line that puts the target folders last, after what PYTHONPATH
 /// held where `keep_pythonpath`.
-pub fn target_pythonpath(keep_pythonpath: bool) -> String {
+pub fn target_pythonpath(keep_pythonpath: bool, targets: &Targets) -> String {
     let keep = if keep_pythonpath {
         "${PYTHONPATH:+$PYTHONPATH:}"
     } else {
         ""
     };
-    format!("ENV PYTHONPATH={keep}{TARGET}")
+    format!("ENV PYTHONPATH={keep}{}", targets.search_path(""))
 }

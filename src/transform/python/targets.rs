@@ -1,0 +1,86 @@
+//! The folders the builder installs into: one per install command, in the order the
+//! stage runs them. `pip install --target` does not upgrade what an earlier install put
+//! in its folder: it skips every top-level entry that is already there (`bin/`, a
+//! package, a namespace folder such as `google/`), so a second install into the same
+//! folder would lose its commands and keep the first install's versions. Each later
+//! install gets a folder of its own instead, and the search paths list the later
+//! folders first, so that what a later install brings wins, as it did when the
+//! original upgraded site-packages in place.
+
+use crate::analyze::ItemId;
+
+use super::TARGET;
+use super::run::Run;
+
+/// The install folders, in the order the stage installs into them.
+pub struct Targets(Vec<String>);
+
+/// What the builder's installs write before the folder.
+const OPTION: &str = "--target=";
+
+impl Targets {
+    /// Gives each install among `runs` (each RUN's edits in text order) its folder:
+    /// the first keeps [`TARGET`], the `n`th becomes `TARGET-n`.
+    pub fn number(runs: &mut [(ItemId, Run)]) -> Targets {
+        let option = format!("{OPTION}{TARGET}");
+        let mut folders: Vec<String> = Vec::new();
+        for (_, run) in runs.iter_mut() {
+            let Run::Dependencies(dependencies) = run else {
+                continue;
+            };
+            dependencies.edits.sort_by_key(|(span, _)| span.start);
+            for (_, text) in &mut dependencies.edits {
+                let mut parts = text.split(option.as_str());
+                let mut numbered = parts.next().unwrap_or_default().to_owned();
+                for rest in parts {
+                    let folder = match folders.len() {
+                        0 => TARGET.to_owned(),
+                        n => format!("{TARGET}-{}", n + 1),
+                    };
+                    numbered.push_str(&format!("{OPTION}{folder}{rest}"));
+                    folders.push(folder);
+                }
+                *text = numbered;
+            }
+        }
+        Targets(folders)
+    }
+
+    pub fn folders(&self) -> &[String] {
+        &self.0
+    }
+
+    /// The folders as a search path, the last install's first.
+    pub fn search_path(&self, suffix: &str) -> String {
+        let folders: Vec<String> = self
+            .0
+            .iter()
+            .rev()
+            .map(|folder| format!("{folder}{suffix}"))
+            .collect();
+        folders.join(":")
+    }
+
+    /// The folders in words, for decisions, with the pronouns that stand for them.
+    pub fn named(&self) -> Named {
+        match self.0.as_slice() {
+            [one] => Named {
+                folders: one.clone(),
+                it: "it",
+                its: "its",
+            },
+            all => Named {
+                folders: all.join(" and "),
+                it: "them",
+                its: "their",
+            },
+        }
+    }
+}
+
+/// [`Targets::named`].
+pub struct Named {
+    pub folders: String,
+    pub it: &'static str,
+    pub its: &'static str,
+}
