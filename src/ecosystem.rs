@@ -138,6 +138,18 @@ impl Base {
         }
     }
 
+    /// Whether the tag of a python image says Python 2 (`python:2.7-slim`,
+    /// `python:2-alpine`, `tiangolo/uwsgi-nginx-flask:python2.7`, `vimagick/python:2`).
+    pub fn is_python_2(&self) -> bool {
+        let python = self.ecosystem.or(self.named) == Some(Ecosystem::Python);
+        let tag = self.image.tag.as_deref().unwrap_or("");
+        python
+            && tag.split('-').any(|part| {
+                let version = part.strip_prefix("python").unwrap_or(part);
+                version == "2" || version.starts_with("2.")
+            })
+    }
+
     /// The version part of an official image's tag (`3.12` of `3.12-slim`), if it is one.
     pub fn version(&self) -> Option<&str> {
         self.ecosystem?;
@@ -295,6 +307,30 @@ mod tests {
         assert_eq!(base("bitnami/python:3.12").slim(), None);
         assert_eq!(base("bitnami/python:3.12").version(), None);
         assert_eq!(base("python:3.12").version(), Some("3.12"));
+    }
+
+    #[test]
+    fn python_2_is_read_from_the_tag() {
+        for python_2 in [
+            "python:2",
+            "python:2.7-slim",
+            "python:2-alpine",
+            "tiangolo/uwsgi-nginx-flask:python2.7",
+            "vimagick/python:2",
+        ] {
+            assert!(base(python_2).is_python_2(), "{python_2}");
+        }
+        for other in [
+            "python:3.12",
+            "python:latest",
+            "python",
+            "tiangolo/uwsgi-nginx-flask:python3.6",
+            "node:20",
+            "golang:1.22",
+            "bitnami/python:2024.1",
+        ] {
+            assert!(!base(other).is_python_2(), "{other}");
+        }
     }
 
     #[test]

@@ -42,6 +42,12 @@ impl super::Transformer for Python {
     fn plan(&self, input: &Input) -> Result<Plan, Decline> {
         let analysis = input.analysis;
         let decline = |reason: String| Decline::new(Some(Ecosystem::Python), reason);
+        if input.stage.base.is_python_2() {
+            return Err(decline(
+                "Python 2: it reads no `.pth` file in a PYTHONPATH folder, and the namespace packages that need one there (google-*, protobuf, zope.*) would not import from the target folder"
+                    .into(),
+            ));
+        }
         let (entrypoint, cmd) = analysis.start_command(input.stage);
         let start = entrypoint.or(cmd);
         if let Some(reason) = start
