@@ -129,6 +129,20 @@ impl BuildContext {
         small.then(|| fs::read_to_string(path).ok()).flatten()
     }
 
+    /// The text of the file at `path` (relative, `/`-separated) under the context
+    /// root, if it is there, inside the context and not too large.
+    pub fn nested_text(&self, path: &str) -> Option<String> {
+        let inside = !path.is_empty()
+            && !path.starts_with('/')
+            && path.split('/').all(|part| !matches!(part, "" | "." | ".."));
+        if !inside {
+            return None;
+        }
+        let path = self.root.as_deref()?.join(path);
+        let small = fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= MAX_READ);
+        small.then(|| fs::read_to_string(path).ok()).flatten()
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.files.contains_key(name) || self.top_files.contains(name)
     }

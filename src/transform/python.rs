@@ -13,6 +13,7 @@
 mod libraries;
 mod pip;
 mod project;
+mod requirements;
 mod run;
 mod search_path;
 mod targets;
@@ -74,11 +75,17 @@ impl super::Transformer for Python {
         };
         search_path_env(input, last_install).map_err(decline)?;
 
-        let (final_image, final_decision) = final_image(
-            input,
-            "compilers and headers stay in the builder",
-            "leaving build-only packages and caches behind",
-        );
+        let requirements = requirements::read(input, &runs);
+        let slim_unsure = input.options.slim && !requirements.unread.is_empty();
+        let (final_image, final_decision) = match input.stage.base.slim() {
+            Some(slim) if slim_unsure => full_base(input, &slim, &requirements.unread),
+            _ => final_image(
+                input,
+                "compilers and headers stay in the builder",
+                "leaving build-only packages and caches behind",
+            ),
+        };
+        let slim = final_image != input.stage.base.image.raw;
         let mut decisions = vec![final_decision];
         decisions.extend(tool_image_decision(input, start.as_ref(), &final_image));
         let release = input.stage.base.release();
@@ -97,7 +104,8 @@ impl super::Transformer for Python {
             release,
             manager: Manager::of(input),
             builder: builder_name(input),
-            runtime_libraries: linked_libraries(input, release).map_err(decline)?,
+            runtime_libraries: linked_libraries(&requirements.names, slim, release)
+                .map_err(decline)?,
             target_in_view: false,
             targets,
             after_builder: Vec::new(),
@@ -108,6 +116,22 @@ impl super::Transformer for Python {
         layout.builder_end_decision();
         Ok(layout.plan)
     }
+}
+
+/// The final stage on the original base instead of its `slim` variant, where restage
+/// cannot read all the requirements (`unread`): a package among them may link a
+/// library that only the full image has.
+fn full_base(input: &Input, slim: &str, unread: &[String]) -> (String, Decision) {
+    let base = &input.stage.base.image.raw;
+    let named: Vec<String> = unread.iter().map(|what| format!("`{what}`")).collect();
+    let why = format!(
+        "not `{slim}`: restage cannot read {} (not in the build context, or not a file it reads), so not whether a package links a system library that only the full image has; run restage on the Dockerfile in its build context for the slim base",
+        named.join(", "),
+    );
+    (
+        base.clone(),
+        Decision::new(format!("final stage on `{base}`"), why),
+    )
 }
 
 /// Why the final stage serves as well when the start command does not say what runs

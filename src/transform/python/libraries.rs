@@ -7,8 +7,8 @@
 //! `transform::packages`' business; where the install line goes is the plan's.
 
 use crate::ecosystem::Release;
+use crate::transform::Decision;
 use crate::transform::packages::{self, Install};
-use crate::transform::{Decision, Input};
 
 /// Requirements that link a system library the slim image lacks, and that library.
 /// (uWSGI has no wheels: built on a full image it finds libxml2's headers and links it;
@@ -70,24 +70,16 @@ pub fn library_decisions(runtime: &[RuntimePackage]) -> impl Iterator<Item = Dec
     })
 }
 
-/// Libraries that requirements known to link against system libraries need when the
-/// final image is slimmer than the build image (Debian names, in `release`).
-pub fn linked_libraries(input: &Input, release: Release) -> Result<Vec<String>, String> {
-    let slim = input.options.slim && input.stage.base.slim().is_some();
-    let requirements = input.context.file("requirements.txt").unwrap_or_default();
+/// Libraries that the requirements `names` (as [`normalized`](super::pip::normalized))
+/// link against and a `slim` final image lacks (Debian names, in `release`).
+pub fn linked_libraries(
+    names: &[String],
+    slim: bool,
+    release: Release,
+) -> Result<Vec<String>, String> {
     LINKED
         .iter()
-        .filter(|(package, _)| {
-            slim && requirements.lines().any(|line| {
-                let name = line
-                    .split(['=', '<', '>', '[', ';', ' ', '~', '!'])
-                    .next()
-                    .unwrap_or("");
-                // Names compare as pip compares them (PEP 503: `Python_Magic` is
-                // `python-magic`).
-                name.trim().to_ascii_lowercase().replace(['_', '.'], "-") == *package
-            })
-        })
+        .filter(|(package, _)| slim && names.iter().any(|name| name == package))
         .map(|(_, library)| packages::debian_name(library, release).map(str::to_owned))
         .collect()
 }

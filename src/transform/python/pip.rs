@@ -45,6 +45,95 @@ pub struct PipInstall {
     pub editable: bool,
     pub prefix: bool,
     pub no_cache: bool,
+    /// What it installs: the requirements its words name and the files it reads them
+    /// from.
+    pub sources: Vec<Source>,
+}
+
+/// Where an install's requirements are written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A requirement in the command (`psycopg2==2.9.9`), by its name.
+    Name(String),
+    /// A requirements file (`-r requirements/prod.txt`), as the command names it.
+    File(String),
+    /// A project folder (`.`, `./src`), whose own dependencies its pyproject.toml names.
+    Project(String),
+    /// An archive, a URL or a VCS link, whose requirements restage cannot read.
+    Unreadable(String),
+    /// A project tool's lock file (`poetry.lock`), which names every package it installs.
+    Lock(&'static str),
+}
+
+/// `pip install` options that take a value (as the next word unless written with `=`).
+const VALUED: &[&str] = &[
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "-c",
+    "--constraint",
+    "--trusted-host",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--root",
+    "--prefix",
+    "-t",
+    "--target",
+    "--src",
+    "--progress-bar",
+    "--log",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--cache-dir",
+    "--upgrade-strategy",
+    "-C",
+    "--config-settings",
+    "--global-option",
+    "--no-binary",
+    "--only-binary",
+    "--report",
+    "--python",
+];
+
+/// The requirement sources among an install's arguments `rest`.
+fn sources(rest: &[&str]) -> Vec<Source> {
+    let mut sources = Vec::new();
+    let mut words = rest.iter();
+    while let Some(&word) = words.next() {
+        let file = word
+            .strip_prefix("--requirement=")
+            .or_else(|| word.strip_prefix("-r").filter(|file| !file.is_empty()));
+        let unreadable = word.contains("://")
+            || word.contains('@')
+            || [".whl", ".tar.gz", ".zip"]
+                .iter()
+                .any(|archive| word.ends_with(archive));
+        match word {
+            _ if file.is_some() => sources.extend(file.map(|f| Source::File(f.to_owned()))),
+            "-r" | "--requirement" => {
+                sources.extend(words.next().map(|file| Source::File((*file).to_owned())));
+            }
+            _ if VALUED.contains(&word) => {
+                words.next();
+            }
+            _ if word.starts_with('-') => {}
+            _ if unreadable => sources.push(Source::Unreadable(word.to_owned())),
+            _ if word.starts_with(['.', '/']) => sources.push(Source::Project(word.to_owned())),
+            _ => sources.push(Source::Name(normalized(requirement_name(word)))),
+        }
+    }
+    sources
+}
+
+/// A requirement's name as pip compares names (PEP 503: `Python_Magic` is
+/// `python-magic`).
+pub fn normalized(name: &str) -> String {
+    name.trim().to_ascii_lowercase().replace(['_', '.'], "-")
 }
 
 /// `pip`, `pip3.12`, or one called by its path (`/env/bin/pip`, a virtualenv's).
@@ -62,7 +151,7 @@ pub fn is_python(word: &str) -> bool {
 /// as an install command's word names it.
 pub fn requirement_name(requirement: &str) -> &str {
     requirement
-        .split(['=', '<', '>', '[', '~'])
+        .split(['=', '<', '>', '[', '~', '!', ';', ' ', '@'])
         .next()
         .unwrap_or("")
 }
@@ -107,6 +196,7 @@ pub fn pip_install(words: &[&str]) -> Option<PipInstall> {
             .iter()
             .any(|w| w.starts_with("--prefix") || w.starts_with("--root")),
         no_cache: words.contains(&"--no-cache-dir"),
+        sources: sources(rest),
     })
 }
 
@@ -130,4 +220,40 @@ pub fn is_check(words: &[&str]) -> bool {
         _ => false,
     };
     reads_pip || asks_version
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_where_an_install_takes_its_requirements() {
+        let words = [
+            "pip",
+            "install",
+            "--no-cache-dir",
+            "-i",
+            "https://pypi.example.com/simple",
+            "-rrequirements.txt",
+            "--requirement",
+            "extra.txt",
+            "Python_Magic>=0.4",
+            "b2 == 3.4",
+            ".",
+            "git+https://example.com/lib.git",
+            "-c",
+            "constraints.txt",
+        ];
+        assert_eq!(
+            pip_install(&words).unwrap().sources,
+            vec![
+                Source::File("requirements.txt".into()),
+                Source::File("extra.txt".into()),
+                Source::Name("python-magic".into()),
+                Source::Name("b2".into()),
+                Source::Project(".".into()),
+                Source::Unreadable("git+https://example.com/lib.git".into()),
+            ]
+        );
+    }
 }

@@ -68,6 +68,17 @@ impl ProjectInstall {
     }
 }
 
+impl ProjectInstall {
+    /// The lock file the tool installs from.
+    pub fn lock_file(&self) -> &'static str {
+        match self.head.split(' ').next() {
+            Some("poetry") => "poetry.lock",
+            Some("pipenv") => "Pipfile.lock",
+            _ => "uv.lock",
+        }
+    }
+}
+
 /// Reads a project install; `None` when `words` is none, `Err` with the reason to
 /// decline when restage cannot carry it over.
 pub fn project_install(words: &[&str], input: &Input) -> Option<Result<ProjectInstall, String>> {

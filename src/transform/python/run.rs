@@ -15,7 +15,7 @@ use crate::transform::packages::{Install, install_in};
 use crate::transform::{Input, shell};
 
 use super::TARGET;
-use super::pip::{PipInstall, is_check, is_python, pip_install};
+use super::pip::{PipInstall, Source, is_check, is_python, pip_install};
 use super::project::{self, ProjectInstall};
 
 /// What a RUN does, as far as the Python rewrite is concerned.
@@ -46,6 +46,8 @@ pub struct Dependencies {
     pub project_only: Vec<String>,
     /// The commands after the install in the same RUN, as the final stage's RUN.
     pub then: Option<String>,
+    /// Where the requirements it installs are written.
+    pub sources: Vec<Source>,
 }
 
 /// What a command of an install RUN is, for splitting the RUN after its install.
@@ -114,6 +116,16 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         ..
     } = commands;
     let mut edits = target_edits(input, id, &pips)?;
+    let mut sources: Vec<Source> = pips
+        .iter()
+        .filter(|pip| !pip.tooling_only)
+        .flat_map(|pip| pip.sources.iter().cloned())
+        .collect();
+    sources.extend(
+        projects
+            .iter()
+            .map(|project| Source::Lock(project.lock_file())),
+    );
     let (mut exported, mut project_only) = (Vec::new(), Vec::new());
     for project in &mut projects {
         if project.skip_installed_requirements(input, id) {
@@ -136,6 +148,7 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         exported,
         project_only,
         then,
+        sources,
     }))
 }
 
