@@ -1,6 +1,7 @@
 //! Node (official `node:*` bases; npm, yarn v1, pnpm): the builder installs every
 //! dependency with the lock file's own command, runs the build the original ran, and
-//! prunes the devDependencies; the final stage (the slim variant of a full `node:X`)
+//! prunes the devDependencies (where the build context's package.json says which they
+//! are); the final stage (the slim variant of a full `node:X`)
 //! copies the app folder, production `node_modules` included, and keeps everything that
 //! shapes the running container. Global installs follow whoever uses them.
 //!
@@ -183,17 +184,21 @@ impl<'a> Layout<'a> {
     fn plan(mut self) -> Result<Plan, String> {
         let input = self.input;
         let analysis = input.analysis;
-        let (final_image, final_decision) = final_image(
-            input,
-            "it runs node, npm and yarn without the compilers and headers of the full image",
-            "leaving devDependencies, build tools and caches behind",
-        );
-        self.decisions.push(final_decision);
         let system = SystemManager::of(input);
         let builder = builder_name(input);
         let node_env = self.node_env();
         let edits = self.install_edits();
         let prune = self.prune(node_env.production_install);
+        let (final_image, final_decision) = final_image(
+            input,
+            "it runs node, npm and yarn without the compilers and headers of the full image",
+            if prune.is_some() {
+                "leaving devDependencies, build tools and caches behind"
+            } else {
+                "leaving build tools and caches behind"
+            },
+        );
+        self.decisions.insert(0, final_decision);
         if prune.is_some()
             && let Some(tool) = self
                 .start_words

@@ -24,6 +24,9 @@ pub const SKIP_DOWNLOAD: &[&str] = &[
 
 #[derive(Clone, Debug, Default)]
 pub struct Project {
+    /// Whether the build context has a package.json that restage could read: without
+    /// one, the scripts and dependencies below are not known to be empty, only unknown.
+    pub seen: bool,
     pub scripts: Vec<(String, String)>,
     pub dependencies: Vec<String>,
     pub dev_dependencies: Vec<String>,
@@ -55,6 +58,7 @@ impl Project {
             })
             .unwrap_or_default();
         Project {
+            seen: true,
             scripts,
             dependencies: names("dependencies"),
             dev_dependencies: names("devDependencies"),
