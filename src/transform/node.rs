@@ -189,9 +189,14 @@ impl<'a> Layout<'a> {
         let node_env = self.node_env();
         let edits = self.install_edits();
         let prune = self.prune(node_env.production_install);
+        let runs = if project::ships_yarn(&input.stage.base) {
+            "node, npm and yarn"
+        } else {
+            "node and npm"
+        };
         let (final_image, final_decision) = final_image(
             input,
-            "it runs node, npm and yarn without the compilers and headers of the full image",
+            &format!("it runs {runs} without the compilers and headers of the full image"),
             if prune.is_some() {
                 "leaving devDependencies, build tools and caches behind"
             } else {
@@ -419,4 +424,30 @@ fn check_project(input: &Input, project: &Project, manager: Manager) -> Result<(
         return Err("Yarn 2+ (Berry) installs; pruning its devDependencies needs `yarn workspaces focus --production`, which restage does not set up".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::context::BuildContext;
+    use crate::transform::{Options, Outcome, restage};
+
+    /// The reason the rewrite of an app on `base` gives for its final image.
+    fn final_image_reason(base: &str) -> String {
+        let text = format!(
+            "FROM {base}\nWORKDIR /app\nCOPY package.json .\nRUN npm install\nCOPY . .\nCMD [\"node\", \"app.js\"]\n"
+        );
+        let dockerfile = crate::syntax::parse(&text).unwrap();
+        match restage(&dockerfile, BuildContext::default, &Options::default()).unwrap() {
+            Outcome::Rewritten(rewrite) => rewrite.decisions[0].why.clone(),
+            Outcome::Declined(decline) => panic!("{base}: {}", decline.reason),
+        }
+    }
+
+    #[test]
+    fn the_slim_image_runs_yarn_only_where_it_has_it() {
+        assert!(final_image_reason("node:20").contains("runs node, npm and yarn"));
+        assert!(final_image_reason("node:6").contains("runs node, npm and yarn"));
+        let old = final_image_reason("node:4.2.3");
+        assert!(old.contains("runs node and npm without"), "{old}");
+    }
 }
