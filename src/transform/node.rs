@@ -1,6 +1,7 @@
 //! Node (official `node:*` bases; npm, yarn v1, pnpm): the builder installs every
 //! dependency with the lock file's own command, runs the build the original ran, and
-//! prunes the devDependencies; the final stage (the slim variant of a full `node:X`)
+//! prunes the devDependencies (where the build context's package.json says which they
+//! are); the final stage (the slim variant of a full `node:X`)
 //! copies the app folder, production `node_modules` included, and keeps everything that
 //! shapes the running container. Global installs follow whoever uses them.
 //!
@@ -183,17 +184,26 @@ impl<'a> Layout<'a> {
     fn plan(mut self) -> Result<Plan, String> {
         let input = self.input;
         let analysis = input.analysis;
-        let (final_image, final_decision) = final_image(
-            input,
-            "it runs node, npm and yarn without the compilers and headers of the full image",
-            "leaving devDependencies, build tools and caches behind",
-        );
-        self.decisions.push(final_decision);
         let system = SystemManager::of(input);
         let builder = builder_name(input);
         let node_env = self.node_env();
         let edits = self.install_edits();
         let prune = self.prune(node_env.production_install);
+        let runs = if project::ships_yarn(&input.stage.base) {
+            "node, npm and yarn"
+        } else {
+            "node and npm"
+        };
+        let (final_image, final_decision) = final_image(
+            input,
+            &format!("it runs {runs} without the compilers and headers of the full image"),
+            if prune.is_some() {
+                "leaving devDependencies, build tools and caches behind"
+            } else {
+                "leaving build tools and caches behind"
+            },
+        );
+        self.decisions.insert(0, final_decision);
         if prune.is_some()
             && let Some(tool) = self
                 .start_words
@@ -414,4 +424,30 @@ fn check_project(input: &Input, project: &Project, manager: Manager) -> Result<(
         return Err("Yarn 2+ (Berry) installs; pruning its devDependencies needs `yarn workspaces focus --production`, which restage does not set up".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::context::BuildContext;
+    use crate::transform::{Options, Outcome, restage};
+
+    /// The reason the rewrite of an app on `base` gives for its final image.
+    fn final_image_reason(base: &str) -> String {
+        let text = format!(
+            "FROM {base}\nWORKDIR /app\nCOPY package.json .\nRUN npm install\nCOPY . .\nCMD [\"node\", \"app.js\"]\n"
+        );
+        let dockerfile = crate::syntax::parse(&text).unwrap();
+        match restage(&dockerfile, BuildContext::default, &Options::default()).unwrap() {
+            Outcome::Rewritten(rewrite) => rewrite.decisions[0].why.clone(),
+            Outcome::Declined(decline) => panic!("{base}: {}", decline.reason),
+        }
+    }
+
+    #[test]
+    fn the_slim_image_runs_yarn_only_where_it_has_it() {
+        assert!(final_image_reason("node:20").contains("runs node, npm and yarn"));
+        assert!(final_image_reason("node:6").contains("runs node, npm and yarn"));
+        let old = final_image_reason("node:4.2.3");
+        assert!(old.contains("runs node and npm without"), "{old}");
+    }
 }

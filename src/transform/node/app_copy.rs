@@ -1,15 +1,37 @@
 //! The final stage's copy of the app from the builder, and who owns it: the owner the
-//! original gave the app's files (`COPY --chown`, `RUN chown` on the app folder), else
-//! the user the app runs as when that is `node`, or the user who installed it.
+//! original gave the app's files. Each step that puts files in the app folder gives
+//! them an owner: a COPY or ADD its `--chown` (root without one), an install, build or
+//! other command on the app the USER it runs as, a `chown` the owner it names (a
+//! recursive one of the whole folder replaces every owner before it). One owner
+//! other than root is written into the copy as `--chown`; root, or owners that differ
+//! from file to file, are left to the copy itself: `COPY --from` keeps the owner each
+//! file has in the builder, which runs the original's steps.
+
+use std::collections::BTreeSet;
 
 use super::Layout;
+use super::app_folder::is_app_other;
 use super::paths::Vars;
 use super::run::Action;
 use crate::analyze::ItemId;
 use crate::syntax::{Command, Keyword};
 use crate::transform::Decision;
 use crate::transform::plan::is_plain_owner;
-use crate::transform::shell;
+use crate::transform::shell::{self, one_line};
+
+/// A step of the original that puts files in the app folder, and the owner it gives them.
+struct Writer {
+    owner: String,
+    /// The step as a decision shows it.
+    step: String,
+}
+
+/// A `chown` of (part of) the app folder.
+struct Chown {
+    owner: String,
+    /// Recursive, of the app folder or a folder above it: every file of the app.
+    whole: bool,
+}
 
 impl Layout<'_> {
     /// The final stage's `COPY --from=<builder>` of the app folder (`pruned`: with
@@ -38,78 +60,181 @@ impl Layout<'_> {
         ))
     }
 
-    /// The owner the final stage's copy of the app needs.
+    /// The owner the final stage's copy of the app gives its files, if it gives one.
     fn owner(&mut self) -> Option<String> {
+        let writers = self.writers();
+        let owners: BTreeSet<&str> = writers.iter().map(|w| user_of(&w.owner)).collect();
+        let steps = |writers: &[Writer]| {
+            writers
+                .iter()
+                .map(|w| w.step.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match owners.into_iter().collect::<Vec<_>>().as_slice() {
+            [] => None,
+            [user] if !is_root(user) => {
+                // The owner as the original wrote it last with a group, if it did.
+                let owner = writers
+                    .iter()
+                    .rev()
+                    .map(|w| &w.owner)
+                    .find(|owner| owner.contains(':'))
+                    .unwrap_or(&writers[writers.len() - 1].owner)
+                    .clone();
+                self.decisions.push(Decision::new(
+                    format!("the app is copied with `--chown={owner}`"),
+                    format!(
+                        "the original gave every file it put in {} to `{user}`: {}",
+                        self.app_dir,
+                        steps(&writers)
+                    ),
+                ));
+                Some(owner)
+            }
+            [_] => {
+                if let Some(user) = self.runs_as().filter(|user| !is_root(user_of(user))) {
+                    self.decisions.push(Decision::new(
+                        "the app is copied without `--chown`, owned by root",
+                        format!(
+                            "as in the original, where every file it put in {} belongs to root ({}); the app runs as `{user}`, who does not own them there either",
+                            self.app_dir,
+                            steps(&writers)
+                        ),
+                    ));
+                }
+                None
+            }
+            users => {
+                let by_owner: Vec<String> = users
+                    .iter()
+                    .map(|user| {
+                        let mine: Vec<&str> = writers
+                            .iter()
+                            .filter(|w| user_of(&w.owner) == *user)
+                            .map(|w| w.step.as_str())
+                            .collect();
+                        format!("`{user}`: {}", mine.join(", "))
+                    })
+                    .collect();
+                self.decisions.push(Decision::new(
+                    "the app is copied without `--chown`",
+                    format!(
+                        "the original's files in {} have more than one owner ({}); `COPY --from` keeps the owner each file has in the builder, which runs the same steps",
+                        self.app_dir,
+                        by_owner.join("; ")
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    /// The steps that put files in the app folder, in order, from the last recursive
+    /// `chown` of the whole folder on.
+    fn writers(&self) -> Vec<Writer> {
         let analysis = self.input.analysis;
-        let stage = self.input.stage;
-        let mut owners: Vec<String> = Vec::new();
-        for &id in &stage.body {
+        let mut user: Option<String> = None;
+        let mut writers: Vec<Writer> = Vec::new();
+        for &id in &self.input.stage.body {
             match analysis.instruction(id).command() {
+                Some(Command::User(name)) => user = Some(name),
                 Some(Command::Copy(copy)) if self.copies_into_app(id).unwrap_or(false) => {
-                    owners.extend(copy.chown)
+                    writers.push(Writer {
+                        owner: copy.chown.unwrap_or_else(|| "root".to_owned()),
+                        step: format!("`{}`", one_line(analysis.text(id))),
+                    });
                 }
                 Some(Command::Run(_)) => {
-                    for action in &self.facts(id).actions {
-                        if let Action::Setup(text) = action {
-                            owners.extend(self.chown_of_app(text, id));
-                        }
+                    let facts = self.facts(id);
+                    let on_app = facts.is_app_work()
+                        || (id > self.first_install
+                            && id <= self.last_app_step
+                            && is_app_other(facts));
+                    let runs_as = user.clone().unwrap_or_else(|| "root".to_owned());
+                    for action in &facts.actions {
+                        let text = match action {
+                            Action::Setup(text) => {
+                                if let Some(chown) = self.chown_of_app(text, id) {
+                                    if chown.whole {
+                                        writers.clear();
+                                    }
+                                    writers.push(Writer {
+                                        owner: chown.owner,
+                                        step: format!("`{text}`"),
+                                    });
+                                }
+                                continue;
+                            }
+                            Action::Install(install) if on_app => install.text.as_str(),
+                            Action::Build(text) | Action::Other(text) if on_app => text,
+                            _ => continue,
+                        };
+                        writers.push(Writer {
+                            owner: runs_as.clone(),
+                            step: format!("`{}` (run as `{runs_as}`)", one_line(text)),
+                        });
                     }
                 }
                 _ => {}
             }
         }
-        if let Some(owner) = owners.last() {
-            self.decisions.push(Decision::new(
-                format!("the app is copied with `--chown={owner}`"),
-                "the original gave the app's files to this owner",
-            ));
-            return Some(owner.clone());
-        }
-        let user = analysis
-            .with_keyword(stage, Keyword::User)
-            .last()
-            .and_then(|id| match analysis.instruction(id).command() {
-                Some(Command::User(user)) => Some((id, user)),
-                _ => None,
-            });
-        match user {
-            Some((_, user)) if user == "node" || user.starts_with("node:") => {
-                self.decisions.push(Decision::new(
-                    "the app is copied with `--chown=node:node`",
-                    "the app runs as the image's `node` user, who may need to write in its folder",
-                ));
-                Some("node:node".into())
-            }
-            Some((id, user)) if id < self.first_install => {
-                self.decisions.push(Decision::new(
-                    format!("the app is copied with `--chown={user}`"),
-                    "the original installed the app as this user",
-                ));
-                Some(user)
-            }
-            _ => None,
-        }
+        writers
     }
 
-    /// The owner a `chown` command (of the RUN `id`) gives, when it names the app folder.
-    fn chown_of_app(&self, command: &str, id: ItemId) -> Option<String> {
+    /// The user the app runs as: the stage's last USER, if it has one.
+    fn runs_as(&self) -> Option<String> {
+        let analysis = self.input.analysis;
+        analysis
+            .with_keyword(self.input.stage, Keyword::User)
+            .last()
+            .and_then(|id| match analysis.instruction(id).command() {
+                Some(Command::User(user)) => Some(user),
+                _ => None,
+            })
+    }
+
+    /// The `chown` command (of the RUN `id`), when it names the app folder, a folder in
+    /// it, or (recursively) a folder above it.
+    fn chown_of_app(&self, command: &str, id: ItemId) -> Option<Chown> {
         let words = shell::words(command);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let ["chown", rest @ ..] = words.as_slice() else {
             return None;
         };
+        let recursive = rest.iter().any(|w| {
+            *w == "--recursive" || (w.starts_with('-') && !w.starts_with("--") && w.contains('R'))
+        });
         let args: Vec<&&str> = rest.iter().filter(|w| !w.starts_with('-')).collect();
         let [owner, paths @ ..] = args.as_slice() else {
             return None;
         };
         let workdir = self.input.analysis.workdir_at(self.input.stage, id);
         let vars = Vars { input: self.input };
-        paths
+        let paths: Vec<String> = paths
             .iter()
-            .any(|p| {
-                vars.path(p, workdir.as_deref(), id)
-                    .is_some_and(|p| self.in_app(&p))
-            })
-            .then(|| (**owner).to_owned())
+            .filter_map(|p| vars.path(p, workdir.as_deref(), id))
+            .collect();
+        let above = |path: &str| {
+            let path = path.trim_end_matches('/');
+            self.app_dir.starts_with(&format!("{path}/"))
+        };
+        let whole = recursive
+            && paths
+                .iter()
+                .any(|p| p.trim_end_matches('/') == self.app_dir || above(p));
+        (whole || paths.iter().any(|p| self.in_app(p))).then(|| Chown {
+            owner: (**owner).to_owned(),
+            whole,
+        })
     }
+}
+
+/// The user of an owner (`node` of `node:node`).
+fn user_of(owner: &str) -> &str {
+    owner.split(':').next().unwrap_or(owner)
+}
+
+fn is_root(user: &str) -> bool {
+    matches!(user, "root" | "0" | "")
 }

@@ -1,7 +1,8 @@
 //! The builder's installs of the app's dependencies: each loose install becomes the lock
 //! file's own command (`npm install` → `npm ci`, `--frozen-lockfile` for yarn and pnpm)
 //! where the lock file is in the image when it runs, and a prune of the devDependencies
-//! follows the install and build unless the original installed production ones only.
+//! follows the install and build unless the original installed production ones only or
+//! restage cannot see the package.json that says which they are.
 
 use super::paths::glob;
 use super::run::{self, Action, DependencyInstall, Manager, RunFacts};
@@ -27,6 +28,13 @@ impl Layout<'_> {
         }
         if production_install {
             self.decisions.push(Decision::new("no prune", "the install takes production dependencies only (or named packages), as in the original"));
+            return None;
+        }
+        if !self.project.seen {
+            self.decisions.push(Decision::new(
+                "not pruned: the final stage keeps every dependency the install put in",
+                "restage sees no package.json in the build context, so it cannot tell which dependencies are devDependencies, nor whether the start command needs one",
+            ));
             return None;
         }
         let lock = self.lock_present();

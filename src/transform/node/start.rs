@@ -1,11 +1,15 @@
-//! What the container starts: the words of ENTRYPOINT and CMD, with the bodies of the
-//! package.json scripts they run (`npm start`, `yarn run serve`). Development servers and
-//! scripts chosen at start-up decline here; which stage needs a tool is decided elsewhere.
+//! What the container starts: the words of ENTRYPOINT and CMD, with the commands of the
+//! package.json scripts they run (`npm start`, `yarn run serve`, the scripts given to
+//! npm-run-all, `run-p` and `run-s`) and of the scripts those run in turn. Development
+//! servers, scripts chosen at start-up and npm-run-all patterns that match no script
+//! decline here; which stage needs a tool is decided elsewhere.
 
+use super::paths::glob;
 use super::project::Project;
 use super::static_site;
+use crate::syntax::Form;
 use crate::transform::Input;
-use crate::transform::shell::program_name;
+use crate::transform::shell::{self, program_name};
 
 /// npm scripts that run a development server by their name.
 const DEV_SCRIPTS: &[&str] = &["dev", "develop", "watch", "serve:dev", "start:dev"];
@@ -36,13 +40,22 @@ const DEV_SERVERS: &[(&str, Option<&str>)] = &[
     ("webpack", Some("serve")),
 ];
 
-/// The start command (ENTRYPOINT then CMD) and the package.json script it runs.
+/// Programs of npm-run-all, which run the package.json scripts they name.
+const RUN_ALL: &[&str] = &["npm-run-all", "run-p", "run-s"];
+
+/// npm-run-all's options that take a value (the other options take none).
+const RUN_ALL_VALUED: &[&str] = &["--max-parallel", "--npm-path"];
+
+/// The start command (ENTRYPOINT then CMD) and the package.json scripts it runs.
 pub struct Start {
     pub words: Vec<String>,
-    /// The script `npm start`, `yarn run X` and the like run.
-    pub script: Option<String>,
-    /// The bodies of that script (with its pre- and post- scripts), each as words.
+    /// The scripts it runs (`npm start`, `yarn run X`, npm-run-all's names), and the
+    /// scripts those run in turn.
+    pub scripts: Vec<String>,
+    /// The commands of those scripts (with their pre- and post- scripts), each as words.
     pub bodies: Vec<Vec<String>>,
+    /// An npm-run-all pattern that names no script of package.json.
+    pub unmatched: Option<String>,
 }
 
 impl Start {
@@ -54,31 +67,99 @@ impl Start {
             .flat_map(|form| form.words())
             .map(str::to_owned)
             .collect();
-        let script = started_script(&words, project);
-        let bodies = script
-            .as_deref()
-            .map(|script| project.run_of(script))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|body| body.split_whitespace().map(str::to_owned).collect())
-            .collect();
-        Start {
+        let mut start = Start {
             words,
-            script,
-            bodies,
+            scripts: Vec::new(),
+            bodies: Vec::new(),
+            unmatched: None,
+        };
+        // A shell form is read command by command too, its quotes removed.
+        let mut pending: Vec<Vec<String>> = entrypoint
+            .iter()
+            .chain(cmd.iter())
+            .filter_map(|form| match form {
+                Form::Shell(line) => Some(line),
+                Form::Exec(_) => None,
+            })
+            .flat_map(|line| shell::commands(line).into_iter().map(shell::words))
+            .collect();
+        pending.push(start.words.clone());
+        while let Some(command) = pending.pop() {
+            for script in start.started_scripts(&command, project) {
+                if start.scripts.contains(&script) {
+                    continue;
+                }
+                for body in project.run_of(&script) {
+                    for command in shell::commands(body) {
+                        let words = shell::words(command);
+                        start.bodies.push(words.clone());
+                        pending.push(words);
+                    }
+                }
+                start.scripts.push(script);
+            }
         }
+        start
     }
 
     /// The commands the container runs: the start command and the script bodies.
     pub fn commands(&self) -> impl Iterator<Item = &[String]> {
         std::iter::once(self.words.as_slice()).chain(self.bodies.iter().map(Vec::as_slice))
     }
+
+    /// The package.json scripts that the command `words` runs: `npm run X`, `yarn run X`,
+    /// `npm start`, yarn's and pnpm's shorthand `yarn X` (for a script X of `project`),
+    /// and the scripts npm-run-all is given (a pattern that matches none is kept in
+    /// `unmatched`).
+    fn started_scripts(&mut self, words: &[String], project: &Project) -> Vec<String> {
+        let run = words.windows(3).chain(words.windows(2)).find_map(|window| {
+            match window
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
+                ["npm" | "pnpm" | "yarn", "run" | "run-script", script] => {
+                    Some((*script).to_owned())
+                }
+                ["npm" | "pnpm" | "yarn", "start", ..] => Some("start".to_owned()),
+                ["pnpm" | "yarn", script, ..] if project.script(script).is_some() => {
+                    Some((*script).to_owned())
+                }
+                _ => None,
+            }
+        });
+        let mut scripts: Vec<String> = run.into_iter().collect();
+        for pattern in run_all_patterns(words) {
+            if !pattern.contains(['*', '?']) {
+                scripts.push(pattern);
+                continue;
+            }
+            let matched: Vec<String> = project
+                .scripts
+                .iter()
+                .map(|(name, _)| name)
+                .filter(|name| script_glob(&pattern, name))
+                .cloned()
+                .collect();
+            if matched.is_empty() && project.seen {
+                self.unmatched.get_or_insert(pattern);
+            }
+            scripts.extend(matched);
+        }
+        scripts
+    }
 }
 
 /// The start command's words and those of the scripts it runs; an error for a
-/// development server or a script named by a variable.
+/// development server, a script named by a variable, or a pattern restage cannot resolve.
 pub fn start_words(input: &Input, start: &Start) -> Result<Vec<String>, String> {
-    if let Some(script) = &start.script {
+    if let Some(pattern) = &start.unmatched {
+        return Err(format!(
+            "the start command runs the npm scripts `{pattern}` with npm-run-all, a pattern that names no script of package.json"
+        ));
+    }
+    for script in &start.scripts {
         if script.contains('$') {
             return Err(format!(
                 "the start command runs the npm script `{script}`, chosen when the container starts; restage cannot tell what it needs"
@@ -101,24 +182,55 @@ pub fn start_words(input: &Input, start: &Start) -> Result<Vec<String>, String> 
     Ok(words)
 }
 
-/// The package.json script that `npm run X`, `yarn run X`, `npm start` or yarn's and
-/// pnpm's shorthand `yarn X` (for a script X of `project`) runs.
-fn started_script(words: &[String], project: &Project) -> Option<String> {
-    words.windows(3).chain(words.windows(2)).find_map(|window| {
-        match window
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice()
-        {
-            ["npm" | "pnpm" | "yarn", "run" | "run-script", script] => Some((*script).to_owned()),
-            ["npm" | "pnpm" | "yarn", "start", ..] => Some("start".to_owned()),
-            ["pnpm" | "yarn", script, ..] if project.script(script).is_some() => {
-                Some((*script).to_owned())
-            }
-            _ => None,
+/// The script names and patterns that npm-run-all (`run-p`, `run-s`, however it is
+/// reached: `npx`, `./node_modules/.bin/`, a link of its own) is given in `words`, without
+/// its options and the arguments after `--`.
+fn run_all_patterns(words: &[String]) -> Vec<String> {
+    let Some(at) = words
+        .iter()
+        .position(|word| RUN_ALL.contains(&program_name(word)))
+    else {
+        return Vec::new();
+    };
+    let mut patterns = Vec::new();
+    let mut takes_value = false;
+    for word in &words[at + 1..] {
+        if std::mem::take(&mut takes_value) {
+            continue;
         }
-    })
+        match word.as_str() {
+            "--" | "&&" | "||" | ";" | "|" | "&" => break,
+            option if RUN_ALL_VALUED.contains(&option) => takes_value = true,
+            option if option.starts_with('-') => {}
+            // A script with its arguments: `"build -- --prod"`; quotes a shell form's
+            // words may keep.
+            task => patterns.extend(
+                task.trim_matches(['"', '\''])
+                    .split_whitespace()
+                    .next()
+                    .map(str::to_owned),
+            ),
+        }
+    }
+    patterns
+}
+
+/// npm-run-all's matching of a script name: `:` separates the name's parts, `*` and `?`
+/// match within a part, `**` any number of parts.
+fn script_glob(pattern: &str, name: &str) -> bool {
+    fn parts(pattern: &[&str], name: &[&str]) -> bool {
+        match (pattern.split_first(), name.split_first()) {
+            (None, None) => true,
+            (Some((&"**", rest)), _) => {
+                parts(rest, name) || (!name.is_empty() && parts(pattern, &name[1..]))
+            }
+            (Some((part, rest)), Some((first, others))) => glob(part, first) && parts(rest, others),
+            _ => false,
+        }
+    }
+    let pattern: Vec<&str> = pattern.split(':').collect();
+    let name: Vec<&str> = name.split(':').collect();
+    parts(&pattern, &name)
 }
 
 /// The development server the words start, as shown in a message.
@@ -144,4 +256,40 @@ fn dev_server(words: &[String]) -> Option<String> {
             })
             .then(|| "vite".to_owned())
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patterns(command: &str) -> Vec<String> {
+        run_all_patterns(&shell::words(command))
+    }
+
+    #[test]
+    fn npm_run_all_script_names() {
+        assert_eq!(
+            patterns("./npm-run-all --parallel server client"),
+            ["server", "client"]
+        );
+        assert_eq!(
+            patterns("npx run-p -l --race --max-parallel 2 api 'build:*'"),
+            ["api", "build:*"]
+        );
+        assert_eq!(
+            patterns("node_modules/.bin/run-s -c clean \"build -- --prod\" -p a -- b"),
+            ["clean", "build", "a"]
+        );
+        assert!(patterns("node server.js").is_empty());
+    }
+
+    #[test]
+    fn npm_run_all_patterns() {
+        assert!(script_glob("build:*", "build:css"));
+        assert!(!script_glob("build:*", "build:css:min"));
+        assert!(!script_glob("build:*", "build"));
+        assert!(script_glob("build:**", "build:css:min"));
+        assert!(script_glob("watch:?s", "watch:js"));
+        assert!(!script_glob("serve:*", "server"));
+    }
 }
