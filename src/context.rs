@@ -48,9 +48,9 @@ pub struct BuildContext {
     pub top_files: BTreeSet<String>,
     /// The folder the context was read from.
     root: Option<PathBuf>,
-    /// Whether some `.go` file imports "C", found on first asking: only Go needs it,
-    /// and it reads the source tree.
-    cgo: OnceLock<bool>,
+    /// What the `.go` files under the context are, found on first asking: only Go
+    /// needs it, and it reads the source tree.
+    go: OnceLock<GoSources>,
 }
 
 impl BuildContext {
@@ -93,10 +93,22 @@ impl BuildContext {
     /// Some `.go` file under the context (three folders deep, vendor and hidden
     /// folders left out) imports "C".
     pub fn uses_cgo(&self) -> bool {
-        *self.cgo.get_or_init(|| {
-            self.root
-                .as_deref()
-                .is_some_and(|root| go_uses_cgo(root, 3))
+        self.go_sources().cgo
+    }
+
+    /// The context holds Go source: a go.mod, or a `.go` file (as deep as
+    /// [`uses_cgo`](Self::uses_cgo) looks).
+    pub fn has_go_sources(&self) -> bool {
+        self.has("go.mod") || self.go_sources().found
+    }
+
+    fn go_sources(&self) -> GoSources {
+        *self.go.get_or_init(|| {
+            let mut sources = GoSources::default();
+            if let Some(root) = self.root.as_deref() {
+                sources.scan(root, 3);
+            }
+            sources
         })
     }
 
@@ -169,28 +181,41 @@ impl ContextCache {
     }
 }
 
-/// Whether a `.go` file under `dir` (to `depth` levels, skipping vendor and hidden
-/// folders) imports "C".
-fn go_uses_cgo(dir: &Path, depth: usize) -> bool {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return false;
-    };
-    entries.flatten().any(|entry| {
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        // The entry's own type (no system call; a link to a folder is not followed).
-        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-            depth > 0
-                && !name.starts_with('.')
-                && name != "vendor"
-                && name != "node_modules"
-                && go_uses_cgo(&path, depth - 1)
-        } else {
-            name.ends_with(".go")
-                && fs::read_to_string(&path).is_ok_and(|source| imports_c(&source))
+/// What the `.go` files of a source tree are.
+#[derive(Clone, Copy, Debug, Default)]
+struct GoSources {
+    /// There is at least one.
+    found: bool,
+    /// One of them imports "C".
+    cgo: bool,
+}
+
+impl GoSources {
+    /// Looks at the `.go` files under `dir` (to `depth` levels, skipping vendor and
+    /// hidden folders), until one imports "C".
+    fn scan(&mut self, dir: &Path, depth: usize) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            if self.cgo {
+                return;
+            }
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            // The entry's own type (no system call; a link to a folder is not followed).
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                if depth > 0 && !name.starts_with('.') && name != "vendor" && name != "node_modules"
+                {
+                    self.scan(&path, depth - 1);
+                }
+            } else if name.ends_with(".go") {
+                self.found = true;
+                self.cgo = fs::read_to_string(&path).is_ok_and(|source| imports_c(&source));
+            }
         }
-    })
+    }
 }
 
 fn imports_c(source: &str) -> bool {
@@ -228,8 +253,23 @@ mod tests {
         assert_eq!(context.script("go.mod"), None);
         assert!(context.requirement_files.contains("requirements-dev.txt"));
         assert!(context.dirs.contains("templates"));
-        assert!(context.uses_cgo());
+        assert!(context.uses_cgo() && context.has_go_sources());
         assert!(!context.is_dev_container());
+    }
+
+    #[test]
+    fn go_sources_without_cgo_or_none_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!BuildContext::read(dir.path()).has_go_sources());
+        fs::create_dir(dir.path().join("cmd")).unwrap();
+        fs::write(
+            dir.path().join("cmd/main.go"),
+            "package main
+",
+        )
+        .unwrap();
+        let context = BuildContext::read(dir.path());
+        assert!(context.has_go_sources() && !context.uses_cgo());
     }
 
     #[test]
@@ -261,5 +301,6 @@ mod tests {
     fn a_missing_folder_is_an_empty_context() {
         let context = BuildContext::read(Path::new("/nonexistent/restage"));
         assert!(!context.present && context.files.is_empty() && !context.uses_cgo());
+        assert!(!context.has_go_sources());
     }
 }

@@ -164,9 +164,9 @@ fn copy_runtime_files(
         let Some(Command::Copy(whole)) = analysis.instruction(id).command() else {
             continue;
         };
-        if !context.present {
+        if !context.has_go_sources() {
             return Err(format!(
-                "no build context: restage cannot see which runtime files (templates, config) `{}` brings in; run restage on the Dockerfile's folder",
+                "no Go source in the build context (no go.mod, no .go file): restage cannot see which runtime files (templates, config) `{}` brings in, nor whether the code needs cgo; run restage on the Dockerfile in its build context",
                 one_line(analysis.text(id))
             ));
         }

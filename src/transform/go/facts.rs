@@ -181,7 +181,7 @@ impl<'a> Facts<'a> {
         if whole {
             self.whole_copies.push(id);
             self.add_dir(&resolved);
-            if context.has("go.mod") || !context.present {
+            if context.has("go.mod") || !context.has_go_sources() {
                 self.module.root = Some(resolved);
             }
         } else if names_module {

@@ -82,7 +82,7 @@ impl Layout<'_> {
             })
             .collect();
         plan.builder.push(Step::edit(analysis, id, edits));
-        let why = if self.facts.input.context.present {
+        let why = if self.facts.input.context.has_go_sources() {
             "no .go file imports \"C\", so the binary is static and runs without a C library"
         } else {
             "nothing in the Dockerfile asks for cgo, so the binary is built static and runs without a C library"
