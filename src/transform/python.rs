@@ -76,6 +76,7 @@ impl super::Transformer for Python {
         search_path_env(input, last_install).map_err(decline)?;
 
         let requirements = requirements::read(input, &runs);
+        requirements.check_shadowing().map_err(decline)?;
         let slim_unsure = input.options.slim && !requirements.unread.is_empty();
         let (final_image, final_decision) = match input.stage.base.slim() {
             Some(slim) if slim_unsure => full_base(input, &slim, &requirements.unread),
@@ -311,10 +312,15 @@ impl Layout<'_> {
                 "an earlier RUN installs the same locked requirements; installed again, they would fill a second folder with the same packages",
             ));
         }
-        plan.decisions.push(Decision::new(
-            format!("`{line}` installs with `--target={TARGET}` in the builder"),
-            "the final stage can then copy the dependencies alone",
-        ));
+        if !dependencies.pip_commands.is_empty() {
+            plan.decisions.push(Decision::new(
+                format!(
+                    "`{}` installs with `--target` in the builder",
+                    dependencies.pip_commands.join("`, `")
+                ),
+                "the final stage can then copy the dependencies alone",
+            ));
+        }
         let runtime = runtime_packages(&dependencies.installs, self.release)?;
         self.add_runtime(runtime);
         if id == self.last_install {

@@ -39,6 +39,8 @@ const PIP_GENERAL_FLAGS: &[&str] = &[
 pub struct PipInstall {
     /// The command's words up to `install`, as one phrase to find in the RUN's text.
     pub head: String,
+    /// The whole command, for decisions.
+    pub command: String,
     /// It installs only installer tooling (`pip install -U pip`): the builder's own.
     pub tooling_only: bool,
     pub has_target: bool,
@@ -187,6 +189,7 @@ pub fn pip_install(words: &[&str]) -> Option<PipInstall> {
             .all(|package| TOOLING.contains(&requirement_name(package)));
     Some(PipInstall {
         head: words[..head].join(" "),
+        command: words.join(" "),
         tooling_only,
         has_target: rest.iter().any(|w| *w == "-t" || w.starts_with("--target")),
         editable: rest

@@ -20,6 +20,22 @@ pub struct Requirements {
     pub unread: Vec<String>,
 }
 
+/// PyPI packages that install a module of the standard library's name (old backports):
+/// on PYTHONPATH, ahead of the standard library, they would replace its module, where
+/// in site-packages, behind it, they went unused.
+const STDLIB_SHADOWS: &[(&str, &str)] = &[
+    ("asyncio", "asyncio"),
+    ("typing", "typing"),
+    ("enum34", "enum"),
+    ("dataclasses", "dataclasses"),
+    ("contextvars", "contextvars"),
+    ("statistics", "statistics"),
+    ("pathlib", "pathlib"),
+    ("argparse", "argparse"),
+    ("uuid", "uuid"),
+    ("importlib", "importlib"),
+];
+
 /// How deep requirements files may include each other (`-r base.txt`).
 const MAX_INCLUDES: usize = 8;
 
@@ -39,6 +55,20 @@ pub fn read(input: &Input, runs: &[(ItemId, Run)]) -> Requirements {
 }
 
 impl Requirements {
+    /// An error when a requirement would hide a standard-library module from the
+    /// target folder on PYTHONPATH.
+    pub fn check_shadowing(&self) -> Result<(), String> {
+        let Some((package, module)) = STDLIB_SHADOWS
+            .iter()
+            .find(|(package, _)| self.names.iter().any(|name| name == package))
+        else {
+            return Ok(());
+        };
+        Err(format!(
+            "the requirements install `{package}` from PyPI, an old copy of the standard library's `{module}`: on PYTHONPATH it would come before the standard library's own (in site-packages it came after it, unused)"
+        ))
+    }
+
     fn source(&mut self, input: &Input, id: ItemId, source: &Source) {
         match source {
             Source::Name(name) => self.names.push(name.clone()),

@@ -48,6 +48,8 @@ pub struct Dependencies {
     pub then: Option<String>,
     /// Where the requirements it installs are written.
     pub sources: Vec<Source>,
+    /// Its pip installs of the app's dependencies, as written.
+    pub pip_commands: Vec<String>,
 }
 
 /// What a command of an install RUN is, for splitting the RUN after its install.
@@ -149,6 +151,11 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         project_only,
         then,
         sources,
+        pip_commands: pips
+            .iter()
+            .filter(|pip| !pip.tooling_only)
+            .map(|pip| pip.command.clone())
+            .collect(),
     }))
 }
 
