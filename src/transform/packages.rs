@@ -140,6 +140,14 @@ pub fn runtime_for(package: &str, manager: Manager) -> Option<&'static str> {
         ("libcurl4-openssl-dev", "libcurl4"),
         ("libsqlite3-dev", "libsqlite3-0"),
         ("libgdal-dev", "gdal-bin"),
+        ("libopenblas-dev", "libopenblas0"),
+        ("liblapack-dev", "liblapack3"),
+        ("freetds-dev", "libsybdb5"),
+        ("libkrb5-dev", "libkrb5-3"),
+        ("libsnappy-dev", "libsnappy1v5"),
+        ("libzstd-dev", "libzstd1"),
+        // The C++ runtime is in every Debian image already; Fortran's is not.
+        ("gfortran", "libgfortran5"),
     ];
     let apk = [
         ("postgresql-dev", "libpq"),
@@ -158,6 +166,16 @@ pub fn runtime_for(package: &str, manager: Manager) -> Option<&'static str> {
         ("freetype-dev", "freetype"),
         ("libpng-dev", "libpng"),
         ("geos-dev", "geos"),
+        ("openblas-dev", "openblas"),
+        ("lapack-dev", "lapack"),
+        ("freetds-dev", "freetds"),
+        ("cyrus-sasl-dev", "libsasl"),
+        ("krb5-dev", "krb5-libs"),
+        ("snappy-dev", "snappy"),
+        ("zstd-dev", "zstd-libs"),
+        // What C++ and Fortran code links against; Alpine's base image has neither.
+        ("g++", "libstdc++"),
+        ("gfortran", "libgfortran"),
     ];
     let table: &[(&str, &str)] = match manager {
         Manager::Apt => &apt,

@@ -48,6 +48,10 @@ pub fn runtime_packages(
                     name: packages::release_name(library, install.manager, release)?.to_owned(),
                     library_of: Some(package.clone()),
                 });
+            } else if packages::is_library_headers(package) {
+                return Err(format!(
+                    "`{package}` holds the headers of a library whose runtime package restage does not know: what the build links against would be missing from the final stage"
+                ));
             } else if !packages::is_build_only(package) {
                 runtime.push(RuntimePackage {
                     name: package.clone(),
