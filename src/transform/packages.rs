@@ -175,6 +175,7 @@ pub fn runtime_for(package: &str, manager: Manager) -> Option<&'static str> {
         ("zstd-dev", "zstd-libs"),
         // What C++ and Fortran code links against; Alpine's base image has neither.
         ("g++", "libstdc++"),
+        ("build-base", "libstdc++"),
         ("gfortran", "libgfortran"),
     ];
     let table: &[(&str, &str)] = match manager {
