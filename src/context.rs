@@ -96,7 +96,7 @@ impl BuildContext {
         self.go_sources().cgo
     }
 
-    /// The context holds Go source: a go.mod, or a `.go` file (as deep as
+    /// The context holds Go source: a go.mod or a `.go` file (as deep as
     /// [`uses_cgo`](Self::uses_cgo) looks).
     pub fn has_go_sources(&self) -> bool {
         self.has("go.mod") || self.go_sources().found
@@ -142,7 +142,9 @@ impl BuildContext {
     }
 
     /// The text of the file at `path` (relative, `/`-separated) under the context
-    /// root, if it is there, inside the context and not too large.
+    /// root, if it is there, inside the context and not too large. A symbolic link on
+    /// the way is not followed: it may lead out of the context, and Docker copies the
+    /// link, not what it points to.
     pub fn nested_text(&self, path: &str) -> Option<String> {
         let inside = !path.is_empty()
             && !path.starts_with('/')
@@ -150,9 +152,15 @@ impl BuildContext {
         if !inside {
             return None;
         }
-        let path = self.root.as_deref()?.join(path);
-        let small = fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= MAX_READ);
-        small.then(|| fs::read_to_string(path).ok()).flatten()
+        let mut at = self.root.clone()?;
+        for part in path.split('/') {
+            at.push(part);
+            if fs::symlink_metadata(&at).map_or(true, |m| m.file_type().is_symlink()) {
+                return None;
+            }
+        }
+        let small = fs::symlink_metadata(&at).is_ok_and(|m| m.is_file() && m.len() <= MAX_READ);
+        small.then(|| fs::read_to_string(at).ok()).flatten()
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -184,7 +192,7 @@ impl ContextCache {
 /// What the `.go` files of a source tree are.
 #[derive(Clone, Copy, Debug, Default)]
 struct GoSources {
-    /// There is at least one.
+    /// There is at least one, or a go.mod.
     found: bool,
     /// One of them imports "C".
     cgo: bool,
@@ -210,6 +218,8 @@ impl GoSources {
                 {
                     self.scan(&path, depth - 1);
                 }
+            } else if name == "go.mod" {
+                self.found = true;
             } else if name.ends_with(".go") {
                 self.found = true;
                 self.cgo = fs::read_to_string(&path).is_ok_and(|source| imports_c(&source));
@@ -270,6 +280,52 @@ mod tests {
         .unwrap();
         let context = BuildContext::read(dir.path());
         assert!(context.has_go_sources() && !context.uses_cgo());
+    }
+
+    #[test]
+    fn nested_files_are_read_inside_the_context_only() {
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("secret.txt"), "token\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("reqs")).unwrap();
+        fs::write(dir.path().join("reqs/prod.txt"), "flask\n").unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.txt"),
+            dir.path().join("link.txt"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("out")).unwrap();
+        let context = BuildContext::read(dir.path());
+        assert_eq!(
+            context.nested_text("reqs/prod.txt").as_deref(),
+            Some("flask\n")
+        );
+        for escaping in [
+            "link.txt",
+            "out/secret.txt",
+            "../secret.txt",
+            "/etc/passwd",
+            "reqs/../reqs/prod.txt",
+        ] {
+            assert_eq!(context.nested_text(escaping), None, "{escaping}");
+        }
+    }
+
+    #[test]
+    fn a_go_mod_deeper_down_is_go_source() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("services/api/cmd/server")).unwrap();
+        fs::write(
+            dir.path().join("services/api/go.mod"),
+            "module example.com/api\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("services/api/cmd/server/main.go"),
+            "package main\n",
+        )
+        .unwrap();
+        assert!(BuildContext::read(dir.path()).has_go_sources());
     }
 
     #[test]

@@ -138,16 +138,20 @@ impl Base {
         }
     }
 
-    /// Whether the tag of a python image says Python 2 (`python:2.7-slim`,
-    /// `python:2-alpine`, `tiangolo/uwsgi-nginx-flask:python2.7`, `vimagick/python:2`).
+    /// Whether the tag of a python image says Python 2: a part that names Python's
+    /// version says it (`tiangolo/uwsgi-nginx-flask:python2.7`, but not
+    /// `azure-functions/python:2.0-python3.7`); else the tag's version is Python's where
+    /// the image is named `python` (`python:2.7-slim`, `vimagick/python:2`).
     pub fn is_python_2(&self) -> bool {
-        let python = self.ecosystem.or(self.named) == Some(Ecosystem::Python);
+        if self.ecosystem.or(self.named) != Some(Ecosystem::Python) {
+            return false;
+        }
+        let is_2 = |version: &str| version == "2" || version.starts_with("2.");
         let tag = self.image.tag.as_deref().unwrap_or("");
-        python
-            && tag.split('-').any(|part| {
-                let version = part.strip_prefix("python").unwrap_or(part);
-                version == "2" || version.starts_with("2.")
-            })
+        match tag.split('-').find_map(|part| part.strip_prefix("python")) {
+            Some(version) => is_2(version),
+            None => self.image.name() == "python" && tag.split('-').next().is_some_and(is_2),
+        }
     }
 
     /// The version part of an official image's tag (`3.12` of `3.12-slim`), if it is one.
@@ -328,6 +332,8 @@ mod tests {
             "node:20",
             "golang:1.22",
             "bitnami/python:2024.1",
+            "mcr.microsoft.com/azure-functions/python:2.0-python3.7",
+            "tiangolo/meinheld-gunicorn:2",
         ] {
             assert!(!base(other).is_python_2(), "{other}");
         }

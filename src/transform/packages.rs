@@ -106,10 +106,28 @@ const TOOLS: &[&str] = &[
     "python-dev",
 ];
 
-/// The headers of a library (`libxext-dev`), as opposed to a build tool: what the build
-/// links against has a runtime package of its own, which the final image needs.
+/// `-dev` packages that are headers alone, of code compiled into what includes them:
+/// nothing to link at run time.
+const HEADER_ONLY: &[&str] = &[
+    "linux-libc-dev",
+    "libeigen3-dev",
+    "eigen-dev",
+    "pybind11-dev",
+    "rapidjson-dev",
+    "nlohmann-json3-dev",
+    "nlohmann-json",
+    "libglm-dev",
+    "glm-dev",
+    "libboost-dev",
+];
+
+/// The headers of a library (`libxext-dev`), as opposed to a build tool or headers
+/// alone: what the build links against has a runtime package of its own, which the
+/// final image needs.
 pub fn is_library_headers(package: &str) -> bool {
-    (package.ends_with("-dev") || package.ends_with("-devel")) && !TOOLS.contains(&package)
+    (package.ends_with("-dev") || package.ends_with("-devel"))
+        && !TOOLS.contains(&package)
+        && !HEADER_ONLY.contains(&package)
 }
 
 /// The runtime library a `-dev` package's build links against, for the final image.
@@ -305,6 +323,7 @@ mod tests {
         assert!(is_build_only("build-essential") && is_build_only("libffi-dev"));
         assert!(!is_build_only("curl") && !is_build_only("libpq5"));
         assert!(is_library_headers("libxext-dev") && !is_library_headers("musl-dev"));
+        assert!(!is_library_headers("libeigen3-dev") && is_build_only("libeigen3-dev"));
         assert_eq!(runtime_for("libpq-dev", Manager::Apt), Some("libpq5"));
         assert_eq!(runtime_for("postgresql-dev", Manager::Apk), Some("libpq"));
         assert_eq!(runtime_for("openssl-dev", Manager::Apk), Some("openssl"));

@@ -21,7 +21,7 @@ mod targets;
 use crate::analyze::ItemId;
 use crate::ecosystem::{Ecosystem, Release};
 use crate::syntax::{Command, Form, Keyword};
-use crate::transform::shell::one_line;
+use crate::transform::shell::{self, one_line};
 
 use super::packages::{self, Install, Manager};
 use super::plan::{Step, builder_name};
@@ -45,7 +45,7 @@ impl super::Transformer for Python {
         let decline = |reason: String| Decline::new(Some(Ecosystem::Python), reason);
         if input.stage.base.is_python_2() {
             return Err(decline(
-                "Python 2: it reads no `.pth` file in a PYTHONPATH folder, and the namespace packages that need one there (google-*, protobuf, zope.*) would not import from the target folder"
+                "Python 2: it has no namespace packages without a `.pth` file, and reads none in a PYTHONPATH folder, so packages such as google-*, protobuf or zope.* would not import from the target folder"
                     .into(),
             ));
         }
@@ -271,6 +271,14 @@ impl Layout<'_> {
                     "it prepares the file system before the install and may shape the runtime",
                 ));
             }
+            Run::Other if id < self.last_install && creates_users(self.input, id) => {
+                plan.builder.push(Step::Keep(id));
+                plan.final_stage.push(Step::Keep(id));
+                plan.decisions.push(Decision::new(
+                    format!("`{line}` kept in both stages"),
+                    "it creates users or groups, which a later COPY --chown of the builder may name",
+                ));
+            }
             Run::Other => {
                 plan.final_stage.push(Step::Keep(id));
                 plan.decisions.push(Decision::new(
@@ -418,7 +426,7 @@ impl Layout<'_> {
         if let [_, _, ..] = self.targets.folders() {
             plan.decisions.push(Decision::new(
                 format!("each install has its own folder, the later ones first on PYTHONPATH and PATH: {}", self.targets.search_path("")),
-                "a second `pip install --target` into one folder skips what is already there (`bin/`, packages it would upgrade), where the original's later install upgraded and added to site-packages",
+                "a second `pip install --target` into one folder skips what is already there (`bin/`, packages it would upgrade), where the original's later install upgraded and added to site-packages; each install resolves its own dependencies (--target ignores what is installed), so where they differ the later install's versions win",
             ));
         }
     }
@@ -494,6 +502,25 @@ impl Layout<'_> {
             "a check of the install that writes no file: it fails the build where the original would, and the final stage copies what it checked",
         ));
     }
+}
+
+/// Whether the shell-form RUN `id` creates a user or a group.
+fn creates_users(input: &Input, id: ItemId) -> bool {
+    let Some(Command::Run(run)) = input.analysis.instruction(id).command() else {
+        return false;
+    };
+    let Form::Shell(line) = run.command else {
+        return false;
+    };
+    shell::commands(&line).into_iter().any(|command| {
+        let words = shell::words(command);
+        words.first().is_some_and(|program| {
+            matches!(
+                shell::program_name(program),
+                "useradd" | "adduser" | "groupadd" | "addgroup"
+            )
+        })
+    })
 }
 
 /// A USER value that names root (`root`, uid 0, with or without a group).

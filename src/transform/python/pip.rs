@@ -110,11 +110,7 @@ fn sources(rest: &[&str]) -> Vec<Source> {
         let file = word
             .strip_prefix("--requirement=")
             .or_else(|| word.strip_prefix("-r").filter(|file| !file.is_empty()));
-        let unreadable = word.contains("://")
-            || word.contains('@')
-            || [".whl", ".tar.gz", ".zip"]
-                .iter()
-                .any(|archive| word.ends_with(archive));
+        let unreadable = is_unreadable(word);
         match word {
             _ if file.is_some() => sources.extend(file.map(|f| Source::File(f.to_owned()))),
             "-r" | "--requirement" => {
@@ -125,11 +121,26 @@ fn sources(rest: &[&str]) -> Vec<Source> {
             }
             _ if word.starts_with('-') => {}
             _ if unreadable => sources.push(Source::Unreadable(word.to_owned())),
-            _ if word.starts_with(['.', '/']) => sources.push(Source::Project(word.to_owned())),
+            _ if is_path(word) => sources.push(Source::Project(word.to_owned())),
             _ => sources.push(Source::Name(normalized(requirement_name(word)))),
         }
     }
     sources
+}
+
+/// A requirement restage cannot read the name of: an archive, a URL, a VCS link, or a
+/// word that the shell fills in (`$PACKAGES`).
+pub fn is_unreadable(word: &str) -> bool {
+    word.contains(['$', '`', '@'])
+        || word.contains("://")
+        || [".whl", ".tar.gz", ".zip"]
+            .iter()
+            .any(|archive| word.ends_with(archive))
+}
+
+/// A requirement that is a folder (`.`, `./src`, `src/`), not a name on an index.
+pub fn is_path(word: &str) -> bool {
+    word.starts_with(['.', '/']) || word.contains('/')
 }
 
 /// A requirement's name as pip compares names (PEP 503: `Python_Magic` is

@@ -45,6 +45,15 @@ impl Replacement {
 }
 
 impl ProjectInstall {
+    /// The lock file the tool installs from.
+    pub fn lock_file(&self) -> &'static str {
+        match self.head.split(' ').next() {
+            Some("poetry") => "poetry.lock",
+            Some("pipenv") => "Pipfile.lock",
+            _ => "uv.lock",
+        }
+    }
+
     /// Leaves the locked requirements out when a RUN before `id` installs the same
     /// ones (`uv sync --no-install-project`, then `uv sync` for the project once its
     /// source is copied): installed again, they would fill a second target folder
@@ -65,17 +74,6 @@ impl ProjectInstall {
             self.replacement.locked.clear();
         }
         installed
-    }
-}
-
-impl ProjectInstall {
-    /// The lock file the tool installs from.
-    pub fn lock_file(&self) -> &'static str {
-        match self.head.split(' ').next() {
-            Some("poetry") => "poetry.lock",
-            Some("pipenv") => "Pipfile.lock",
-            _ => "uv.lock",
-        }
     }
 }
 

@@ -9,14 +9,18 @@ use crate::analyze::{ItemId, file_name, join, parent};
 use crate::syntax::Command;
 use crate::transform::Input;
 
-use super::pip::{Source, normalized, requirement_name};
+use super::pip::{Source, is_path, is_unreadable, normalized, requirement_name};
 use super::run::Run;
 
 /// The package names the installs take, and what restage could not read.
 #[derive(Debug, Default)]
 pub struct Requirements {
     pub names: Vec<String>,
-    /// Each source it could not read, as the Dockerfile names it.
+    /// The names pip installs whatever the Python version: written in a command, or in
+    /// a requirements file without an environment marker (`; python_version < "3.7"`).
+    unconditional: Vec<String>,
+    /// Each source it could not read, as the Dockerfile names it (a URL without its
+    /// user and password).
     pub unread: Vec<String>,
 }
 
@@ -50,7 +54,13 @@ pub fn read(input: &Input, runs: &[(ItemId, Run)]) -> Requirements {
             requirements.source(input, *id, source);
         }
     }
-    requirements.unread.dedup();
+    let mut seen = Vec::new();
+    requirements.unread.retain(|what| {
+        !seen.contains(what) && {
+            seen.push(what.clone());
+            true
+        }
+    });
     requirements
 }
 
@@ -60,7 +70,7 @@ impl Requirements {
     pub fn check_shadowing(&self) -> Result<(), String> {
         let Some((package, module)) = STDLIB_SHADOWS
             .iter()
-            .find(|(package, _)| self.names.iter().any(|name| name == package))
+            .find(|(package, _)| self.unconditional.iter().any(|name| name == package))
         else {
             return Ok(());
         };
@@ -71,23 +81,32 @@ impl Requirements {
 
     fn source(&mut self, input: &Input, id: ItemId, source: &Source) {
         match source {
-            Source::Name(name) => self.names.push(name.clone()),
+            Source::Name(name) => {
+                self.names.push(name.clone());
+                self.unconditional.push(name.clone());
+            }
             Source::File(file) => match context_path(input, id, file) {
                 Some(path) => self.file(input, &path, file, 0),
                 None => self.unread.push(file.clone()),
             },
             Source::Project(folder) => {
-                let pyproject = context_path(input, id, &format!("{folder}/pyproject.toml"))
+                // The folder without the extras it is installed with (`.[postgres]`).
+                let folder = folder.split('[').next().unwrap_or_default();
+                let pyproject = format!("{}/pyproject.toml", folder.trim_end_matches('/'));
+                let names = context_path(input, id, &pyproject)
                     .and_then(|path| input.context.nested_text(&path))
                     .and_then(|text| project_dependencies(&text));
-                match pyproject {
+                match names {
                     Some(names) => self.names.extend(names),
-                    None => self.unread.push(format!("the dependencies of `{folder}`")),
+                    None => self.unread.push(pyproject),
                 }
             }
-            Source::Unreadable(what) => self.unread.push(what.clone()),
+            Source::Unreadable(what) => self.unread.push(without_password(what)),
             Source::Lock(file) => {
-                match input.context.file(file).and_then(|text| locked(file, text)) {
+                let names = context_path(input, id, file)
+                    .and_then(|path| input.context.nested_text(&path))
+                    .and_then(|text| locked(file, &text));
+                match names {
                     Some(names) => self.names.extend(names),
                     None => self.unread.push((*file).to_owned()),
                 }
@@ -104,76 +123,128 @@ impl Requirements {
         };
         for line in text.lines() {
             let line = line.split(" #").next().unwrap_or("").trim();
+            let line = line.trim_end_matches('\\').trim();
             let words: Vec<&str> = line.split_whitespace().collect();
+            let included = match words.as_slice() {
+                ["-r" | "--requirement", file, ..] => Some(*file),
+                [option, ..] => option
+                    .strip_prefix("--requirement=")
+                    .or_else(|| option.strip_prefix("-r").filter(|file| !file.is_empty())),
+                [] => None,
+            };
             match words.as_slice() {
                 [] => {}
                 [comment, ..] if comment.starts_with('#') => {}
-                ["-r" | "--requirement", included, ..] => {
-                    let included_path = join(&parent(&format!("/{path}")), included);
-                    if depth < MAX_INCLUDES {
-                        self.file(input, &included_path[1..], included, depth + 1);
+                _ if included.is_some() => {
+                    let included = included.unwrap_or_default();
+                    if depth < MAX_INCLUDES && !included.starts_with('/') {
+                        let at = join(&parent(&format!("/{path}")), included);
+                        self.file(input, &at[1..], included, depth + 1);
                     } else {
-                        self.unread.push((*included).to_owned());
+                        self.unread.push(included.to_owned());
                     }
                 }
-                [option, ..] if option.starts_with('-') && !option.starts_with("-e") => {}
-                _ if line.contains("://") || line.contains('@') || line.starts_with("-e") => {
-                    self.unread.push(line.to_owned());
+                ["-e" | "--editable", ..] => self.unread.push(without_password(line)),
+                [option, ..] if option.starts_with("-e") || option.starts_with("--editable=") => {
+                    self.unread.push(without_password(line));
                 }
-                _ => self.names.push(normalized(requirement_name(line))),
+                [option, ..] if option.starts_with('-') => {}
+                [first, ..] if is_unreadable(first) || is_path(first) => {
+                    self.unread.push(without_password(line));
+                }
+                _ => {
+                    let name = normalized(requirement_name(line));
+                    if !line.contains(';') {
+                        self.unconditional.push(name.clone());
+                    }
+                    self.names.push(name);
+                }
             }
         }
     }
 }
 
+/// A requirement as decisions may show it: a URL's user and password left out.
+fn without_password(what: &str) -> String {
+    let Some((scheme, rest)) = what.split_once("://") else {
+        return what.to_owned();
+    };
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    match authority.rfind('@') {
+        Some(at) => format!("{scheme}://…@{}", &rest[at + 1..]),
+        None => what.to_owned(),
+    }
+}
+
 /// Where the file the RUN `id` names as `file` came from in the build context: the
-/// source of the COPY, ADD or bind mount that put it there, relative to the context
-/// root; `None` when no instruction of the stage brought it from the context.
+/// source of the bind mount, or of the last COPY or ADD, that put it there, relative to
+/// the context root; `None` when the stage made it otherwise (a heredoc, a URL, another
+/// stage or image) or nothing brought it from the context.
 fn context_path(input: &Input, id: ItemId, file: &str) -> Option<String> {
     let analysis = input.analysis;
     let stage = input.stage;
     let workdir = |at: ItemId| analysis.workdir_at(stage, at).unwrap_or_else(|| "/".into());
     let wanted = join(&workdir(id), file);
+    let readable = |path: &String| input.context.nested_text(path).is_some();
     let mounts = match analysis.instruction(id).command() {
         Some(Command::Run(run)) => run.mounts,
         _ => Vec::new(),
     };
-    let mounted = mounts.iter().filter_map(|mount| {
+    for mount in &mounts {
         let field = |key: &str| {
             mount
                 .split(',')
                 .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
         };
+        let Some(target) = field("target").or(field("dst")).or(field("destination")) else {
+            continue;
+        };
+        let target = join(&workdir(id), target);
+        if !covers(&target, &wanted) {
+            continue;
+        }
         let bind = field("type").is_none_or(|kind| kind == "bind") && field("from").is_none();
-        let target = join(&workdir(id), field("target").or(field("dst"))?);
         let source = field("source").or(field("src")).unwrap_or(".");
-        bind.then(|| mapped(&wanted, &[source.to_owned()], &target, false))
-            .flatten()
-    });
-    let copied = stage
-        .body
-        .iter()
-        .rev()
-        .filter(|&&at| at < id)
-        .filter_map(|&at| match analysis.instruction(at).command() {
-            Some(Command::Copy(copy)) if copy.from.is_none() => {
-                let into_folder = copy.dest.ends_with('/') || copy.sources.len() > 1;
-                mapped(
-                    &wanted,
-                    &copy.sources,
-                    &join(&workdir(at), &copy.dest),
-                    into_folder,
-                )
+        if !bind {
+            return None;
+        }
+        return mapped(&wanted, &[source.to_owned()], &target, false)
+            .into_iter()
+            .find(readable);
+    }
+    for &at in stage.body.iter().rev().filter(|&&at| at < id) {
+        let Some(Command::Copy(copy)) = analysis.instruction(at).command() else {
+            continue;
+        };
+        let into_folder = copy.dest.ends_with('/') || copy.sources.len() > 1;
+        let dest = join(&workdir(at), &copy.dest);
+        let elsewhere = copy.from.is_some()
+            || copy
+                .sources
+                .iter()
+                .any(|source| source.starts_with("<<") || source.contains("://"));
+        if elsewhere {
+            if covers(&dest, &wanted) {
+                return None;
             }
-            _ => None,
-        });
-    mounted
-        .chain(copied)
-        .find(|path| input.context.nested_text(path).is_some())
+            continue;
+        }
+        let copied = mapped(&wanted, &copy.sources, &dest, into_folder);
+        if let Some(path) = copied.into_iter().find(readable) {
+            return Some(path);
+        }
+    }
+    None
 }
 
-/// The context path that `sources` copied to `dest` would have put at `wanted`, if any.
-fn mapped(wanted: &str, sources: &[String], dest: &str, into_folder: bool) -> Option<String> {
+/// Whether writing `dest` (a file or a folder) writes `path`.
+fn covers(dest: &str, path: &str) -> bool {
+    path == dest || path.starts_with(&format!("{}/", dest.trim_end_matches('/')))
+}
+
+/// The context paths that `sources` copied to `dest` could have put at `wanted`: each
+/// source's, as a file of that name or a folder whose contents went there.
+fn mapped(wanted: &str, sources: &[String], dest: &str, into_folder: bool) -> Vec<String> {
     let under = |folder: &str| {
         let folder = folder.trim_end_matches('/');
         wanted
@@ -181,18 +252,20 @@ fn mapped(wanted: &str, sources: &[String], dest: &str, into_folder: bool) -> Op
             .and_then(|rest| rest.strip_prefix('/'))
             .map(str::to_owned)
     };
-    sources.iter().find_map(|source| {
-        let source = join("/", source);
-        if source == "/" {
-            return under(dest);
-        }
-        let context = |rest: &str| join(&source, rest)[1..].to_owned();
-        if wanted == join(dest, file_name(&source)) || (!into_folder && wanted == dest) {
-            Some(source[1..].to_owned())
-        } else {
-            under(dest).map(|rest| context(&rest))
-        }
-    })
+    sources
+        .iter()
+        .filter_map(|source| {
+            let source = join("/", source);
+            if source == "/" {
+                return under(dest);
+            }
+            if wanted == join(dest, file_name(&source)) || (!into_folder && wanted == dest) {
+                Some(source[1..].to_owned())
+            } else {
+                under(dest).map(|rest| join(&source, &rest)[1..].to_owned())
+            }
+        })
+        .collect()
 }
 
 /// The names in a PEP 621 pyproject.toml's `[project] dependencies`; `None` when it
@@ -244,7 +317,7 @@ mod tests {
         // COPY . /app
         assert_eq!(
             mapped("/app/req/prod.txt", &sources(&["."]), "/app", false),
-            Some("req/prod.txt".into())
+            vec!["req/prod.txt".to_owned()]
         );
         // COPY requirements.txt /tmp/ (into a folder) and COPY requirements.txt /tmp/r.txt
         assert_eq!(
@@ -254,7 +327,7 @@ mod tests {
                 "/tmp",
                 true
             ),
-            Some("requirements.txt".into())
+            vec!["requirements.txt".to_owned()]
         );
         assert_eq!(
             mapped(
@@ -263,7 +336,7 @@ mod tests {
                 "/tmp/r.txt",
                 false
             ),
-            Some("deps/requirements.txt".into())
+            vec!["deps/requirements.txt".to_owned()]
         );
         // COPY requirements requirements: the folder's contents
         assert_eq!(
@@ -273,11 +346,18 @@ mod tests {
                 "/app/requirements",
                 false
             ),
-            Some("requirements/prod.txt".into())
+            vec!["requirements/prod.txt".to_owned()]
         );
+        assert!(mapped("/srv/requirements.txt", &sources(&["."]), "/app", false).is_empty());
+        // COPY Pipfile Pipfile.lock ./: each source is a candidate
         assert_eq!(
-            mapped("/srv/requirements.txt", &sources(&["."]), "/app", false),
-            None
+            mapped(
+                "/app/Pipfile.lock",
+                &sources(&["Pipfile", "Pipfile.lock"]),
+                "/app",
+                true
+            ),
+            vec!["Pipfile/Pipfile.lock".to_owned(), "Pipfile.lock".to_owned()]
         );
     }
 

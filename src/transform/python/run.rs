@@ -74,6 +74,8 @@ struct Commands {
     checks: Vec<String>,
     /// Each command's place in the RUN's logical line, and what it is.
     kinds: Vec<(Range<usize>, Kind)>,
+    /// A `cd` (or `pushd`, `popd`) came before: paths no longer start at WORKDIR.
+    moved: bool,
 }
 
 /// Reads one RUN; an error is the reason to decline the whole file.
@@ -115,6 +117,7 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         pips,
         mut projects,
         checks,
+        moved,
         ..
     } = commands;
     let mut edits = target_edits(input, id, &pips)?;
@@ -123,11 +126,10 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         .filter(|pip| !pip.tooling_only)
         .flat_map(|pip| pip.sources.iter().cloned())
         .collect();
-    sources.extend(
-        projects
-            .iter()
-            .map(|project| Source::Lock(project.lock_file())),
-    );
+    sources.extend(projects.iter().map(|project| match moved {
+        false => Source::Lock(project.lock_file()),
+        true => Source::Unreadable(format!("{} (after a `cd`)", project.lock_file())),
+    }));
     let (mut exported, mut project_only) = (Vec::new(), Vec::new());
     for project in &mut projects {
         if project.skip_installed_requirements(input, id) {
@@ -200,7 +202,10 @@ impl Commands {
             return Ok(Kind::Install);
         }
         Ok(match pip_install(words) {
-            Some(pip) => {
+            Some(mut pip) => {
+                if self.moved {
+                    pip.sources = pip.sources.into_iter().map(after_cd).collect();
+                }
                 let kind = if pip.tooling_only {
                     Kind::Chain
                 } else {
@@ -214,10 +219,24 @@ impl Commands {
                 Kind::Install
             }
             None if is_package_manager(words) => Kind::Install,
-            None if changes_shell_state(words) => Kind::ShellState,
+            None if changes_shell_state(words) => {
+                self.moved |= matches!(words, ["cd" | "pushd" | "popd", ..]);
+                Kind::ShellState
+            }
             None if is_install_chain(words) || project::is_setup(words) => Kind::Chain,
             None => Kind::Other,
         })
+    }
+}
+
+/// A requirement source of an install that runs after a `cd`: a file or folder it
+/// names is not where WORKDIR says.
+fn after_cd(source: Source) -> Source {
+    match source {
+        Source::File(path) | Source::Project(path) => {
+            Source::Unreadable(format!("{path} (after a `cd`)"))
+        }
+        other => other,
     }
 }
 
