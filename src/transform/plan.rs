@@ -85,6 +85,12 @@ pub fn is_plain_owner(owner: &str) -> bool {
         .all(|c| c.is_ascii_alphanumeric() || "_.:-${}".contains(c))
 }
 
+/// Whether a USER value or `--chown` owner names root (`root`, uid 0, with or without a
+/// group; an empty user is root too).
+pub fn is_root(owner: &str) -> bool {
+    matches!(owner.split(':').next(), Some("root" | "0" | ""))
+}
+
 impl Plan {
     pub fn emit(&self, input: &Input) -> String {
         let mut out = Emitter::new(input);

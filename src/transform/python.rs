@@ -24,7 +24,7 @@ use crate::syntax::{Command, Form, Keyword};
 use crate::transform::shell::{self, one_line};
 
 use super::packages::{self, Install, Manager};
-use super::plan::{Step, builder_name};
+use super::plan::{Step, builder_name, is_root};
 use super::{Decision, Decline, Input, Plan};
 use super::{final_image, starts_a_shell};
 use libraries::{RuntimePackage, library_decisions, linked_libraries, runtime_packages};
@@ -521,9 +521,4 @@ fn creates_users(input: &Input, id: ItemId) -> bool {
             )
         })
     })
-}
-
-/// A USER value that names root (`root`, uid 0, with or without a group).
-fn is_root(user: &str) -> bool {
-    matches!(user.split(':').next(), Some("root" | "0"))
 }

@@ -16,7 +16,7 @@ use super::run::Action;
 use crate::analyze::ItemId;
 use crate::syntax::{Command, Keyword};
 use crate::transform::Decision;
-use crate::transform::plan::is_plain_owner;
+use crate::transform::plan::{is_plain_owner, is_root};
 use crate::transform::shell::{self, one_line};
 
 /// A step of the original that puts files in the app folder, and the owner it gives them.
@@ -233,8 +233,4 @@ impl Layout<'_> {
 /// The user of an owner (`node` of `node:node`).
 fn user_of(owner: &str) -> &str {
     owner.split(':').next().unwrap_or(owner)
-}
-
-fn is_root(user: &str) -> bool {
-    matches!(user, "root" | "0" | "")
 }
