@@ -163,8 +163,12 @@ impl Layout<'_> {
                                         owner: chown.owner,
                                         step: format!("`{text}`"),
                                     });
+                                    continue;
                                 }
-                                continue;
+                                if !self.names_app_path(text, id) {
+                                    continue;
+                                }
+                                text
                             }
                             Action::Install(install) if on_app => install.text.as_str(),
                             Action::Build(text) | Action::Other(text) if on_app => text,
@@ -192,6 +196,19 @@ impl Layout<'_> {
                 Some(Command::User(user)) => Some(user),
                 _ => None,
             })
+    }
+
+    /// Whether a command (of the RUN `id`) names a path in the app folder, where it may
+    /// make files (`mkdir /app/data`, `touch /app/key`) that its user then owns.
+    fn names_app_path(&self, command: &str, id: ItemId) -> bool {
+        let workdir = self.input.analysis.workdir_at(self.input.stage, id);
+        let vars = Vars { input: self.input };
+        shell::words(command)
+            .iter()
+            .skip(1)
+            .filter(|word| !word.starts_with('-'))
+            .filter_map(|word| vars.path(word, workdir.as_deref(), id))
+            .any(|path| path != self.app_dir && self.in_app(&path))
     }
 
     /// The `chown` command (of the RUN `id`), when it names the app folder, a folder in

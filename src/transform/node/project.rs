@@ -169,16 +169,17 @@ pub fn npm_has_ci(base: &Base) -> bool {
     base.ecosystem.is_some() && node_major(base).is_none_or(|major| major >= 10)
 }
 
-/// Whether an official image ships yarn. The images got it in March 2017: every Node 8
-/// and later has it, a tag without a version (a current image) too, and so do the tags
-/// that name only the major of a line then kept up (4, 6, 7: their last release came
-/// after); an exact release of those lines may be older, and Node 5 and 0.x never had it.
+/// Whether an official image surely ships yarn. The images got it in March 2017: Node 8
+/// to 25 have it, and so do the tags that name only the major of a line then kept up
+/// (4, 6, 7: their last release came after); an exact release of those lines may be
+/// older, Node 5 and 0.x never had it, and the images dropped it from Node 26 on. A tag
+/// without a version (`latest`, `lts`) may be either.
 pub fn ships_yarn(base: &Base) -> bool {
     if base.ecosystem.is_none() {
         return false;
     }
     let Some(major) = node_major(base) else {
-        return true;
+        return false;
     };
     let exact = base
         .image
@@ -186,7 +187,7 @@ pub fn ships_yarn(base: &Base) -> bool {
         .as_deref()
         .and_then(|tag| tag.split('-').next())
         .is_some_and(|version| version.contains('.'));
-    major >= 8 || (matches!(major, 4 | 6 | 7) && !exact)
+    (8..26).contains(&major) || (matches!(major, 4 | 6 | 7) && !exact)
 }
 
 #[cfg(test)]
@@ -209,7 +210,8 @@ mod tests {
         assert!(npm_has_ci(&base("node:14")) && !npm_has_omit(&base("node:14")));
         assert!(!npm_has_ci(&base("mhart/alpine-node:4.8.3")));
         assert!(!npm_has_omit(&base("gcr.io/google-appengine/nodejs")));
-        assert!(ships_yarn(&base("node:18-alpine")) && ships_yarn(&base("node:lts")));
+        assert!(ships_yarn(&base("node:18-alpine")) && !ships_yarn(&base("node:lts")));
+        assert!(!ships_yarn(&base("node:26")) && !ships_yarn(&base("node")));
         assert!(ships_yarn(&base("node:6-slim")) && ships_yarn(&base("node:boron")));
         assert!(!ships_yarn(&base("node:4.2.3-slim")) && !ships_yarn(&base("node:6.9.1")));
         assert!(!ships_yarn(&base("node:5")) && !ships_yarn(&base("node:0.12")));

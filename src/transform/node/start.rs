@@ -73,15 +73,29 @@ impl Start {
             bodies: Vec::new(),
             unmatched: None,
         };
-        // A shell form is read command by command too, its quotes removed.
+        // A shell form, or an exec form that runs `sh -c`, is read command by command
+        // too, its quotes removed.
         let mut pending: Vec<Vec<String>> = entrypoint
             .iter()
             .chain(cmd.iter())
             .filter_map(|form| match form {
-                Form::Shell(line) => Some(line),
-                Form::Exec(_) => None,
+                Form::Shell(line) => Some(line.clone()),
+                Form::Exec(words) => match words.as_slice() {
+                    [shell, flag, line, ..]
+                        if flag == "-c"
+                            && matches!(program_name(shell), "sh" | "bash" | "ash" | "dash") =>
+                    {
+                        Some(line.clone())
+                    }
+                    _ => None,
+                },
             })
-            .flat_map(|line| shell::commands(line).into_iter().map(shell::words))
+            .flat_map(|line| {
+                shell::commands(&line)
+                    .into_iter()
+                    .map(shell::words)
+                    .collect::<Vec<_>>()
+            })
             .collect();
         pending.push(start.words.clone());
         while let Some(command) = pending.pop() {
@@ -112,25 +126,31 @@ impl Start {
     /// and the scripts npm-run-all is given (a pattern that matches none is kept in
     /// `unmatched`).
     fn started_scripts(&mut self, words: &[String], project: &Project) -> Vec<String> {
-        let run = words.windows(3).chain(words.windows(2)).find_map(|window| {
-            match window
+        let run = words.iter().enumerate().find_map(|(at, program)| {
+            if !matches!(program.as_str(), "npm" | "pnpm" | "yarn") {
+                return None;
+            }
+            // The tool's options (`npm --silent run serve`, `npm run -s serve`) aside.
+            let mut rest = words[at + 1..]
                 .iter()
                 .map(String::as_str)
-                .collect::<Vec<_>>()
-                .as_slice()
-            {
-                ["npm" | "pnpm" | "yarn", "run" | "run-script", script] => {
-                    Some((*script).to_owned())
-                }
-                ["npm" | "pnpm" | "yarn", "start", ..] => Some("start".to_owned()),
-                ["pnpm" | "yarn", script, ..] if project.script(script).is_some() => {
-                    Some((*script).to_owned())
+                .filter(|word| !word.starts_with('-'));
+            match (rest.next(), rest.next()) {
+                (Some("run" | "run-script"), Some(script)) => Some(script.to_owned()),
+                (Some("start"), _) => Some("start".to_owned()),
+                (Some(script), _) if program != "npm" && project.script(script).is_some() => {
+                    Some(script.to_owned())
                 }
                 _ => None,
             }
         });
         let mut scripts: Vec<String> = run.into_iter().collect();
         for pattern in run_all_patterns(words) {
+            if pattern.contains(['{', '[', '(', '!', '+', '@']) {
+                // Brace, class and extended patterns, which restage does not match.
+                self.unmatched.get_or_insert(pattern);
+                continue;
+            }
             if !pattern.contains(['*', '?']) {
                 scripts.push(pattern);
                 continue;
@@ -156,7 +176,7 @@ impl Start {
 pub fn start_words(input: &Input, start: &Start) -> Result<Vec<String>, String> {
     if let Some(pattern) = &start.unmatched {
         return Err(format!(
-            "the start command runs the npm scripts `{pattern}` with npm-run-all, a pattern that names no script of package.json"
+            "the start command runs the npm scripts `{pattern}` with npm-run-all, a pattern that restage cannot match to scripts of package.json"
         ));
     }
     for script in &start.scripts {
@@ -216,21 +236,24 @@ fn run_all_patterns(words: &[String]) -> Vec<String> {
 }
 
 /// npm-run-all's matching of a script name: `:` separates the name's parts, `*` and `?`
-/// match within a part, `**` any number of parts.
+/// match within a part, `**` any number of parts. (Which pattern parts match which
+/// name parts is worked out once each, not tried again on every path.)
 fn script_glob(pattern: &str, name: &str) -> bool {
-    fn parts(pattern: &[&str], name: &[&str]) -> bool {
-        match (pattern.split_first(), name.split_first()) {
-            (None, None) => true,
-            (Some((&"**", rest)), _) => {
-                parts(rest, name) || (!name.is_empty() && parts(pattern, &name[1..]))
-            }
-            (Some((part, rest)), Some((first, others))) => glob(part, first) && parts(rest, others),
-            _ => false,
-        }
-    }
     let pattern: Vec<&str> = pattern.split(':').collect();
     let name: Vec<&str> = name.split(':').collect();
-    parts(&pattern, &name)
+    // matches[i][j]: pattern parts from i on match name parts from j on.
+    let mut matches = vec![vec![false; name.len() + 1]; pattern.len() + 1];
+    matches[pattern.len()][name.len()] = true;
+    for i in (0..pattern.len()).rev() {
+        for j in (0..=name.len()).rev() {
+            matches[i][j] = if pattern[i] == "**" {
+                matches[i + 1][j] || (j < name.len() && matches[i][j + 1])
+            } else {
+                j < name.len() && glob(pattern[i], name[j]) && matches[i + 1][j + 1]
+            };
+        }
+    }
+    matches[0][0]
 }
 
 /// The development server the words start, as shown in a message.
