@@ -37,7 +37,7 @@ impl Layout<'_> {
     /// The final stage's `COPY --from=<builder>` of the app folder (`pruned`: with
     /// production dependencies only); an error when its owner cannot be written.
     pub(super) fn app_copy(&mut self, builder: &str, pruned: bool) -> Result<String, String> {
-        let owner = self.owner();
+        let owner = self.owner()?;
         if let Some(owner) = owner.as_ref().filter(|owner| !is_plain_owner(owner)) {
             return Err(format!(
                 "the app's owner `{owner}` is not a user or group name restage can write into `COPY --chown`"
@@ -61,8 +61,8 @@ impl Layout<'_> {
     }
 
     /// The owner the final stage's copy of the app gives its files, if it gives one.
-    fn owner(&mut self) -> Option<String> {
-        let writers = self.writers();
+    fn owner(&mut self) -> Result<Option<String>, String> {
+        let writers = self.writers()?;
         let owners: BTreeSet<&str> = writers.iter().map(|w| user_of(&w.owner)).collect();
         let steps = |writers: &[Writer]| {
             writers
@@ -71,7 +71,7 @@ impl Layout<'_> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        match owners.into_iter().collect::<Vec<_>>().as_slice() {
+        Ok(match owners.into_iter().collect::<Vec<_>>().as_slice() {
             [] => None,
             [user] if !is_root(user) => {
                 // The owner as the original wrote it last with a group, if it did.
@@ -127,12 +127,12 @@ impl Layout<'_> {
                 ));
                 None
             }
-        }
+        })
     }
 
     /// The steps that put files in the app folder, in order, from the last recursive
     /// `chown` of the whole folder on.
-    fn writers(&self) -> Vec<Writer> {
+    fn writers(&self) -> Result<Vec<Writer>, String> {
         let analysis = self.input.analysis;
         let mut user: Option<String> = None;
         let mut writers: Vec<Writer> = Vec::new();
@@ -155,7 +155,7 @@ impl Layout<'_> {
                     for action in &facts.actions {
                         let text = match action {
                             Action::Setup(text) => {
-                                if let Some(chown) = self.chown_of_app(text, id) {
+                                if let Some(chown) = self.chown_of_app(text, id)? {
                                     if chown.whole {
                                         writers.clear();
                                     }
@@ -183,7 +183,7 @@ impl Layout<'_> {
                 _ => {}
             }
         }
-        writers
+        Ok(writers)
     }
 
     /// The user the app runs as: the stage's last USER, if it has one.
@@ -213,21 +213,22 @@ impl Layout<'_> {
 
     /// The `chown` command (of the RUN `id`), when it names the app folder, a folder in
     /// it, or (recursively) a folder above it.
-    fn chown_of_app(&self, command: &str, id: ItemId) -> Option<Chown> {
+    fn chown_of_app(&self, command: &str, id: ItemId) -> Result<Option<Chown>, String> {
         let words = shell::words(command);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let ["chown", rest @ ..] = words.as_slice() else {
-            return None;
+            return Ok(None);
         };
         let recursive = rest.iter().any(|w| {
             *w == "--recursive" || (w.starts_with('-') && !w.starts_with("--") && w.contains('R'))
         });
         let args: Vec<&&str> = rest.iter().filter(|w| !w.starts_with('-')).collect();
         let [owner, paths @ ..] = args.as_slice() else {
-            return None;
+            return Ok(None);
         };
         let workdir = self.input.analysis.workdir_at(self.input.stage, id);
         let vars = Vars { input: self.input };
+        let owner_known = !owner.contains('$') || vars.expand(owner, id).is_some();
         let paths: Vec<String> = paths
             .iter()
             .filter_map(|p| vars.path(p, workdir.as_deref(), id))
@@ -240,10 +241,18 @@ impl Layout<'_> {
             && paths
                 .iter()
                 .any(|p| p.trim_end_matches('/') == self.app_dir || above(p));
-        (whole || paths.iter().any(|p| self.in_app(p))).then(|| Chown {
+        if !(whole || paths.iter().any(|p| self.in_app(p))) {
+            return Ok(None);
+        }
+        if !owner_known {
+            return Err(format!(
+                "`{command}` gives the app's files an owner from a shell variable (`{owner}`), which no ARG or ENV sets: `COPY --chown` could not name it"
+            ));
+        }
+        Ok(Some(Chown {
             owner: (**owner).to_owned(),
             whole,
-        })
+        }))
     }
 }
 
