@@ -109,6 +109,8 @@ impl Base {
             ("latest", _) => "slim".to_owned(),
             (_, Some(Ecosystem::Python)) => match tag.split_once('-') {
                 Some((version, distro)) => format!("{version}-slim-{distro}"),
+                // `python:bookworm`'s slim variant is `python:slim-bookworm`.
+                None if self.debian().is_some() => format!("slim-{tag}"),
                 None => format!("{tag}-slim"),
             },
             (_, Some(Ecosystem::Node)) => format!("{tag}-slim"),
@@ -120,13 +122,7 @@ impl Base {
     /// The Debian release the tag names, if it names one (`-bookworm`, `-slim-trixie`).
     pub fn debian(&self) -> Option<Debian> {
         let tag = self.image.tag.as_deref()?;
-        tag.split('-').find_map(|part| match part {
-            "stretch" | "buster" => Some(Debian::Buster),
-            "bullseye" => Some(Debian::Bullseye),
-            "bookworm" => Some(Debian::Bookworm),
-            "trixie" => Some(Debian::Trixie),
-            _ => None,
-        })
+        tag.split('-').find_map(debian_release)
     }
 
     /// The Debian release the image is built on, as far as its name says.
@@ -154,6 +150,22 @@ impl Base {
         }
     }
 
+    /// Whether the tag of an official image follows new releases across the version
+    /// that compiled modules are built for (Python's minor version, Node's major):
+    /// `python:latest`, `python:3`, `python:bookworm`, `node:lts`, `node`. Such a tag
+    /// and its slim variant pair up only when both are pulled at once.
+    pub fn floats_abi(&self) -> bool {
+        let tag = self.image.tag.as_deref().unwrap_or("latest");
+        let first = tag.split('-').next().unwrap_or("");
+        // `latest` and a bare release (`bookworm`) name the newest version.
+        let alias = first == "latest" || debian_release(first).is_some();
+        match self.ecosystem {
+            Some(Ecosystem::Python) => alias || self.version().is_some_and(|v| !v.contains('.')),
+            Some(Ecosystem::Node) => alias || first == "lts" || first == "current",
+            _ => false,
+        }
+    }
+
     /// The version part of an official image's tag (`3.12` of `3.12-slim`), if it is one.
     pub fn version(&self) -> Option<&str> {
         self.ecosystem?;
@@ -162,6 +174,17 @@ impl Base {
         version
             .starts_with(|c: char| c.is_ascii_digit())
             .then_some(version)
+    }
+}
+
+/// The Debian release a part of a tag names (`bookworm`), if it names one.
+fn debian_release(part: &str) -> Option<Debian> {
+    match part {
+        "stretch" | "buster" => Some(Debian::Buster),
+        "bullseye" => Some(Debian::Bullseye),
+        "bookworm" => Some(Debian::Bookworm),
+        "trixie" => Some(Debian::Trixie),
+        _ => None,
     }
 }
 
@@ -372,6 +395,14 @@ mod tests {
             Some("node:20-bookworm-slim")
         );
         assert_eq!(base("node").slim().as_deref(), Some("node:slim"));
+        assert_eq!(
+            base("python:bookworm").slim().as_deref(),
+            Some("python:slim-bookworm")
+        );
+        assert_eq!(
+            base("node:bookworm").slim().as_deref(),
+            Some("node:bookworm-slim")
+        );
         assert_eq!(base("python:3.12-slim").slim(), None);
         assert_eq!(base("gcr.io/google-appengine/nodejs").slim(), None);
         assert_eq!(base("tiangolo/uwsgi-nginx-flask:python3.12").slim(), None);
@@ -380,5 +411,33 @@ mod tests {
             base("python:3.12@sha256:ab").slim().as_deref(),
             Some("python:3.12-slim")
         );
+    }
+
+    #[test]
+    fn floating_tags_are_those_that_cross_the_compiled_modules_version() {
+        for floating in [
+            "python",
+            "python:latest",
+            "python:3",
+            "python:3-bookworm",
+            "python:bookworm",
+            "node",
+            "node:lts",
+            "node:current-bookworm",
+            "node:bookworm",
+        ] {
+            assert!(base(floating).floats_abi(), "{floating}");
+        }
+        for pinned in [
+            "python:3.12",
+            "python:3.12.4-bookworm",
+            "node:20",
+            "node:20-bookworm",
+            "node:iron",
+            "golang:latest",
+            "bitnami/python:latest",
+        ] {
+            assert!(!base(pinned).floats_abi(), "{pinned}");
+        }
     }
 }

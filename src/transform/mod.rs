@@ -134,10 +134,13 @@ pub(crate) fn final_image(input: &Input, slim_gain: &str, same_gain: &str) -> (S
     let base = &input.stage.base;
     match input.options.slim.then(|| base.slim()).flatten() {
         Some(slim) => {
-            let decision = Decision::new(
-                format!("final stage on `{slim}`"),
-                format!("the slim variant of `{}`: {slim_gain}", base.image.raw),
-            );
+            let mut why = format!("the slim variant of `{}`: {slim_gain}", base.image.raw);
+            if base.floats_abi() {
+                why.push_str(
+                    "; both tags follow new releases, so build with `docker build --pull`: a stale local copy of one could pair modules compiled in the builder with another version of the runtime",
+                );
+            }
+            let decision = Decision::new(format!("final stage on `{slim}`"), why);
             (slim, decision)
         }
         None => {
@@ -422,6 +425,39 @@ mod tests {
             let dockerfile = parse(text).unwrap();
             let outcome = restage(&dockerfile, no_context, &Options::default()).unwrap();
             assert!(matches!(outcome, Outcome::Declined(_)), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_floating_tag_s_slim_variant_asks_for_a_pulled_build() {
+        let final_decision = |text: &str| {
+            let outcome = restage(
+                &parse(text).unwrap(),
+                BuildContext::default,
+                &Options::default(),
+            )
+            .unwrap();
+            let Outcome::Rewritten(rewrite) = outcome else {
+                panic!("{text} was declined: {outcome:?}");
+            };
+            rewrite.decisions[0].clone()
+        };
+        let python = |base: &str| {
+            final_decision(&format!(
+                "FROM {base}\nRUN pip install flask\nCMD [\"flask\", \"run\"]\n"
+            ))
+        };
+        let node = |base: &str| {
+            final_decision(&format!(
+                "FROM {base}\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"app.js\"]\n"
+            ))
+        };
+        for decision in [python("python:3"), python("python"), node("node:lts")] {
+            assert!(decision.why.contains("docker build --pull"), "{decision:?}");
+        }
+        for decision in [python("python:3.12"), node("node:20")] {
+            assert!(decision.what.starts_with("final stage on"), "{decision:?}");
+            assert!(!decision.why.contains("--pull"), "{decision:?}");
         }
     }
 }
