@@ -135,6 +135,11 @@ pub(crate) fn final_image(input: &Input, slim_gain: &str, same_gain: &str) -> (S
     match input.options.slim.then(|| base.slim()).flatten() {
         Some(slim) => {
             let mut why = format!("the slim variant of `{}`: {slim_gain}", base.image.raw);
+            if base.image.digest.is_some() {
+                why.push_str(
+                    "; the original's digest pins the full image only, so the final stage is not pinned: pin it with the slim image's own digest (`docker buildx imagetools inspect`)",
+                );
+            }
             if base.floats_abi() {
                 why.push_str(
                     "; both tags follow new releases, so build with `docker build --pull`: a stale local copy of one could pair modules compiled in the builder with another version of the runtime",
@@ -429,7 +434,7 @@ mod tests {
     }
 
     #[test]
-    fn a_floating_tag_s_slim_variant_asks_for_a_pulled_build() {
+    fn a_floating_or_pinned_tag_s_slim_variant_says_what_to_do() {
         let final_decision = |text: &str| {
             let outcome = restage(
                 &parse(text).unwrap(),
@@ -455,9 +460,12 @@ mod tests {
         for decision in [python("python:3"), python("python"), node("node:lts")] {
             assert!(decision.why.contains("docker build --pull"), "{decision:?}");
         }
+        let pinned = python(&format!("python:3.12@sha256:{}", "a".repeat(64)));
+        assert!(pinned.why.contains("is not pinned"), "{pinned:?}");
         for decision in [python("python:3.12"), node("node:20")] {
             assert!(decision.what.starts_with("final stage on"), "{decision:?}");
             assert!(!decision.why.contains("--pull"), "{decision:?}");
+            assert!(!decision.why.contains("pinned"), "{decision:?}");
         }
     }
 }
