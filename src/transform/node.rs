@@ -94,14 +94,12 @@ fn read_runs(input: &Input) -> Result<Vec<(ItemId, RunFacts)>, String> {
         .map(|id| (id, RunFacts::read(input.analysis, id)))
         .collect();
     for (_, facts) in &runs {
-        if let Some(Action::Unsupported(tool)) = facts
+        if let Some(Action::Unsupported(reason)) = facts
             .actions
             .iter()
             .find(|a| matches!(a, Action::Unsupported(_)))
         {
-            return Err(format!(
-                "the build runs `{tool}`, a tool restage does not rewrite around"
-            ));
+            return Err(reason.clone());
         }
     }
     Ok(runs)

@@ -236,6 +236,32 @@ pub fn shell_runs<'a>(input: &'a Input) -> impl Iterator<Item = (ItemId, String)
         })
 }
 
+/// The script of a command that runs a shell on one (`sh -c 'npm ci'`, `/bin/bash -ec
+/// "…"`, `bash -o pipefail -c …`); `None` for any other command, a shell started on a
+/// script file among them.
+pub fn shell_script<S: AsRef<str>>(words: &[S]) -> Option<&str> {
+    let (program, options) = words.split_first()?;
+    if !matches!(
+        program_name(program.as_ref()),
+        "sh" | "bash" | "ash" | "dash" | "zsh"
+    ) {
+        return None;
+    }
+    let mut options = options.iter().map(AsRef::as_ref);
+    while let Some(option) = options.next() {
+        match option {
+            "-o" | "+o" => {
+                options.next();
+            }
+            _ if option.starts_with("--") => {}
+            _ if option.starts_with('-') && option.contains('c') => return options.next(),
+            _ if option.starts_with(['-', '+']) => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// A program's name without the folder it is called from (`/env/bin/pip` → `pip`).
 pub fn program_name(word: &str) -> &str {
     crate::analyze::file_name(word)
@@ -254,6 +280,24 @@ pub fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_script_a_shell_runs() {
+        let script = |command: &str| shell_script(&words(command)).map(str::to_owned);
+        assert_eq!(script("sh -c 'npm ci'").as_deref(), Some("npm ci"));
+        assert_eq!(
+            script("/bin/bash -ec \"pip install x\"").as_deref(),
+            Some("pip install x")
+        );
+        assert_eq!(
+            script("bash -o pipefail -c 'a | b'").as_deref(),
+            Some("a | b")
+        );
+        assert_eq!(script("bash --login -c make").as_deref(), Some("make"));
+        assert_eq!(script("sh ./build.sh -c x"), None);
+        assert_eq!(script("python -c 'print(1)'"), None);
+        assert_eq!(script("bash -o"), None);
+    }
 
     #[test]
     fn splits_lists_outside_quotes() {

@@ -222,14 +222,9 @@ fn simple_commands(text: &str) -> Vec<Vec<String>> {
 fn form_commands(form: &Form) -> Vec<Vec<String>> {
     match form {
         Form::Shell(text) => simple_commands(text),
-        Form::Exec(words) => match words.as_slice() {
-            [shell, flag, script, ..]
-                if flag == "-c"
-                    && matches!(program_name(shell), "sh" | "bash" | "ash" | "dash") =>
-            {
-                simple_commands(script)
-            }
-            _ => vec![words.clone()],
+        Form::Exec(words) => match shell::shell_script(words) {
+            Some(script) => simple_commands(script),
+            None => vec![words.clone()],
         },
     }
 }

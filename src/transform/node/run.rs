@@ -67,7 +67,8 @@ pub enum Action {
     Chain,
     /// Changes the folder for the commands after it.
     Cd(String),
-    /// A tool restage does not rewrite around (bower).
+    /// A step restage does not rewrite around (bower, an install inside `sh -c`), with
+    /// the reason.
     Unsupported(String),
     /// Creates users, folders, links or permissions.
     Setup(String),
@@ -100,14 +101,14 @@ impl RunFacts {
             Form::Exec(words) => {
                 let words: Vec<&str> = words.iter().map(String::as_str).collect();
                 facts.exec_form = true;
-                facts.actions.push(action(&words, &words.join(" ")));
+                facts.actions.extend(actions(&words, &words.join(" ")));
             }
             Form::Shell(line) => {
                 facts.system = packages::installs(line);
                 for command in shell::commands(line) {
                     let words = shell::words(command);
                     let words: Vec<&str> = words.iter().map(String::as_str).collect();
-                    facts.actions.push(action(&words, command));
+                    facts.actions.extend(actions(&words, command));
                 }
             }
         }
@@ -279,6 +280,39 @@ fn global_names(rest: &[&str]) -> Vec<String> {
     names
 }
 
+/// Classifies one simple command; a shell that runs a script (`sh -c "npm run build"`)
+/// by the script's commands, of which an install, prune, global install or `cd` is
+/// unsupported: restage does not edit inside the quoted script, nor follow its folder.
+fn actions(words: &[&str], text: &str) -> Vec<Action> {
+    let Some(script) = shell::shell_script(words) else {
+        return vec![action(words, text)];
+    };
+    let inner: Vec<Action> = shell::commands(script)
+        .into_iter()
+        .flat_map(|command| {
+            let words = shell::words(command);
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            actions(&words, command)
+        })
+        .collect();
+    let edited = inner.iter().any(|action| {
+        matches!(
+            action,
+            Action::Install(_)
+                | Action::Prune
+                | Action::Global { .. }
+                | Action::Cd(_)
+                | Action::Unsupported(_)
+        )
+    });
+    match edited {
+        true => vec![Action::Unsupported(format!(
+            "`{text}` installs, prunes or changes folder inside a quoted shell script, which restage does not edit: write those commands in the RUN itself"
+        ))],
+        false => inner,
+    }
+}
+
 /// Classifies one simple command.
 pub fn action(words: &[&str], text: &str) -> Action {
     let is_global = |rest: &[&str]| flag_in(rest, &["-g", "--global", "--location=global"]);
@@ -289,7 +323,9 @@ pub fn action(words: &[&str], text: &str) -> Action {
     let build = || Action::Build(text.to_owned());
     match words {
         [] => Action::Chain,
-        ["bower", ..] => Action::Unsupported("bower".into()),
+        ["bower", ..] => Action::Unsupported(
+            "the build runs `bower`, a tool restage does not rewrite around".into(),
+        ),
         ["npm", "ci", rest @ ..] => match install(Manager::Npm, rest, text, false) {
             Action::Install(ci) => Action::Install(DependencyInstall { frozen: true, ..ci }),
             other => other,

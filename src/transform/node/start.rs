@@ -80,15 +80,7 @@ impl Start {
             .chain(cmd.iter())
             .filter_map(|form| match form {
                 Form::Shell(line) => Some(line.clone()),
-                Form::Exec(words) => match words.as_slice() {
-                    [shell, flag, line, ..]
-                        if flag == "-c"
-                            && matches!(program_name(shell), "sh" | "bash" | "ash" | "dash") =>
-                    {
-                        Some(line.clone())
-                    }
-                    _ => None,
-                },
+                Form::Exec(words) => shell::shell_script(words).map(str::to_owned),
             })
             .flat_map(|line| {
                 shell::commands(&line)

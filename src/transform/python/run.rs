@@ -197,6 +197,14 @@ fn read_commands(input: &Input, line: &str) -> Result<Commands, String> {
 impl Commands {
     /// What one command is, keeping what the install's edits need from it.
     fn read(&mut self, input: &Input, command: &str, words: &[&str]) -> Result<Kind, String> {
+        if let Some(script) = shell::shell_script(words) {
+            return match installs_dependencies(input, script) {
+                true => Err(format!(
+                    "`{command}` installs the app's dependencies inside a quoted shell script, which restage does not edit: write the install in the RUN itself"
+                )),
+                false => Ok(Kind::Other),
+            };
+        }
         if let Some(project) = project::project_install(words, input) {
             self.projects.push(project?);
             return Ok(Kind::Install);
@@ -227,6 +235,17 @@ impl Commands {
             None => Kind::Other,
         })
     }
+}
+
+/// Whether a shell script installs the app's dependencies (not installer tooling alone).
+fn installs_dependencies(input: &Input, script: &str) -> bool {
+    shell::commands(script).into_iter().any(|command| {
+        let words = shell::words(command);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        project::project_install(&words, input).is_some()
+            || pip_install(&words).is_some_and(|pip| !pip.tooling_only)
+            || shell::shell_script(&words).is_some_and(|inner| installs_dependencies(input, inner))
+    })
 }
 
 /// A requirement source of an install that runs after a `cd`: a file or folder it
