@@ -91,7 +91,7 @@ fn read_runs(input: &Input) -> Result<Vec<(ItemId, RunFacts)>, String> {
     let runs: Vec<(ItemId, RunFacts)> = input
         .analysis
         .with_keyword(input.stage, Keyword::Run)
-        .map(|id| (id, RunFacts::read(input.analysis, id)))
+        .map(|id| (id, RunFacts::read(input.analysis, id, input.context)))
         .collect();
     for (_, facts) in &runs {
         if let Some(Action::Unsupported(reason)) = facts

@@ -262,6 +262,34 @@ pub fn shell_script<S: AsRef<str>>(words: &[S]) -> Option<&str> {
     None
 }
 
+/// The script file a command runs (`./install.sh`, `sh scripts/build.sh`), if it runs
+/// one; [`shell_script`] reads a shell's `-c` script instead.
+pub fn started_file<S: AsRef<str>>(words: &[S]) -> Option<&str> {
+    let (program, args) = words.split_first()?;
+    let program = program.as_ref();
+    if program.ends_with(".sh") {
+        return Some(program);
+    }
+    if !matches!(
+        program_name(program),
+        "sh" | "bash" | "ash" | "dash" | "zsh"
+    ) || shell_script(words).is_some()
+    {
+        return None;
+    }
+    let mut args = args.iter().map(AsRef::as_ref);
+    while let Some(arg) = args.next() {
+        match arg {
+            "-o" | "+o" => {
+                args.next();
+            }
+            _ if arg.starts_with(['-', '+']) => {}
+            _ => return Some(arg),
+        }
+    }
+    None
+}
+
 /// A program's name without the folder it is called from (`/env/bin/pip` → `pip`).
 pub fn program_name(word: &str) -> &str {
     crate::analyze::file_name(word)
@@ -297,6 +325,19 @@ mod tests {
         assert_eq!(script("sh ./build.sh -c x"), None);
         assert_eq!(script("python -c 'print(1)'"), None);
         assert_eq!(script("bash -o"), None);
+    }
+
+    #[test]
+    fn reads_the_script_file_a_command_runs() {
+        let file = |command: &str| started_file(&words(command)).map(str::to_owned);
+        assert_eq!(file("./install.sh --all").as_deref(), Some("./install.sh"));
+        assert_eq!(
+            file("bash -e scripts/build.sh").as_deref(),
+            Some("scripts/build.sh")
+        );
+        assert_eq!(file("sh -c 'npm ci'"), None);
+        assert_eq!(file("cp install.sh /usr/bin/"), None);
+        assert_eq!(file("bash"), None);
     }
 
     #[test]

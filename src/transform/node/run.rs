@@ -3,6 +3,7 @@
 //! which install packages globally, which are housekeeping, and which are unknown.
 
 use crate::analyze::{Analysis, ItemId};
+use crate::context::BuildContext;
 use crate::syntax::{Command, Form, Span};
 use crate::transform::packages::{self, Install as SystemInstall};
 use crate::transform::shell;
@@ -87,7 +88,8 @@ pub struct RunFacts {
 }
 
 impl RunFacts {
-    pub fn read(analysis: &Analysis, id: ItemId) -> RunFacts {
+    /// Reads the RUN `id`, and the build context's scripts that it runs.
+    pub fn read(analysis: &Analysis, id: ItemId, context: &BuildContext) -> RunFacts {
         let instruction = analysis.instruction(id);
         let Some(Command::Run(run)) = instruction.command() else {
             return RunFacts::default();
@@ -101,14 +103,18 @@ impl RunFacts {
             Form::Exec(words) => {
                 let words: Vec<&str> = words.iter().map(String::as_str).collect();
                 facts.exec_form = true;
-                facts.actions.extend(actions(&words, &words.join(" ")));
+                facts
+                    .actions
+                    .extend(actions(&words, &words.join(" "), Some(context)));
             }
             Form::Shell(line) => {
                 facts.system = packages::installs(line);
                 for command in shell::commands(line) {
                     let words = shell::words(command);
                     let words: Vec<&str> = words.iter().map(String::as_str).collect();
-                    facts.actions.extend(actions(&words, command));
+                    facts
+                        .actions
+                        .extend(actions(&words, command, Some(context)));
                 }
             }
         }
@@ -280,19 +286,33 @@ fn global_names(rest: &[&str]) -> Vec<String> {
     names
 }
 
-/// Classifies one simple command; a shell that runs a script (`sh -c "npm run build"`)
-/// by the script's commands, of which an install, prune, global install or `cd` is
-/// unsupported: restage does not edit inside the quoted script, nor follow its folder.
-fn actions(words: &[&str], text: &str) -> Vec<Action> {
-    let Some(script) = shell::shell_script(words) else {
+/// Classifies one simple command; one that runs a script (`sh -c "npm run build"`, the
+/// build context's `./build.sh`) by the script's commands, of which an install, prune,
+/// global install or `cd` is unsupported: restage does not edit inside the script, nor
+/// follow its folder. (A script file's own script files are not read: one may run itself.)
+fn actions(words: &[&str], text: &str, context: Option<&BuildContext>) -> Vec<Action> {
+    let (script, context) = match shell::shell_script(words) {
+        Some(script) => (Some(script.to_owned()), context),
+        None => {
+            let file = shell::started_file(words);
+            let script = file
+                .zip(context)
+                .and_then(|(file, context)| context.script(shell::program_name(file)));
+            (script, None)
+        }
+    };
+    let Some(script) = script else {
         return vec![action(words, text)];
     };
-    let inner: Vec<Action> = shell::commands(script)
-        .into_iter()
+    let lines = script
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'));
+    let inner: Vec<Action> = lines
+        .flat_map(shell::commands)
         .flat_map(|command| {
             let words = shell::words(command);
             let words: Vec<&str> = words.iter().map(String::as_str).collect();
-            actions(&words, command)
+            actions(&words, command, context)
         })
         .collect();
     let edited = inner.iter().any(|action| {
@@ -307,7 +327,7 @@ fn actions(words: &[&str], text: &str) -> Vec<Action> {
     });
     match edited {
         true => vec![Action::Unsupported(format!(
-            "`{text}` installs, prunes or changes folder inside a quoted shell script, which restage does not edit: write those commands in the RUN itself"
+            "`{text}` installs, prunes or changes folder inside a shell script, which restage does not edit: write those commands in the RUN itself"
         ))],
         false => inner,
     }

@@ -205,6 +205,19 @@ impl Commands {
                 false => Ok(Kind::Other),
             };
         }
+        if let Some(script) = shell::started_file(words)
+            .map(shell::program_name)
+            .filter(|name| {
+                input
+                    .context
+                    .script(name)
+                    .is_some_and(|text| installs_dependencies(input, &text))
+            })
+        {
+            return Err(format!(
+                "`{command}` runs the build context's `{script}`, which installs the app's dependencies: restage does not move a script's install to the builder"
+            ));
+        }
         if let Some(project) = project::project_install(words, input) {
             self.projects.push(project?);
             return Ok(Kind::Install);
@@ -239,7 +252,10 @@ impl Commands {
 
 /// Whether a shell script installs the app's dependencies (not installer tooling alone).
 fn installs_dependencies(input: &Input, script: &str) -> bool {
-    shell::commands(script).into_iter().any(|command| {
+    let lines = script
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'));
+    lines.flat_map(shell::commands).any(|command| {
         let words = shell::words(command);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         project::project_install(&words, input).is_some()
