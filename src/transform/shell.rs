@@ -290,6 +290,21 @@ pub fn started_file<S: AsRef<str>>(words: &[S]) -> Option<&str> {
     None
 }
 
+/// Words that stand before a command's program without being it.
+const PREFIXES: &[&str] = &[
+    "if", "then", "elif", "else", "while", "until", "do", "!", "{", "(", "exec", "sudo", "time",
+];
+
+/// A simple command's words from its program on, past the shell keywords and
+/// wrappers before it (`then pip install x` → `pip install x`).
+pub fn after_keywords<S: AsRef<str>>(words: &[S]) -> &[S] {
+    let start = words
+        .iter()
+        .position(|word| !PREFIXES.contains(&word.as_ref()))
+        .unwrap_or(words.len());
+    &words[start..]
+}
+
 /// A program's name without the folder it is called from (`/env/bin/pip` → `pip`).
 pub fn program_name(word: &str) -> &str {
     crate::analyze::file_name(word)

@@ -75,11 +75,6 @@ const FULL_ONLY: &[Tool] = &[
     tool("mogrify", "imagemagick"),
 ];
 
-/// Words that stand before a command's program without being it.
-const PREFIXES: &[&str] = &[
-    "if", "then", "elif", "else", "while", "until", "do", "!", "{", "(", "exec", "sudo", "time",
-];
-
 /// Installs, at the top of the final stage (or with the rewrite's own install of
 /// runtime libraries), the packages of programs that the stage runs and that the slim
 /// variant of the original base lacks. Nothing to do unless the plan's final image is
@@ -257,7 +252,7 @@ fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, 
 
 /// The full-image-only program a simple command starts, if it starts one.
 fn program(words: &[String]) -> Option<&'static Tool> {
-    let program = words.iter().find(|w| !PREFIXES.contains(&w.as_str()))?;
+    let program = shell::after_keywords(words).first()?;
     let name = program_name(program);
     FULL_ONLY.iter().find(|tool| tool.program == name)
 }

@@ -302,7 +302,20 @@ fn actions(words: &[&str], text: &str, context: Option<&BuildContext>) -> Vec<Ac
         }
     };
     let Some(script) = script else {
-        return vec![action(words, text)];
+        let bare = shell::after_keywords(words);
+        return vec![match action(bare, text) {
+            // `then npm run build`: a build all the same.
+            build @ Action::Build(_) => build,
+            Action::Install(_) | Action::Prune | Action::Global { .. } | Action::Cd(_)
+                if bare.len() < words.len() =>
+            {
+                Action::Unsupported(format!(
+                    "`{text}` installs, prunes or changes folder behind a shell keyword (`if`, a loop, `exec`, `sudo`), which restage does not rewrite: write it as a command of its own"
+                ))
+            }
+            _ if bare.len() < words.len() => action(words, text),
+            other => other,
+        }];
     };
     let lines = script
         .lines()

@@ -197,13 +197,32 @@ fn read_commands(input: &Input, line: &str) -> Result<Commands, String> {
 impl Commands {
     /// What one command is, keeping what the install's edits need from it.
     fn read(&mut self, input: &Input, command: &str, words: &[&str]) -> Result<Kind, String> {
+        if shell::after_keywords(words).len() < words.len() && installs_dependencies(input, command)
+        {
+            return Err(format!(
+                "`{command}` installs the app's dependencies behind a shell keyword (`if`, a loop, `exec`, `sudo`), which restage does not rewrite: write the install as a command of its own"
+            ));
+        }
         if let Some(script) = shell::shell_script(words) {
-            return match installs_dependencies(input, script) {
-                true => Err(format!(
+            if installs_dependencies(input, script) {
+                return Err(format!(
                     "`{command}` installs the app's dependencies inside a quoted shell script, which restage does not edit: write the install in the RUN itself"
-                )),
-                false => Ok(Kind::Other),
-            };
+                ));
+            }
+            // A child shell that only sets its options or prints (`/bin/sh -c set -eux`)
+            // leaves nothing behind.
+            let harmless = shell::commands(script).into_iter().all(|command| {
+                let words = shell::words(command);
+                matches!(
+                    words
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .as_slice(),
+                    ["set" | "echo" | "true" | ":", ..]
+                )
+            });
+            return Ok(if harmless { Kind::Chain } else { Kind::Other });
         }
         if let Some(script) = shell::started_file(words)
             .map(shell::program_name)
@@ -257,7 +276,10 @@ fn installs_dependencies(input: &Input, script: &str) -> bool {
         .filter(|line| !line.trim_start().starts_with('#'));
     lines.flat_map(shell::commands).any(|command| {
         let words = shell::words(command);
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let words: Vec<&str> = shell::after_keywords(&words)
+            .iter()
+            .map(String::as_str)
+            .collect();
         project::project_install(&words, input).is_some()
             || pip_install(&words).is_some_and(|pip| !pip.tooling_only)
             || shell::shell_script(&words).is_some_and(|inner| installs_dependencies(input, inner))
