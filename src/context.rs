@@ -130,6 +130,18 @@ impl BuildContext {
         name.ends_with(".sh").then(|| self.text(name)).flatten()
     }
 
+    /// The text of the script a command runs by `path`: a relative path below the
+    /// context root as the context has it (`scripts/build.sh`, as `COPY . .` puts it
+    /// in the working folder), any other by its file name at the top of the context.
+    pub fn script_file(&self, path: &str) -> Option<String> {
+        let relative = path.trim_start_matches("./");
+        if relative.contains('/') && !relative.starts_with('/') {
+            self.nested_text(relative)
+        } else {
+            self.script(crate::analyze::file_name(relative))
+        }
+    }
+
     /// A top-level file's text (`vite.config.ts`, `.env`), read when asked, if it is
     /// there and not too large.
     pub fn text(&self, name: &str) -> Option<String> {

@@ -104,15 +104,31 @@ impl Base {
         if self.variant != Variant::Full || self.ecosystem.is_none() {
             return None;
         }
+        // A digest pins the full image to one release; the slim tag of a floating one
+        // may be another, whose runtime the builder's compiled modules do not fit.
+        if self.image.digest.is_some() && self.floats_abi() {
+            return None;
+        }
         let tag = self.image.tag.as_deref().unwrap_or("latest");
         let slim = match (tag, self.ecosystem) {
             ("latest", _) => "slim".to_owned(),
-            (_, Some(Ecosystem::Python)) => match tag.split_once('-') {
-                Some((version, distro)) => format!("{version}-slim-{distro}"),
-                // `python:bookworm`'s slim variant is `python:slim-bookworm`.
-                None if self.debian().is_some() => format!("slim-{tag}"),
-                None => format!("{tag}-slim"),
-            },
+            (_, Some(Ecosystem::Python)) => {
+                // A release candidate's version is `3.14-rc` (`python:3.14-rc-slim`).
+                let (version, distro) = match tag.split_once('-') {
+                    Some((version, "rc")) => (format!("{version}-rc"), None),
+                    Some((version, rest)) => match rest.strip_prefix("rc-") {
+                        Some(distro) => (format!("{version}-rc"), Some(distro)),
+                        None => (version.to_owned(), Some(rest)),
+                    },
+                    None => (tag.to_owned(), None),
+                };
+                match distro {
+                    Some(distro) => format!("{version}-slim-{distro}"),
+                    // `python:bookworm`'s slim variant is `python:slim-bookworm`.
+                    None if self.debian().is_some() => format!("slim-{tag}"),
+                    None => format!("{version}-slim"),
+                }
+            }
             (_, Some(Ecosystem::Node)) => format!("{tag}-slim"),
             _ => return None,
         };
@@ -398,6 +414,18 @@ mod tests {
         assert_eq!(
             base("python:bookworm").slim().as_deref(),
             Some("python:slim-bookworm")
+        );
+        assert_eq!(
+            base("python:3.14-rc").slim().as_deref(),
+            Some("python:3.14-rc-slim")
+        );
+        assert_eq!(
+            base("python:3.14-rc-bookworm").slim().as_deref(),
+            Some("python:3.14-rc-slim-bookworm")
+        );
+        assert_eq!(
+            base(&format!("python:3@sha256:{}", "a".repeat(64))).slim(),
+            None
         );
         assert_eq!(
             base("node:bookworm").slim().as_deref(),

@@ -10,12 +10,14 @@
 //! `app_folder` the app folder and the steps on it, `start` the start command,
 //! `install` the lock-file installs and the prune, `node_env` NODE_ENV, `globals` and
 //! `system` global installs and system packages, `app_copy` the final stage's copy of
-//! the app and its owner, `paths` variables and globs in paths; `tool` plans images that
+//! the app and its owner, `corepack` the package manager a start command runs through
+//! corepack, `paths` variables and globs in paths; `tool` plans images that
 //! install global tools only, `static_site` front ends served from nginx
 //! (`--serve-static`).
 
 mod app_copy;
 mod app_folder;
+mod corepack;
 mod globals;
 mod install;
 mod node_env;
@@ -31,7 +33,7 @@ use std::collections::BTreeSet;
 
 use crate::analyze::ItemId;
 use crate::ecosystem::Ecosystem;
-use crate::syntax::Keyword;
+use crate::syntax::{Command, Keyword};
 use crate::transform::shell::one_line;
 
 use super::final_image;
@@ -170,6 +172,20 @@ impl<'a> Layout<'a> {
         Ok(layout)
     }
 
+    /// The user in force at the instruction `id`: the stage's last USER before it (the
+    /// user the app runs as for `ItemId(usize::MAX)`).
+    fn user_at(&self, id: ItemId) -> Option<String> {
+        let analysis = self.input.analysis;
+        analysis
+            .with_keyword(self.input.stage, Keyword::User)
+            .filter(|&user| user < id)
+            .last()
+            .and_then(|user| match analysis.instruction(user).command() {
+                Some(Command::User(user)) => Some(user),
+                _ => None,
+            })
+    }
+
     fn facts(&self, id: ItemId) -> &RunFacts {
         &self
             .runs
@@ -251,6 +267,9 @@ impl<'a> Layout<'a> {
                     plan.builder.push(Step::New(prune));
                 }
                 plan.final_stage.push(Step::New(app_copy.clone()));
+                if let Some(download) = self.corepack_download(&plan.final_stage) {
+                    plan.final_stage.push(Step::New(download));
+                }
                 copied = true;
             }
         }

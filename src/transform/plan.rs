@@ -2,8 +2,9 @@
 //! final stage, which original instructions they keep (byte for byte, with the comments
 //! and blank lines above them), which they keep with edits, and which new lines they
 //! add. Emission also owns what is the same for every ecosystem: directives and global
-//! ARGs stay first, ARGs are declared again in the stages that use them and nowhere
-//! else, new lines follow the file's line break and keyword case.
+//! ARGs stay first, the stage's ARGs are kept in each new stage that uses them and
+//! nowhere else (a global ARG reaches a stage only through the stage's own `ARG NAME`,
+//! as in the original), new lines follow the file's line break and keyword case.
 
 use std::ops::Range;
 
@@ -254,8 +255,8 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// A stage's steps, with the ARGs they expand: global ARGs are declared again after
-    /// FROM; the stage's own ARG instructions are kept, in place, only where used.
+    /// A stage's steps, with the ARGs they expand: the original stage's ARG instructions
+    /// (which also bring global ARGs in) are kept, in place, only where used.
     fn stage(&mut self, steps: &[Step]) {
         let texts: Vec<(Option<ItemId>, String)> = steps
             .iter()
@@ -270,14 +271,6 @@ impl<'a> Emitter<'a> {
                 .iter()
                 .any(|(id, text)| id.is_none_or(|id| id > arg) && mentions_variable(text, name))
         };
-        // Global ARGs come before every step, so a mention anywhere counts.
-        for &arg in &self.analysis.global_args {
-            for name in arg_names(self.analysis, arg) {
-                if mentioned_after(arg, &name) {
-                    self.line(&format!("ARG {name}"));
-                }
-            }
-        }
         // The stage's own ARGs where used; one that declares names the stage does not
         // use is written again with only those it does (their values must not leak).
         let mut own: Vec<(ItemId, Step)> = Vec::new();

@@ -247,16 +247,18 @@ pub fn shell_script<S: AsRef<str>>(words: &[S]) -> Option<&str> {
     ) {
         return None;
     }
+    let mut command_string = false;
     let mut options = options.iter().map(AsRef::as_ref);
     while let Some(option) = options.next() {
         match option {
-            "-o" | "+o" => {
+            "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file" => {
                 options.next();
             }
+            "--" => return options.next().filter(|_| command_string),
             _ if option.starts_with("--") => {}
-            _ if option.starts_with('-') && option.contains('c') => return options.next(),
+            _ if option.starts_with('-') && option.contains('c') => command_string = true,
             _ if option.starts_with(['-', '+']) => {}
-            _ => return None,
+            _ => return command_string.then_some(option),
         }
     }
     None
@@ -292,17 +294,29 @@ pub fn started_file<S: AsRef<str>>(words: &[S]) -> Option<&str> {
 
 /// Words that stand before a command's program without being it.
 const PREFIXES: &[&str] = &[
-    "if", "then", "elif", "else", "while", "until", "do", "!", "{", "(", "exec", "sudo", "time",
+    "if", "then", "elif", "else", "while", "until", "do", "!", "{", "(", "exec", "time",
 ];
 
-/// A simple command's words from its program on, past the shell keywords and
-/// wrappers before it (`then pip install x` → `pip install x`).
+/// A simple command's words from its program on: past the shell keywords and wrappers
+/// before it with their options (`then pip install x`, `sudo -H pip install x`) and the
+/// variable assignments after those (`then PIP_NO_CACHE_DIR=1 pip install x`).
 pub fn after_keywords<S: AsRef<str>>(words: &[S]) -> &[S] {
-    let start = words
-        .iter()
-        .position(|word| !PREFIXES.contains(&word.as_ref()))
-        .unwrap_or(words.len());
-    &words[start..]
+    let mut at = 0;
+    while let Some(word) = words.get(at).map(AsRef::as_ref) {
+        at += 1;
+        if matches!(word, "sudo" | "env" | "nohup") {
+            while let Some(option) = words.get(at).map(AsRef::as_ref) {
+                if !option.starts_with('-') {
+                    break;
+                }
+                let takes_value = word == "sudo" && matches!(option, "-u" | "-g" | "-C" | "-D");
+                at += if takes_value { 2 } else { 1 };
+            }
+        } else if !(PREFIXES.contains(&word) || (at > 1 && is_assignment(word))) {
+            return &words[at - 1..];
+        }
+    }
+    &words[words.len()..]
 }
 
 /// A program's name without the folder it is called from (`/env/bin/pip` → `pip`).
@@ -337,9 +351,31 @@ mod tests {
             Some("a | b")
         );
         assert_eq!(script("bash --login -c make").as_deref(), Some("make"));
+        assert_eq!(
+            script("bash -c -- 'pip install x'").as_deref(),
+            Some("pip install x")
+        );
+        assert_eq!(script("bash -O extglob -c make").as_deref(), Some("make"));
+        assert_eq!(script("bash --rcfile f -c make").as_deref(), Some("make"));
+        assert_eq!(script("bash -e -- build.sh"), None);
         assert_eq!(script("sh ./build.sh -c x"), None);
         assert_eq!(script("python -c 'print(1)'"), None);
         assert_eq!(script("bash -o"), None);
+    }
+
+    #[test]
+    fn finds_the_program_past_keywords_wrappers_and_assignments() {
+        let program = |command: &str| after_keywords(&words(command)).join(" ");
+        assert_eq!(program("then pip install x"), "pip install x");
+        assert_eq!(program("sudo -H pip install x"), "pip install x");
+        assert_eq!(program("sudo -u app ./build.sh"), "./build.sh");
+        assert_eq!(
+            program("then PIP_NO_CACHE_DIR=1 pip install x"),
+            "pip install x"
+        );
+        assert_eq!(program("env -i HOME=/x bash -c 'make'"), "bash -c make");
+        assert_eq!(program("pip install a=1"), "pip install a=1");
+        assert_eq!(program("fi"), "fi");
     }
 
     #[test]

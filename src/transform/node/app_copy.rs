@@ -14,7 +14,7 @@ use super::app_folder::is_app_other;
 use super::paths::Vars;
 use super::run::Action;
 use crate::analyze::ItemId;
-use crate::syntax::{Command, Keyword};
+use crate::syntax::Command;
 use crate::transform::Decision;
 use crate::transform::plan::{is_plain_owner, is_root};
 use crate::transform::shell::{self, one_line};
@@ -93,7 +93,10 @@ impl Layout<'_> {
                 Some(owner)
             }
             [_] => {
-                if let Some(user) = self.runs_as().filter(|user| !is_root(user_of(user))) {
+                if let Some(user) = self
+                    .user_at(ItemId(usize::MAX))
+                    .filter(|user| !is_root(user_of(user)))
+                {
                     self.decisions.push(Decision::new(
                         "the app is copied without `--chown`, owned by root",
                         format!(
@@ -186,18 +189,6 @@ impl Layout<'_> {
         Ok(writers)
     }
 
-    /// The user the app runs as: the stage's last USER, if it has one.
-    fn runs_as(&self) -> Option<String> {
-        let analysis = self.input.analysis;
-        analysis
-            .with_keyword(self.input.stage, Keyword::User)
-            .last()
-            .and_then(|id| match analysis.instruction(id).command() {
-                Some(Command::User(user)) => Some(user),
-                _ => None,
-            })
-    }
-
     /// Whether a command (of the RUN `id`) names a path in the app folder, where it may
     /// make files (`mkdir /app/data`, `touch /app/key`) that its user then owns.
     fn names_app_path(&self, command: &str, id: ItemId) -> bool {
@@ -228,7 +219,6 @@ impl Layout<'_> {
         };
         let workdir = self.input.analysis.workdir_at(self.input.stage, id);
         let vars = Vars { input: self.input };
-        let owner_known = !owner.contains('$') || vars.expand(owner, id).is_some();
         let paths: Vec<String> = paths
             .iter()
             .filter_map(|p| vars.path(p, workdir.as_deref(), id))
@@ -244,15 +234,14 @@ impl Layout<'_> {
         if !(whole || paths.iter().any(|p| self.in_app(p))) {
             return Ok(None);
         }
-        if !owner_known {
+        // The owner as the RUN saw it, variables expanded: the final stage's copy may come
+        // before the ENV that sets one, or after one that sets it anew.
+        let Some(owner) = vars.expand(owner, id) else {
             return Err(format!(
                 "`{command}` gives the app's files an owner from a shell variable (`{owner}`), which no ARG or ENV sets: `COPY --chown` could not name it"
             ));
-        }
-        Ok(Some(Chown {
-            owner: (**owner).to_owned(),
-            whole,
-        }))
+        };
+        Ok(Some(Chown { owner, whole }))
     }
 }
 

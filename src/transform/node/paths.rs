@@ -28,7 +28,11 @@ impl Vars<'_> {
                 _ => continue,
             };
             for (name, value) in pairs {
-                let value = value.and_then(|v| expand_with(&v, &values));
+                // `ARG NAME` without a default takes the global ARG's value, if any.
+                let Some(value) = value else {
+                    continue;
+                };
+                let value = expand_with(&value, &values);
                 values.retain(|(known, _)| *known != name);
                 if let Some(value) = value {
                     values.push((name, value));

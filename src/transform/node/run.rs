@@ -287,22 +287,23 @@ fn global_names(rest: &[&str]) -> Vec<String> {
 }
 
 /// Classifies one simple command; one that runs a script (`sh -c "npm run build"`, the
-/// build context's `./build.sh`) by the script's commands, of which an install, prune,
-/// global install or `cd` is unsupported: restage does not edit inside the script, nor
-/// follow its folder. (A script file's own script files are not read: one may run itself.)
+/// build context's `./build.sh`, also behind `if`/`sudo`) by the script's commands, of
+/// which an install, prune or global install is unsupported: restage does not edit inside
+/// the script. A `cd` there moves only the script's own commands. (A script file's own
+/// script files are not read: one may run itself.)
 fn actions(words: &[&str], text: &str, context: Option<&BuildContext>) -> Vec<Action> {
-    let (script, context) = match shell::shell_script(words) {
+    let bare = shell::after_keywords(words);
+    let (script, context) = match shell::shell_script(bare) {
         Some(script) => (Some(script.to_owned()), context),
         None => {
-            let file = shell::started_file(words);
+            let file = shell::started_file(bare);
             let script = file
                 .zip(context)
-                .and_then(|(file, context)| context.script(shell::program_name(file)));
+                .and_then(|(file, context)| context.script_file(file));
             (script, None)
         }
     };
     let Some(script) = script else {
-        let bare = shell::after_keywords(words);
         return vec![match action(bare, text) {
             // `then npm run build`: a build all the same.
             build @ Action::Build(_) => build,
@@ -310,7 +311,7 @@ fn actions(words: &[&str], text: &str, context: Option<&BuildContext>) -> Vec<Ac
                 if bare.len() < words.len() =>
             {
                 Action::Unsupported(format!(
-                    "`{text}` installs, prunes or changes folder behind a shell keyword (`if`, a loop, `exec`, `sudo`), which restage does not rewrite: write it as a command of its own"
+                    "`{text}` installs, prunes or changes folder behind a shell keyword or wrapper (`if`, a loop, `exec`, `sudo`), which restage does not rewrite: write it as a command of its own"
                 ))
             }
             _ if bare.len() < words.len() => action(words, text),
@@ -327,20 +328,20 @@ fn actions(words: &[&str], text: &str, context: Option<&BuildContext>) -> Vec<Ac
             let words: Vec<&str> = words.iter().map(String::as_str).collect();
             actions(&words, command, context)
         })
+        .map(|action| match action {
+            Action::Cd(_) => Action::Chain,
+            action => action,
+        })
         .collect();
     let edited = inner.iter().any(|action| {
         matches!(
             action,
-            Action::Install(_)
-                | Action::Prune
-                | Action::Global { .. }
-                | Action::Cd(_)
-                | Action::Unsupported(_)
+            Action::Install(_) | Action::Prune | Action::Global { .. } | Action::Unsupported(_)
         )
     });
     match edited {
         true => vec![Action::Unsupported(format!(
-            "`{text}` installs, prunes or changes folder inside a shell script, which restage does not edit: write those commands in the RUN itself"
+            "`{text}` installs or prunes inside a shell script, which restage does not edit: write those commands in the RUN itself"
         ))],
         false => inner,
     }

@@ -86,7 +86,7 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
     };
     let line = match &run.command {
         Form::Shell(line) => line.clone(),
-        Form::Exec(words) => return exec_form(words),
+        Form::Exec(words) => return exec_form(input, words),
     };
     let commands = read_commands(input, &line)?;
     let first_other = commands
@@ -163,10 +163,13 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
 
 /// An exec-form RUN has no shell line to edit: one that installs the dependencies is
 /// an error, any other is left as it is.
-fn exec_form(words: &[String]) -> Result<Run, String> {
+fn exec_form(input: &Input, words: &[String]) -> Result<Run, String> {
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    match pip_install(&words) {
-        Some(_) => Err("an exec-form RUN installs the dependencies".into()),
+    if pip_install(&words).is_some() {
+        return Err("an exec-form RUN installs the dependencies".into());
+    }
+    match hidden_install(input, &words.join(" "), &words) {
+        Some(reason) => Err(reason),
         None => Ok(Run::Other),
     }
 }
@@ -197,18 +200,10 @@ fn read_commands(input: &Input, line: &str) -> Result<Commands, String> {
 impl Commands {
     /// What one command is, keeping what the install's edits need from it.
     fn read(&mut self, input: &Input, command: &str, words: &[&str]) -> Result<Kind, String> {
-        if shell::after_keywords(words).len() < words.len() && installs_dependencies(input, command)
-        {
-            return Err(format!(
-                "`{command}` installs the app's dependencies behind a shell keyword (`if`, a loop, `exec`, `sudo`), which restage does not rewrite: write the install as a command of its own"
-            ));
+        if let Some(reason) = hidden_install(input, command, words) {
+            return Err(reason);
         }
         if let Some(script) = shell::shell_script(words) {
-            if installs_dependencies(input, script) {
-                return Err(format!(
-                    "`{command}` installs the app's dependencies inside a quoted shell script, which restage does not edit: write the install in the RUN itself"
-                ));
-            }
             // A child shell that only sets its options or prints (`/bin/sh -c set -eux`)
             // leaves nothing behind.
             let harmless = shell::commands(script).into_iter().all(|command| {
@@ -223,19 +218,6 @@ impl Commands {
                 )
             });
             return Ok(if harmless { Kind::Chain } else { Kind::Other });
-        }
-        if let Some(script) = shell::started_file(words)
-            .map(shell::program_name)
-            .filter(|name| {
-                input
-                    .context
-                    .script(name)
-                    .is_some_and(|text| installs_dependencies(input, &text))
-            })
-        {
-            return Err(format!(
-                "`{command}` runs the build context's `{script}`, which installs the app's dependencies: restage does not move a script's install to the builder"
-            ));
         }
         if let Some(project) = project::project_install(words, input) {
             self.projects.push(project?);
@@ -269,21 +251,57 @@ impl Commands {
     }
 }
 
-/// Whether a shell script installs the app's dependencies (not installer tooling alone).
-fn installs_dependencies(input: &Input, script: &str) -> bool {
+/// Why a command installs the app's dependencies where restage cannot move the
+/// install to the builder: behind a shell keyword or wrapper (`then pip install …`,
+/// `sudo -H pip install …`), inside a shell's quoted script (`bash -c "pip install …"`)
+/// or in a build context script it runs (`./install.sh`); `None` for any other command.
+fn hidden_install(input: &Input, command: &str, words: &[&str]) -> Option<String> {
+    let bare = shell::after_keywords(words);
+    if bare.len() < words.len() && command_installs(input, bare, true) {
+        return Some(format!(
+            "`{command}` installs the app's dependencies behind a shell keyword or wrapper (`if`, a loop, `exec`, `sudo`), which restage does not rewrite: write the install as a command of its own"
+        ));
+    }
+    if let Some(script) = shell::shell_script(bare) {
+        return installs_dependencies(input, script, true).then(|| format!(
+            "`{command}` installs the app's dependencies inside a quoted shell script, which restage does not edit: write the install in the RUN itself"
+        ));
+    }
+    let file = shell::started_file(bare)?;
+    let text = input.context.script_file(file)?;
+    installs_dependencies(input, &text, false).then(|| format!(
+        "`{command}` runs the build context's `{file}`, which installs the app's dependencies: restage does not move a script's install to the builder"
+    ))
+}
+
+/// Whether a shell `script` installs the app's dependencies (not installer tooling alone),
+/// also in the quoted scripts they run and (`files`) the build context scripts they run;
+/// those scripts' own script files are not read (one may run itself).
+fn installs_dependencies(input: &Input, script: &str, files: bool) -> bool {
     let lines = script
         .lines()
         .filter(|line| !line.trim_start().starts_with('#'));
     lines.flat_map(shell::commands).any(|command| {
         let words = shell::words(command);
-        let words: Vec<&str> = shell::after_keywords(&words)
-            .iter()
-            .map(String::as_str)
-            .collect();
-        project::project_install(&words, input).is_some()
-            || pip_install(&words).is_some_and(|pip| !pip.tooling_only)
-            || shell::shell_script(&words).is_some_and(|inner| installs_dependencies(input, inner))
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        command_installs(input, &words, files)
     })
+}
+
+/// Whether one simple command installs the app's dependencies, as
+/// [`installs_dependencies`] reads it.
+fn command_installs(input: &Input, words: &[&str], files: bool) -> bool {
+    let words = shell::after_keywords(words);
+    let file = || {
+        shell::started_file(words)
+            .filter(|_| files)
+            .and_then(|file| input.context.script_file(file))
+    };
+    project::project_install(words, input).is_some()
+        || pip_install(words).is_some_and(|pip| !pip.tooling_only)
+        || shell::shell_script(words)
+            .is_some_and(|inner| installs_dependencies(input, inner, files))
+        || file().is_some_and(|text| installs_dependencies(input, &text, false))
 }
 
 /// A requirement source of an install that runs after a `cd`: a file or folder it
