@@ -92,6 +92,18 @@ impl<'a> Analysis<'a> {
         workdir
     }
 
+    /// The USER in force when `id` runs, as written (`None`: the image's default); the
+    /// user the container runs as for `ItemId(usize::MAX)`.
+    pub fn user_at(&self, stage: &Stage, id: ItemId) -> Option<String> {
+        self.with_keyword(stage, Keyword::User)
+            .filter(|&user| user < id)
+            .last()
+            .and_then(|user| match self.instruction(user).command() {
+                Some(Command::User(user)) => Some(user),
+                _ => None,
+            })
+    }
+
     /// The instructions of `stage` with the given keyword.
     pub fn with_keyword<'s>(
         &'s self,

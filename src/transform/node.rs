@@ -33,7 +33,7 @@ use std::collections::BTreeSet;
 
 use crate::analyze::ItemId;
 use crate::ecosystem::Ecosystem;
-use crate::syntax::{Command, Keyword};
+use crate::syntax::Keyword;
 use crate::transform::shell::one_line;
 
 use super::final_image;
@@ -172,18 +172,9 @@ impl<'a> Layout<'a> {
         Ok(layout)
     }
 
-    /// The user in force at the instruction `id`: the stage's last USER before it (the
-    /// user the app runs as for `ItemId(usize::MAX)`).
+    /// The user in force at the instruction `id` (the app's for `ItemId(usize::MAX)`).
     fn user_at(&self, id: ItemId) -> Option<String> {
-        let analysis = self.input.analysis;
-        analysis
-            .with_keyword(self.input.stage, Keyword::User)
-            .filter(|&user| user < id)
-            .last()
-            .and_then(|user| match analysis.instruction(user).command() {
-                Some(Command::User(user)) => Some(user),
-                _ => None,
-            })
+        self.input.analysis.user_at(self.input.stage, id)
     }
 
     fn facts(&self, id: ItemId) -> &RunFacts {

@@ -456,15 +456,10 @@ impl Layout<'_> {
     fn runtime_install(&mut self, at: ItemId, names: &[String]) {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let install = packages::install_line(self.manager, &names);
-        let analysis = self.input.analysis;
-        let user = analysis
-            .with_keyword(self.input.stage, Keyword::User)
-            .filter(|&id| id < at)
-            .last()
-            .and_then(|id| match analysis.instruction(id).command() {
-                Some(Command::User(user)) => Some(user),
-                _ => None,
-            })
+        let user = self
+            .input
+            .analysis
+            .user_at(self.input.stage, at)
             .filter(|user| !is_root(user));
         let plan = &mut self.plan;
         let Some(user) = user else {
