@@ -173,8 +173,8 @@ impl Base {
     pub fn floats_abi(&self) -> bool {
         let tag = self.image.tag.as_deref().unwrap_or("latest");
         let first = tag.split('-').next().unwrap_or("");
-        // `latest` and a bare release (`bookworm`) name the newest version.
-        let alias = first == "latest" || debian_release(first).is_some();
+        // `latest`, `rc` and a bare release (`bookworm`) name the newest version.
+        let alias = matches!(first, "latest" | "rc") || debian_release(first).is_some();
         match self.ecosystem {
             Some(Ecosystem::Python) => alias || self.version().is_some_and(|v| !v.contains('.')),
             Some(Ecosystem::Node) => alias || first == "lts" || first == "current",
@@ -449,6 +449,7 @@ mod tests {
             "python:3",
             "python:3-bookworm",
             "python:bookworm",
+            "python:rc",
             "node",
             "node:lts",
             "node:current-bookworm",

@@ -250,12 +250,12 @@ impl<'a> Layout<'a> {
                 plan.final_stage.push(Step::Keep(id));
             }
             if pending_prune.is_some() && id == self.prune_after {
-                plan.builder
-                    .push(Step::New(pending_prune.take().expect("checked")));
+                let prune = pending_prune.take().expect("checked");
+                plan.builder.extend(self.prune_steps(prune, id));
             }
             if id == self.last_app_step {
                 if let Some(prune) = pending_prune.take() {
-                    plan.builder.push(Step::New(prune));
+                    plan.builder.extend(self.prune_steps(prune, id));
                 }
                 plan.final_stage.push(Step::New(app_copy.clone()));
                 if let Some(download) = self.corepack_download(&plan.final_stage) {

@@ -282,7 +282,7 @@ pub fn started_file<S: AsRef<str>>(words: &[S]) -> Option<&str> {
     let mut args = args.iter().map(AsRef::as_ref);
     while let Some(arg) = args.next() {
         match arg {
-            "-o" | "+o" => {
+            "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file" => {
                 args.next();
             }
             _ if arg.starts_with(['-', '+']) => {}
@@ -309,7 +309,10 @@ pub fn after_keywords<S: AsRef<str>>(words: &[S]) -> &[S] {
                 if !option.starts_with('-') {
                     break;
                 }
-                let takes_value = word == "sudo" && matches!(option, "-u" | "-g" | "-C" | "-D");
+                let takes_value = match word {
+                    "sudo" => matches!(option, "-u" | "-g" | "-C" | "-D" | "--user" | "--group"),
+                    _ => matches!(option, "-u" | "-C" | "--unset" | "--chdir"),
+                };
                 at += if takes_value { 2 } else { 1 };
             }
         } else if !(PREFIXES.contains(&word) || (at > 1 && is_assignment(word))) {
@@ -369,6 +372,8 @@ mod tests {
         assert_eq!(program("then pip install x"), "pip install x");
         assert_eq!(program("sudo -H pip install x"), "pip install x");
         assert_eq!(program("sudo -u app ./build.sh"), "./build.sh");
+        assert_eq!(program("sudo --user app ./build.sh"), "./build.sh");
+        assert_eq!(program("env -u HOME -C /app make"), "make");
         assert_eq!(
             program("then PIP_NO_CACHE_DIR=1 pip install x"),
             "pip install x"
@@ -389,6 +394,7 @@ mod tests {
         assert_eq!(file("sh -c 'npm ci'"), None);
         assert_eq!(file("cp install.sh /usr/bin/"), None);
         assert_eq!(file("bash"), None);
+        assert_eq!(file("bash -O extglob b.sh").as_deref(), Some("b.sh"));
     }
 
     #[test]

@@ -14,7 +14,8 @@ use super::app_folder::is_app_other;
 use super::paths::Vars;
 use super::run::Action;
 use crate::analyze::ItemId;
-use crate::syntax::Command;
+use crate::analyze::mentions_variable;
+use crate::syntax::{Command, Keyword};
 use crate::transform::Decision;
 use crate::transform::plan::{is_plain_owner, is_root};
 use crate::transform::shell::{self, one_line};
@@ -234,12 +235,28 @@ impl Layout<'_> {
         if !(whole || paths.iter().any(|p| self.in_app(p))) {
             return Ok(None);
         }
-        // The owner as the RUN saw it, variables expanded: the final stage's copy may come
-        // before the ENV that sets one, or after one that sets it anew.
-        let Some(owner) = vars.expand(owner, id) else {
+        // The owner as the RUN saw it, ENV variables expanded: the final stage's copy may
+        // come before the ENV that sets one, or after one that sets it anew. A build ARG
+        // stays a variable: `--build-arg` may give it another value.
+        let Some(expanded) = vars.expand(owner, id) else {
             return Err(format!(
                 "`{command}` gives the app's files an owner from a shell variable (`{owner}`), which no ARG or ENV sets: `COPY --chown` could not name it"
             ));
+        };
+        let analysis = self.input.analysis;
+        let from_arg = analysis
+            .with_keyword(self.input.stage, Keyword::Arg)
+            .filter(|&arg| arg < id)
+            .any(|arg| match analysis.instruction(arg).command() {
+                Some(Command::Arg(decls)) => decls
+                    .iter()
+                    .any(|decl| mentions_variable(owner, &decl.name)),
+                _ => false,
+            });
+        let owner = if from_arg {
+            (**owner).to_owned()
+        } else {
+            expanded
         };
         Ok(Some(Chown { owner, whole }))
     }

@@ -10,8 +10,44 @@ use super::{Layout, project};
 use crate::analyze::{ItemId, file_name};
 use crate::syntax::{Command, Run, Span};
 use crate::transform::Decision;
+use crate::transform::plan::{Step, is_root};
 
 impl Layout<'_> {
+    /// The builder's steps for `prune` after the instruction `after`: the prune alone,
+    /// or, where a non-root USER is in force there and an install ran as another user
+    /// (who owns what the prune deletes), the prune as root and that USER again.
+    pub(super) fn prune_steps(&mut self, prune: String, after: ItemId) -> Vec<Step> {
+        let Some(user) = self
+            .user_at(ItemId(after.0 + 1))
+            .filter(|user| !is_root(user))
+        else {
+            return vec![Step::New(prune)];
+        };
+        let installers: Vec<Option<String>> = self
+            .runs
+            .iter()
+            .filter(|(_, facts)| facts.installs().next().is_some())
+            .map(|(id, _)| self.user_at(*id))
+            .collect();
+        if installers
+            .iter()
+            .all(|installer| installer.as_deref() == Some(user.as_str()))
+        {
+            return vec![Step::New(prune)];
+        }
+        self.decisions.push(Decision::new(
+            format!("`{prune}` runs as root, then `USER {user}` again"),
+            format!(
+                "an install ran as another user than `{user}`, who is in force after the build, and owns the node_modules the prune deletes from"
+            ),
+        ));
+        vec![
+            Step::New("USER root".into()),
+            Step::New(prune),
+            Step::New(format!("USER {user}")),
+        ]
+    }
+
     /// The builder's prune of devDependencies, if it needs one.
     pub(super) fn prune(&mut self, production_install: bool) -> Option<String> {
         let base = &self.input.stage.base;

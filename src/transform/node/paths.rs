@@ -12,31 +12,38 @@ pub struct Vars<'a> {
 }
 
 impl Vars<'_> {
+    /// The values in force at `id`: a global ARG's only through the stage's own
+    /// `ARG NAME`, as Docker scopes them.
     fn values(&self, id: ItemId) -> Vec<(String, String)> {
         let analysis = self.input.analysis;
-        let mut values: Vec<(String, String)> = Vec::new();
-        let items = analysis
-            .global_args
-            .iter()
-            .chain(self.input.stage.body.iter().filter(|&&b| b < id));
-        for &item in items {
-            let pairs: Vec<(String, Option<String>)> = match analysis.instruction(item).command() {
+        let declarations = |item: ItemId| -> Vec<(String, Option<String>)> {
+            match analysis.instruction(item).command() {
                 Some(Command::Env(pairs)) => pairs.into_iter().map(|(k, v)| (k, Some(v))).collect(),
                 Some(Command::Arg(decls)) => {
                     decls.into_iter().map(|d| (d.name, d.default)).collect()
                 }
-                _ => continue,
-            };
-            for (name, value) in pairs {
-                // `ARG NAME` without a default takes the global ARG's value, if any.
-                let Some(value) = value else {
-                    continue;
+                _ => Vec::new(),
+            }
+        };
+        let mut globals: Vec<(String, String)> = Vec::new();
+        for &item in &analysis.global_args {
+            for (name, value) in declarations(item) {
+                let value = value.and_then(|v| expand_with(&v, &globals));
+                set(&mut globals, name, value);
+            }
+        }
+        let mut values: Vec<(String, String)> = Vec::new();
+        for &item in self.input.stage.body.iter().filter(|&&b| b < id) {
+            for (name, value) in declarations(item) {
+                let value = match value {
+                    Some(value) => expand_with(&value, &values),
+                    // `ARG NAME` without a default brings in the global ARG's value.
+                    None => match globals.iter().find(|(known, _)| *known == name) {
+                        Some((_, global)) => Some(global.clone()),
+                        None => continue,
+                    },
                 };
-                let value = expand_with(&value, &values);
-                values.retain(|(known, _)| *known != name);
-                if let Some(value) = value {
-                    values.push((name, value));
-                }
+                set(&mut values, name, value);
             }
         }
         values
@@ -54,6 +61,15 @@ impl Vars<'_> {
             _ => "/".to_owned(),
         };
         Some(join(&workdir, &path))
+    }
+}
+
+/// Sets `name` to `value` among `values` (unsets it for `None`: a value restage cannot
+/// resolve).
+fn set(values: &mut Vec<(String, String)>, name: String, value: Option<String>) {
+    values.retain(|(known, _)| *known != name);
+    if let Some(value) = value {
+        values.push((name, value));
     }
 }
 

@@ -399,6 +399,8 @@ pub fn action(words: &[&str], text: &str) -> Action {
             ..,
         ] => Action::Chain,
         ["pnpm", ..] => build(),
+        // `corepack pnpm build` runs the package manager through corepack.
+        ["corepack", "pnpm" | "yarn" | "npm" | "pnpx" | "npx", ..] => action(&words[1..], text),
         ["corepack", ..] => Action::Global {
             packages: vec!["corepack".into()],
             text: text.to_owned(),
