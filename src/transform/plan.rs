@@ -295,12 +295,19 @@ impl<'a> Emitter<'a> {
                 ));
             }
         }
-        for step in steps {
-            let due = own
-                .iter()
-                .take_while(|(arg, _)| step.id().is_none_or(|id| *arg < id))
-                .count();
-            for (_, arg) in own.drain(..due) {
+        // An ARG comes before the first original step after it; a new line (which has
+        // no place in the original) brings in only the ARGs it uses, so that a value
+        // does not reach an original step that came before its ARG.
+        for (step, (_, text)) in steps.iter().zip(&texts) {
+            let due = |arg: ItemId| match step.id() {
+                Some(id) => arg < id,
+                None => arg_names(self.analysis, arg)
+                    .iter()
+                    .any(|name| mentions_variable(text, name)),
+            };
+            let (now, later): (Vec<_>, Vec<_>) = own.into_iter().partition(|(arg, _)| due(*arg));
+            own = later;
+            for (_, arg) in now {
                 self.step(&arg);
             }
             self.step(step);
