@@ -98,10 +98,10 @@ impl Plan {
         let from = input.stage.from;
         out.raw(out.prelude_end(from));
         out.builder_from();
-        out.stage(&self.builder);
+        out.stage(&self.builder, true);
         out.stage_break();
         out.line(&self.final_from(input));
-        out.stage(&self.final_stage);
+        out.stage(&self.final_stage, false);
         out.finish()
     }
 
@@ -257,7 +257,10 @@ impl<'a> Emitter<'a> {
 
     /// A stage's steps, with the ARGs they expand: the original stage's ARG instructions
     /// (which also bring global ARGs in) are kept, in place, only where used.
-    fn stage(&mut self, steps: &[Step]) {
+    /// In the `builder`, an ARG is also kept where an original RUN after it may read it
+    /// from its environment (`ARG PIP_INDEX_URL`); the final stage keeps only the ARGs
+    /// its lines name, so that no other build ARG's value reaches it.
+    fn stage(&mut self, steps: &[Step], builder: bool) {
         let texts: Vec<(Option<ItemId>, String)> = steps
             .iter()
             .map(|step| match step {
@@ -266,10 +269,19 @@ impl<'a> Emitter<'a> {
                 Step::New(text) => (None, text.clone()),
             })
             .collect();
+        let run_after = |arg: ItemId| {
+            builder
+                && steps.iter().any(|step| {
+                    step.id().is_some_and(|id| {
+                        id > arg && self.analysis.instruction(id).keyword == Some(Keyword::Run)
+                    })
+                })
+        };
         let mentioned_after = |arg: ItemId, name: &str| {
-            texts
-                .iter()
-                .any(|(id, text)| id.is_none_or(|id| id > arg) && mentions_variable(text, name))
+            run_after(arg)
+                || texts
+                    .iter()
+                    .any(|(id, text)| id.is_none_or(|id| id > arg) && mentions_variable(text, name))
         };
         // The stage's own ARGs where used; one that declares names the stage does not
         // use is written again with only those it does (their values must not leak).
