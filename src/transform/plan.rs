@@ -269,16 +269,13 @@ impl<'a> Emitter<'a> {
                 Step::New(text) => (None, text.clone()),
             })
             .collect();
-        let run_after = |arg: ItemId| {
-            builder
-                && steps.iter().any(|step| {
-                    step.id().is_some_and(|id| {
-                        id > arg && self.analysis.instruction(id).keyword == Some(Keyword::Run)
-                    })
-                })
-        };
+        let last_run = steps
+            .iter()
+            .filter_map(Step::id)
+            .filter(|&id| builder && self.analysis.instruction(id).keyword == Some(Keyword::Run))
+            .max();
         let mentioned_after = |arg: ItemId, name: &str| {
-            run_after(arg)
+            last_run.is_some_and(|run| run > arg)
                 || texts
                     .iter()
                     .any(|(id, text)| id.is_none_or(|id| id > arg) && mentions_variable(text, name))

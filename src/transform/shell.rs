@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use super::Input;
 use crate::analyze::{Analysis, ItemId};
+use crate::context::BuildContext;
 use crate::syntax::{Command, Form, Keyword, LineKind, Run, Span};
 
 /// The simple commands of a shell command line, split at `&&`, `||`, `;` and `|`
@@ -236,15 +237,19 @@ pub fn shell_runs<'a>(input: &'a Input) -> impl Iterator<Item = (ItemId, String)
         })
 }
 
-/// The script of a command that runs a shell on one (`sh -c 'npm ci'`, `/bin/bash -ec
-/// "…"`, `bash -o pipefail -c …`); `None` for any other command, a shell started on a
-/// script file among them.
-pub fn shell_script<S: AsRef<str>>(words: &[S]) -> Option<&str> {
-    let (program, options) = words.split_first()?;
-    if !matches!(
-        program_name(program.as_ref()),
+/// Whether a program is a POSIX-style shell (`/bin/sh`, `bash`).
+fn is_shell(program: &str) -> bool {
+    matches!(
+        program_name(program),
         "sh" | "bash" | "ash" | "dash" | "zsh"
-    ) {
+    )
+}
+
+/// A shell command's first operand past its options, and whether `-c` made it the
+/// script to run (else it names a script file); `None` for another program.
+fn shell_operand<S: AsRef<str>>(words: &[S]) -> Option<(bool, &str)> {
+    let (program, options) = words.split_first()?;
+    if !is_shell(program.as_ref()) {
         return None;
     }
     let mut command_string = false;
@@ -254,42 +259,61 @@ pub fn shell_script<S: AsRef<str>>(words: &[S]) -> Option<&str> {
             "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file" => {
                 options.next();
             }
-            "--" => return options.next().filter(|_| command_string),
+            "--" => return options.next().map(|operand| (command_string, operand)),
             _ if option.starts_with("--") => {}
             _ if option.starts_with('-') && option.contains('c') => command_string = true,
             _ if option.starts_with(['-', '+']) => {}
-            _ => return command_string.then_some(option),
+            _ => return Some((command_string, option)),
         }
     }
     None
 }
 
+/// The script of a command that runs a shell on one (`sh -c 'npm ci'`, `/bin/bash -ec
+/// "…"`, `bash -o pipefail -c …`); `None` for any other command, a shell started on a
+/// script file among them.
+pub fn shell_script<S: AsRef<str>>(words: &[S]) -> Option<&str> {
+    shell_operand(words).and_then(|(command_string, operand)| command_string.then_some(operand))
+}
+
 /// The script file a command runs (`./install.sh`, `sh scripts/build.sh`), if it runs
 /// one; [`shell_script`] reads a shell's `-c` script instead.
 pub fn started_file<S: AsRef<str>>(words: &[S]) -> Option<&str> {
-    let (program, args) = words.split_first()?;
-    let program = program.as_ref();
+    let program = words.first()?.as_ref();
     if program.ends_with(".sh") {
         return Some(program);
     }
-    if !matches!(
-        program_name(program),
-        "sh" | "bash" | "ash" | "dash" | "zsh"
-    ) || shell_script(words).is_some()
-    {
-        return None;
+    shell_operand(words).and_then(|(command_string, operand)| (!command_string).then_some(operand))
+}
+
+/// The script a command runs: a shell's quoted `-c` script, or (given the build
+/// `context`) the context's script file that it starts.
+pub enum Script<'a> {
+    Quoted(&'a str),
+    File { path: &'a str, text: String },
+}
+
+/// The script the command `words` runs, if it runs one restage can read.
+pub fn script_run<'a, S: AsRef<str>>(
+    words: &'a [S],
+    context: Option<&BuildContext>,
+) -> Option<Script<'a>> {
+    if let Some(script) = shell_script(words) {
+        return Some(Script::Quoted(script));
     }
-    let mut args = args.iter().map(AsRef::as_ref);
-    while let Some(arg) = args.next() {
-        match arg {
-            "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file" => {
-                args.next();
-            }
-            _ if arg.starts_with(['-', '+']) => {}
-            _ => return Some(arg),
-        }
-    }
-    None
+    let path = started_file(words)?;
+    let text = context?.script_file(path)?;
+    Some(Script::File { path, text })
+}
+
+/// The simple commands of a shell script, its comment lines left out: each command's
+/// text and words.
+pub fn script_commands(script: &str) -> impl Iterator<Item = (&str, Vec<String>)> {
+    script
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .flat_map(commands)
+        .map(|command| (command, words(command)))
 }
 
 /// Words that stand before a command's program without being it.

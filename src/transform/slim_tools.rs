@@ -238,11 +238,8 @@ fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, 
         let Some(script) = input.context.script(name) else {
             continue;
         };
-        for line in script.lines().map(str::trim) {
-            if line.starts_with('#') {
-                continue;
-            }
-            for tool in programs(line) {
+        for (_, words) in shell::script_commands(&script) {
+            if let Some(tool) = program(&words) {
                 found.push((tool, Some(name.to_owned())));
             }
         }
@@ -257,14 +254,6 @@ fn program(words: &[String]) -> Option<&'static Tool> {
     FULL_ONLY.iter().find(|tool| tool.program == name)
 }
 
-/// The full-image-only programs that the simple commands of `text` start.
-fn programs(text: &str) -> Vec<&'static Tool> {
-    simple_commands(text)
-        .iter()
-        .filter_map(|words| program(words))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,7 +261,10 @@ mod tests {
     use crate::transform::{Options, Outcome, restage};
 
     fn names(text: &str) -> Vec<&'static str> {
-        programs(text).iter().map(|tool| tool.program).collect()
+        shell::script_commands(text)
+            .filter_map(|(_, words)| program(&words))
+            .map(|tool| tool.program)
+            .collect()
     }
 
     #[test]

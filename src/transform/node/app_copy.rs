@@ -14,7 +14,6 @@ use super::app_folder::is_app_other;
 use super::paths::Vars;
 use super::run::Action;
 use crate::analyze::ItemId;
-use crate::analyze::mentions_variable;
 use crate::syntax::Command;
 use crate::transform::Decision;
 use crate::transform::plan::{is_plain_owner, is_root};
@@ -243,27 +242,9 @@ impl Layout<'_> {
                 "`{command}` gives the app's files an owner from a shell variable (`{owner}`), which no ARG or ENV sets: `COPY --chown` could not name it"
             ));
         };
-        // Build ARGs only: an ENV of the same name overrides an ARG, and an owner with an
-        // ENV variable in it is written expanded whole.
-        let analysis = self.input.analysis;
-        let mut args: BTreeSet<String> = BTreeSet::new();
-        let mut envs: BTreeSet<String> = BTreeSet::new();
-        for &item in self.input.stage.body.iter().filter(|&&item| item < id) {
-            match analysis.instruction(item).command() {
-                Some(Command::Arg(decls)) => args.extend(decls.into_iter().map(|d| d.name)),
-                Some(Command::Env(pairs)) => envs.extend(pairs.into_iter().map(|(name, _)| name)),
-                _ => {}
-            }
-        }
-        let named = |names: &BTreeSet<String>| {
-            names
-                .iter()
-                .filter(|name| mentions_variable(owner, name))
-                .cloned()
-                .collect::<BTreeSet<String>>()
-        };
-        let (from_args, from_envs) = (named(&args), named(&envs));
-        let owner = if !from_args.is_empty() && from_envs.is_empty() {
+        // An ENV of the same name overrides an ARG; an owner with an ENV variable in it
+        // is written expanded whole.
+        let owner = if vars.names_build_args_only(owner, id) {
             (**owner).to_owned()
         } else {
             expanded

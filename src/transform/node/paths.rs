@@ -2,7 +2,7 @@
 //! the ENV and ARG values in force, relative paths joined to the WORKDIR, and the `*`
 //! globs of COPY sources.
 
-use crate::analyze::{ItemId, join};
+use crate::analyze::{Analysis, ItemId, join, mentions_variable};
 use crate::syntax::Command;
 use crate::transform::Input;
 
@@ -16,25 +16,16 @@ impl Vars<'_> {
     /// `ARG NAME`, as Docker scopes them.
     fn values(&self, id: ItemId) -> Vec<(String, String)> {
         let analysis = self.input.analysis;
-        let declarations = |item: ItemId| -> Vec<(String, Option<String>)> {
-            match analysis.instruction(item).command() {
-                Some(Command::Env(pairs)) => pairs.into_iter().map(|(k, v)| (k, Some(v))).collect(),
-                Some(Command::Arg(decls)) => {
-                    decls.into_iter().map(|d| (d.name, d.default)).collect()
-                }
-                _ => Vec::new(),
-            }
-        };
         let mut globals: Vec<(String, String)> = Vec::new();
         for &item in &analysis.global_args {
-            for (name, value) in declarations(item) {
+            for (name, value) in declarations(analysis, item) {
                 let value = value.and_then(|v| expand_with(&v, &globals));
                 set(&mut globals, name, value);
             }
         }
         let mut values: Vec<(String, String)> = Vec::new();
         for &item in self.input.stage.body.iter().filter(|&&b| b < id) {
-            for (name, value) in declarations(item) {
+            for (name, value) in declarations(analysis, item) {
                 let value = match value {
                     Some(value) => expand_with(&value, &values),
                     // `ARG NAME` without a default brings in the global ARG's value.
@@ -49,6 +40,23 @@ impl Vars<'_> {
         values
     }
 
+    /// Whether the variables `text` names are all build ARGs of the stage that no ENV
+    /// before `id` overrides (a `--build-arg` may then give them other values); false
+    /// for text that names none.
+    pub fn names_build_args_only(&self, text: &str, id: ItemId) -> bool {
+        let analysis = self.input.analysis;
+        let (mut arg, mut env) = (false, false);
+        for &item in self.input.stage.body.iter().filter(|&&b| b < id) {
+            let is_env = matches!(analysis.instruction(item).command(), Some(Command::Env(_)));
+            for (name, _) in declarations(analysis, item) {
+                if mentions_variable(text, &name) {
+                    if is_env { env = true } else { arg = true }
+                }
+            }
+        }
+        arg && !env
+    }
+
     pub fn expand(&self, text: &str, id: ItemId) -> Option<String> {
         expand_with(text, &self.values(id))
     }
@@ -61,6 +69,16 @@ impl Vars<'_> {
             _ => "/".to_owned(),
         };
         Some(join(&workdir, &path))
+    }
+}
+
+/// The names an ENV or ARG instruction sets, with their values (`None`: an ARG
+/// without a default); none for another instruction.
+fn declarations(analysis: &Analysis, item: ItemId) -> Vec<(String, Option<String>)> {
+    match analysis.instruction(item).command() {
+        Some(Command::Env(pairs)) => pairs.into_iter().map(|(k, v)| (k, Some(v))).collect(),
+        Some(Command::Arg(decls)) => decls.into_iter().map(|d| (d.name, d.default)).collect(),
+        _ => Vec::new(),
     }
 }
 

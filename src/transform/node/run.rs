@@ -6,7 +6,7 @@ use crate::analyze::{Analysis, ItemId};
 use crate::context::BuildContext;
 use crate::syntax::{Command, Form, Span};
 use crate::transform::packages::{self, Install as SystemInstall};
-use crate::transform::shell;
+use crate::transform::shell::{self, Script};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Manager {
@@ -293,38 +293,28 @@ fn global_names(rest: &[&str]) -> Vec<String> {
 /// script files are not read: one may run itself.)
 fn actions(words: &[&str], text: &str, context: Option<&BuildContext>) -> Vec<Action> {
     let bare = shell::after_keywords(words);
-    let (script, context) = match shell::shell_script(bare) {
-        Some(script) => (Some(script.to_owned()), context),
+    let behind_keyword = bare.len() < words.len();
+    let (script, context) = match shell::script_run(bare, context) {
+        Some(Script::Quoted(script)) => (script.to_owned(), context),
+        Some(Script::File { text, .. }) => (text, None),
         None => {
-            let file = shell::started_file(bare);
-            let script = file
-                .zip(context)
-                .and_then(|(file, context)| context.script_file(file));
-            (script, None)
+            return vec![match action(bare, text) {
+                // `then npm run build`: a build all the same.
+                build @ Action::Build(_) => build,
+                Action::Install(_) | Action::Prune | Action::Global { .. } | Action::Cd(_)
+                    if behind_keyword =>
+                {
+                    Action::Unsupported(format!(
+                        "`{text}` installs, prunes or changes folder behind a shell keyword or wrapper (`if`, a loop, `exec`, `sudo`), which restage does not rewrite: write it as a command of its own"
+                    ))
+                }
+                _ if behind_keyword => Action::Other(text.to_owned()),
+                other => other,
+            }];
         }
     };
-    let Some(script) = script else {
-        return vec![match action(bare, text) {
-            // `then npm run build`: a build all the same.
-            build @ Action::Build(_) => build,
-            Action::Install(_) | Action::Prune | Action::Global { .. } | Action::Cd(_)
-                if bare.len() < words.len() =>
-            {
-                Action::Unsupported(format!(
-                    "`{text}` installs, prunes or changes folder behind a shell keyword or wrapper (`if`, a loop, `exec`, `sudo`), which restage does not rewrite: write it as a command of its own"
-                ))
-            }
-            _ if bare.len() < words.len() => action(words, text),
-            other => other,
-        }];
-    };
-    let lines = script
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('#'));
-    let inner: Vec<Action> = lines
-        .flat_map(shell::commands)
-        .flat_map(|command| {
-            let words = shell::words(command);
+    let inner: Vec<Action> = shell::script_commands(&script)
+        .flat_map(|(command, words)| {
             let words: Vec<&str> = words.iter().map(String::as_str).collect();
             actions(&words, command, context)
         })

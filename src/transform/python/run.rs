@@ -11,8 +11,9 @@ use std::ops::Range;
 
 use crate::analyze::ItemId;
 use crate::syntax::{Command, Form, Span};
+use crate::transform::Input;
 use crate::transform::packages::{Install, install_in};
-use crate::transform::{Input, shell};
+use crate::transform::shell::{self, Script};
 
 use super::TARGET;
 use super::pip::{PipInstall, Source, is_check, is_python, pip_install};
@@ -207,15 +208,9 @@ impl Commands {
             // A child shell that only sets its options or prints (`/bin/sh -c set -eux`)
             // leaves nothing behind.
             let harmless = shell::commands(script).into_iter().all(|command| {
-                let words = shell::words(command);
-                matches!(
-                    words
-                        .iter()
-                        .map(String::as_str)
-                        .collect::<Vec<_>>()
-                        .as_slice(),
-                    ["set" | "echo" | "true" | ":", ..]
-                )
+                shell::words(command).first().is_some_and(|program| {
+                    matches!(program.as_str(), "set" | "echo" | "true" | ":")
+                })
             });
             return Ok(if harmless { Kind::Chain } else { Kind::Other });
         }
@@ -262,27 +257,21 @@ fn hidden_install(input: &Input, command: &str, words: &[&str]) -> Option<String
             "`{command}` installs the app's dependencies behind a shell keyword or wrapper (`if`, a loop, `exec`, `sudo`), which restage does not rewrite: write the install as a command of its own"
         ));
     }
-    if let Some(script) = shell::shell_script(bare) {
-        return installs_dependencies(input, script, true).then(|| format!(
+    match shell::script_run(bare, Some(input.context))? {
+        Script::Quoted(script) => installs_dependencies(input, script, true).then(|| format!(
             "`{command}` installs the app's dependencies inside a quoted shell script, which restage does not edit: write the install in the RUN itself"
-        ));
+        )),
+        Script::File { path, text } => installs_dependencies(input, &text, false).then(|| format!(
+            "`{command}` runs the build context's `{path}`, which installs the app's dependencies: restage does not move a script's install to the builder"
+        )),
     }
-    let file = shell::started_file(bare)?;
-    let text = input.context.script_file(file)?;
-    installs_dependencies(input, &text, false).then(|| format!(
-        "`{command}` runs the build context's `{file}`, which installs the app's dependencies: restage does not move a script's install to the builder"
-    ))
 }
 
 /// Whether a shell `script` installs the app's dependencies (not installer tooling alone),
-/// also in the quoted scripts they run and (`files`) the build context scripts they run;
+/// also in the quoted scripts it runs and (`files`) the build context scripts it runs;
 /// those scripts' own script files are not read (one may run itself).
 fn installs_dependencies(input: &Input, script: &str, files: bool) -> bool {
-    let lines = script
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('#'));
-    lines.flat_map(shell::commands).any(|command| {
-        let words = shell::words(command);
+    shell::script_commands(script).any(|(_, words)| {
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         command_installs(input, &words, files)
     })
@@ -292,16 +281,14 @@ fn installs_dependencies(input: &Input, script: &str, files: bool) -> bool {
 /// [`installs_dependencies`] reads it.
 fn command_installs(input: &Input, words: &[&str], files: bool) -> bool {
     let words = shell::after_keywords(words);
-    let file = || {
-        shell::started_file(words)
-            .filter(|_| files)
-            .and_then(|file| input.context.script_file(file))
-    };
+    let context = files.then_some(input.context);
     project::project_install(words, input).is_some()
         || pip_install(words).is_some_and(|pip| !pip.tooling_only)
-        || shell::shell_script(words)
-            .is_some_and(|inner| installs_dependencies(input, inner, files))
-        || file().is_some_and(|text| installs_dependencies(input, &text, false))
+        || match shell::script_run(words, context) {
+            Some(Script::Quoted(script)) => installs_dependencies(input, script, files),
+            Some(Script::File { text, .. }) => installs_dependencies(input, &text, false),
+            None => false,
+        }
 }
 
 /// A requirement source of an install that runs after a `cd`: a file or folder it
