@@ -20,6 +20,7 @@ mod app_folder;
 mod corepack;
 mod globals;
 mod install;
+mod lifted_modules;
 mod node_env;
 mod paths;
 mod project;
@@ -41,6 +42,7 @@ use super::packages::Manager as SystemManager;
 use super::plan::{Step, builder_name};
 use super::{Decision, Decline, Input, Plan};
 use app_folder::is_app_other;
+use lifted_modules::Lifted;
 use node_env::NodeEnv;
 use project::Project;
 use run::{Action, Manager, RunFacts};
@@ -123,6 +125,8 @@ struct Layout<'a> {
     project: Project,
     manager: Manager,
     app_dir: String,
+    /// The app's node_modules moved to a parent folder, if they are.
+    lifted: Option<Lifted>,
     first_install: ItemId,
     /// The last builder-only instruction: the final stage copies the app after it.
     last_app_step: ItemId,
@@ -160,12 +164,14 @@ impl<'a> Layout<'a> {
             project,
             manager,
             app_dir,
+            lifted: None,
             first_install,
             last_app_step: first_install,
             prune_after: first_install,
             start_words: Vec::new(),
             decisions: Vec::new(),
         };
+        layout.lifted = layout.find_lifted(&runs);
         layout.find_app_steps(&runs)?;
         layout.runs = runs;
         layout.start_words = start_words?;
@@ -257,7 +263,8 @@ impl<'a> Layout<'a> {
                 if let Some(prune) = pending_prune.take() {
                     plan.builder.extend(self.prune_steps(prune, id));
                 }
-                plan.final_stage.push(Step::New(app_copy.clone()));
+                plan.final_stage
+                    .extend(app_copy.iter().cloned().map(Step::New));
                 if let Some(download) = self.corepack_download(&plan.final_stage) {
                     plan.final_stage.push(Step::New(download));
                 }

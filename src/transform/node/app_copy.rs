@@ -35,8 +35,9 @@ struct Chown {
 
 impl Layout<'_> {
     /// The final stage's `COPY --from=<builder>` of the app folder (`pruned`: with
-    /// production dependencies only); an error when its owner cannot be written.
-    pub(super) fn app_copy(&mut self, builder: &str, pruned: bool) -> Result<String, String> {
+    /// production dependencies only), and of its node_modules where they were lifted
+    /// out of it; an error when their owner cannot be written.
+    pub(super) fn app_copy(&mut self, builder: &str, pruned: bool) -> Result<Vec<String>, String> {
         let owner = self.owner()?;
         if let Some(owner) = owner.as_ref().filter(|owner| !is_plain_owner(owner)) {
             return Err(format!(
@@ -51,13 +52,27 @@ impl Layout<'_> {
                 "the app with the node_modules it installed"
             },
         ));
-        Ok(format!(
-            "COPY --from={builder}{} {dir} {dir}",
-            owner
-                .map(|owner| format!(" --chown={owner}"))
-                .unwrap_or_default(),
+        let chown = owner
+            .map(|owner| format!(" --chown={owner}"))
+            .unwrap_or_default();
+        let mut copies = vec![format!(
+            "COPY --from={builder}{chown} {dir} {dir}",
             dir = self.app_dir
-        ))
+        )];
+        if let Some(lifted) = &self.lifted {
+            self.decisions.push(Decision::new(
+                format!("the final stage copies {} from the builder too", lifted.to),
+                format!(
+                    "`{}` moves the app's dependencies there, above the app folder, where Node finds them",
+                    lifted.command
+                ),
+            ));
+            copies.push(format!(
+                "COPY --from={builder}{chown} {to} {to}",
+                to = lifted.to
+            ));
+        }
+        Ok(copies)
     }
 
     /// The owner the final stage's copy of the app gives its files, if it gives one.

@@ -1,7 +1,8 @@
 //! The app folder: where the dependencies install (the WORKDIR or a `cd` of the install
 //! RUN), which the final stage copies whole from the builder, and the steps that work
 //! on it (installs, builds, COPYs into it, commands that write only inside it). A step
-//! that writes outside it after the install declines: the final stage would miss it.
+//! that writes outside it after the install declines: the final stage would miss it
+//! (but for `node_modules` lifted to a parent folder, which the final stage copies too).
 
 use std::collections::BTreeSet;
 
@@ -159,6 +160,13 @@ impl Layout<'_> {
 
     /// Whether a command (of a builder RUN) writes only inside the app folder.
     fn command_is_local(&self, command: &str) -> bool {
+        if self
+            .lifted
+            .as_ref()
+            .is_some_and(|lifted| lifted.command == command)
+        {
+            return true;
+        }
         let words = shell::words(command);
         let moves_outside = matches!(
             words.first().map(String::as_str),

@@ -13,32 +13,36 @@ use crate::transform::Decision;
 use crate::transform::plan::{Step, is_root};
 
 impl Layout<'_> {
-    /// The builder's steps for `prune` after the instruction `after`: the prune alone,
-    /// or, where a non-root USER is in force there and an install ran as another user
-    /// (who owns what the prune deletes), the prune as root and that USER again.
+    /// The builder's steps for `prune` after the instruction `after`: the prune alone
+    /// (moving lifted node_modules back for it), or, where a non-root USER is in force
+    /// there and an install or the lift ran as another user (who owns what the prune
+    /// deletes or moves), the prune as root and that USER again.
     pub(super) fn prune_steps(&mut self, prune: String, after: ItemId) -> Vec<Step> {
+        let (prune, lift) = self.prune_in_place(&prune, after);
         let Some(user) = self
             .user_at(ItemId(after.0 + 1))
             .filter(|user| !is_root(user))
         else {
             return vec![Step::New(prune)];
         };
-        let installers: Vec<Option<String>> = self
+        let others: Vec<Option<String>> = self
             .runs
             .iter()
             .filter(|(_, facts)| facts.installs().next().is_some())
-            .map(|(id, _)| self.user_at(*id))
+            .map(|(id, _)| *id)
+            .chain(lift)
+            .map(|id| self.user_at(id))
             .collect();
-        if installers
+        if others
             .iter()
-            .all(|installer| installer.as_deref() == Some(user.as_str()))
+            .all(|other| other.as_deref() == Some(user.as_str()))
         {
             return vec![Step::New(prune)];
         }
         self.decisions.push(Decision::new(
             format!("`{prune}` runs as root, then `USER {user}` again"),
             format!(
-                "an install ran as another user than `{user}`, who is in force after the build, and owns the node_modules the prune deletes from"
+                "an install or the move of node_modules ran as another user than `{user}`, who is in force after the build, and owns the node_modules the prune deletes from"
             ),
         ));
         vec![
