@@ -435,13 +435,11 @@ mod tests {
 
     #[test]
     fn a_floating_or_pinned_tag_s_slim_variant_says_what_to_do() {
+        // Node moves to the slim variant only where it sees the package.json.
         let final_decision = |text: &str| {
-            let outcome = restage(
-                &parse(text).unwrap(),
-                BuildContext::default,
-                &Options::default(),
-            )
-            .unwrap();
+            let mut context = BuildContext::default();
+            context.files.insert("package.json".into(), "{}".into());
+            let outcome = restage(&parse(text).unwrap(), || context, &Options::default()).unwrap();
             let Outcome::Rewritten(rewrite) = outcome else {
                 panic!("{text} was declined: {outcome:?}");
             };

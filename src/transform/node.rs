@@ -1,7 +1,8 @@
 //! Node (official `node:*` bases; npm, yarn v1, pnpm): the builder installs every
 //! dependency with the lock file's own command, runs the build the original ran, and
 //! prunes the devDependencies (where the build context's package.json says which they
-//! are); the final stage (the slim variant of a full `node:X`)
+//! are); the final stage (the slim variant of a full `node:X`, where restage sees the
+//! package.json)
 //! copies the app folder, production `node_modules` included, and keeps everything that
 //! shapes the running container. Global installs follow whoever uses them.
 //!
@@ -11,13 +12,16 @@
 //! `install` the lock-file installs and the prune, `node_env` NODE_ENV, `globals` and
 //! `system` global installs and system packages, `app_copy` the final stage's copy of
 //! the app and its owner, `corepack` the package manager a start command runs through
-//! corepack, `paths` variables and globs in paths; `tool` plans images that
+//! corepack, `final_base` the final stage's base and the libraries native addons link,
+//! `lifted_modules` node_modules moved above the app folder, `paths` variables and globs
+//! in paths; `tool` plans images that
 //! install global tools only, `static_site` front ends served from nginx
 //! (`--serve-static`).
 
 mod app_copy;
 mod app_folder;
 mod corepack;
+mod final_base;
 mod globals;
 mod install;
 mod lifted_modules;
@@ -37,7 +41,6 @@ use crate::ecosystem::Ecosystem;
 use crate::syntax::Keyword;
 use crate::transform::shell::one_line;
 
-use super::final_image;
 use super::packages::Manager as SystemManager;
 use super::plan::{Step, builder_name};
 use super::{Decision, Decline, Input, Plan};
@@ -205,8 +208,7 @@ impl<'a> Layout<'a> {
         } else {
             "node and npm"
         };
-        let (final_image, final_decision) = final_image(
-            input,
+        let (final_image, final_decision) = self.final_base(
             &format!("it runs {runs} without the compilers and headers of the full image"),
             if prune.is_some() {
                 "leaving devDependencies, build tools and caches behind"
@@ -215,6 +217,7 @@ impl<'a> Layout<'a> {
             },
         );
         self.decisions.insert(0, final_decision);
+        let libraries = self.linked_libraries(&final_image)?;
         if prune.is_some()
             && let Some(tool) = self
                 .start_words
@@ -232,7 +235,7 @@ impl<'a> Layout<'a> {
             replaced: Vec::new(),
             final_image,
             builder: Vec::new(),
-            final_stage: Vec::new(),
+            final_stage: libraries.into_iter().collect(),
             decisions: Vec::new(),
         };
         let mut pending_prune = prune;
@@ -452,7 +455,9 @@ mod tests {
             "FROM {base}\nWORKDIR /app\nCOPY package.json .\nRUN npm install\nCOPY . .\nCMD [\"node\", \"app.js\"]\n"
         );
         let dockerfile = crate::syntax::parse(&text).unwrap();
-        match restage(&dockerfile, BuildContext::default, &Options::default()).unwrap() {
+        let mut context = BuildContext::default();
+        context.files.insert("package.json".into(), "{}".into());
+        match restage(&dockerfile, || context, &Options::default()).unwrap() {
             Outcome::Rewritten(rewrite) => rewrite.decisions[0].why.clone(),
             Outcome::Declined(decline) => panic!("{base}: {}", decline.reason),
         }
