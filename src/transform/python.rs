@@ -7,7 +7,8 @@
 //!
 //! `run` classifies RUNs (with `pip` reading pip commands and `project` poetry, pipenv
 //! and uv projects), `search_path` writes and checks PYTHONPATH and PATH, `libraries`
-//! finds the system libraries the final stage needs; this file decides and lays out
+//! finds the system libraries the final stage needs, `stdlib_shadows` removes copies of
+//! standard-library modules from the target folders; this file decides and lays out
 //! the plan.
 
 mod libraries;
@@ -16,6 +17,7 @@ mod project;
 mod requirements;
 mod run;
 mod search_path;
+mod stdlib_shadows;
 mod targets;
 
 use crate::analyze::ItemId;
@@ -76,7 +78,11 @@ impl super::Transformer for Python {
         search_path_env(input, last_install).map_err(decline)?;
 
         let requirements = requirements::read(input, &runs);
-        requirements.check_shadowing().map_err(decline)?;
+        if input.stage.base.ecosystem.is_none() {
+            // An official image's builder removes such copies (`stdlib_shadows`); another
+            // may run a Python whose standard library restage cannot name.
+            requirements.check_shadowing().map_err(decline)?;
+        }
         let slim_unsure = input.options.slim && !requirements.unread.is_empty();
         let (final_image, final_decision) = match input.stage.base.slim() {
             Some(slim) if slim_unsure => full_base(input, &slim, &requirements.unread),
@@ -408,6 +414,11 @@ impl Layout<'_> {
             self.runtime_install(self.last_install, &names);
         }
         let plan = &mut self.plan;
+        if self.input.stage.base.ecosystem == Some(Ecosystem::Python) {
+            let (step, decision) = stdlib_shadows::removal(self.targets.folders());
+            plan.builder.push(step);
+            plan.decisions.push(decision);
+        }
         for folder in self.targets.folders() {
             plan.final_stage.push(Step::New(format!(
                 "COPY --from={} {folder} {folder}",
