@@ -132,7 +132,7 @@ fn full_base(input: &Input, slim: &str, unread: &[String]) -> (String, Decision)
     let base = &input.stage.base.image.raw;
     let named: Vec<String> = unread.iter().map(|what| format!("`{what}`")).collect();
     let why = format!(
-        "not `{slim}`: restage cannot read {} (not in the build context, or not a file it reads), so not whether a package links a system library that only the full image has; run restage on the Dockerfile in its build context for the slim base",
+        "not `{slim}`: restage cannot read {} (a file not in the build context or not one it reads, or requirements named through a variable or a URL), so not whether a package links a system library that only the full image has; run restage on the Dockerfile in its build context for the slim base",
         named.join(", "),
     );
     (
@@ -274,7 +274,7 @@ impl Layout<'_> {
                 plan.final_stage.push(Step::Keep(id));
                 plan.decisions.push(Decision::new(
                     format!("`{line}` kept in both stages"),
-                    "it prepares the file system before the install and may shape the runtime",
+                    "it runs before the install, which may depend on what it does, and what it does may shape the runtime",
                 ));
             }
             Run::Other if id < self.last_install && creates_users(self.input, id) => {
@@ -289,7 +289,7 @@ impl Layout<'_> {
                 plan.final_stage.push(Step::Keep(id));
                 plan.decisions.push(Decision::new(
                     format!("`{line}` kept in the final stage"),
-                    "it runs after the dependencies are in place and sets up the runtime",
+                    "it runs after the dependencies are in place, as in the original: it may use them (tests, set-up of the app) and what it leaves is the app's",
                 ));
             }
         }
