@@ -175,6 +175,12 @@ impl BuildContext {
         small.then(|| fs::read_to_string(at).ok()).flatten()
     }
 
+    /// Whether the context's `.dockerignore` keeps the top-level entry `name` out of what
+    /// it sends to the builder.
+    pub fn ignores(&self, name: &str) -> bool {
+        crate::dockerignore::ignores(self.file(".dockerignore").unwrap_or_default(), name)
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.files.contains_key(name) || self.top_files.contains(name)
     }

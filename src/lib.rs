@@ -14,6 +14,7 @@ pub mod analyze;
 pub mod check;
 pub mod context;
 pub mod diagnostic;
+mod dockerignore;
 pub mod ecosystem;
 pub mod recent;
 pub mod syntax;

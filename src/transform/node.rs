@@ -176,6 +176,7 @@ impl<'a> Layout<'a> {
         };
         layout.lifted = layout.find_lifted(&runs);
         layout.find_app_steps(&runs)?;
+        layout.check_lift()?;
         layout.runs = runs;
         layout.start_words = start_words?;
         Ok(layout)

@@ -74,63 +74,15 @@ fn is_config_file(name: &str) -> bool {
 
 /// The runtime folders and files at the top of the context that a `COPY .` takes in.
 pub fn runtime_entries(context: &BuildContext) -> Vec<String> {
-    let ignore = context.file(".dockerignore").unwrap_or_default();
     let dirs = context
         .dirs
         .iter()
         .filter(|dir| RUNTIME_DIRS.contains(&dir.as_str()));
     let files = context.top_files.iter().filter(|file| is_config_file(file));
     dirs.chain(files)
-        .filter(|name| !ignored(ignore, name))
+        .filter(|name| !context.ignores(name))
         .cloned()
         .collect()
-}
-
-/// Whether `.dockerignore` keeps the top-level entry `name` out of the context (the
-/// last matching pattern decides; `!` patterns let it back in).
-fn ignored(dockerignore: &str, name: &str) -> bool {
-    let mut ignored = false;
-    for line in dockerignore.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (negated, pattern) = match line.strip_prefix('!') {
-            Some(pattern) => (true, pattern),
-            None => (false, line),
-        };
-        let pattern = pattern
-            .trim_start_matches("./")
-            .trim_start_matches('/')
-            .trim_end_matches('/');
-        let pattern = pattern.strip_prefix("**/").unwrap_or(pattern);
-        if glob(pattern, name) {
-            ignored = !negated;
-        }
-    }
-    ignored
-}
-
-/// `*` and `?` matching of one path element.
-fn glob(pattern: &str, name: &str) -> bool {
-    match pattern.split_once(['*', '?']) {
-        None => pattern == name,
-        Some((prefix, _)) => {
-            let Some(rest) = name.strip_prefix(prefix) else {
-                return false;
-            };
-            let wildcard = pattern.as_bytes()[prefix.len()];
-            let after = &pattern[prefix.len() + 1..];
-            if wildcard == b'?' {
-                let mut chars = rest.chars();
-                chars.next().is_some() && glob(after, chars.as_str())
-            } else {
-                (0..=rest.len())
-                    .filter(|&i| rest.is_char_boundary(i) && !rest[..i].contains('/'))
-                    .any(|i| glob(after, &rest[i..]))
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -155,12 +107,5 @@ mod tests {
             .files
             .insert(".dockerignore".into(), "static/\n*.json\n".into());
         assert_eq!(runtime_entries(&context), vec!["templates", "config.yaml"]);
-    }
-
-    #[test]
-    fn globs_and_negations() {
-        assert!(glob("*.json", "a.json") && !glob("*.json", "a.yaml") && glob("conf?g", "config"));
-        assert!(!ignored("*.yaml\n!config.yaml\n", "config.yaml"));
-        assert!(ignored("**/*.yaml\n", "config.yaml"));
     }
 }

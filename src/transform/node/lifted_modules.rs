@@ -8,6 +8,7 @@ use super::Layout;
 use super::paths::Vars;
 use super::run::{Action, RunFacts};
 use crate::analyze::{ItemId, join};
+use crate::syntax::Keyword;
 use crate::transform::Decision;
 use crate::transform::plan::is_plain_path;
 use crate::transform::shell;
@@ -48,6 +49,32 @@ impl Layout<'_> {
             }
         }
         None
+    }
+
+    /// An error where the prune moves lifted node_modules back into an app folder that a
+    /// COPY after the lift may have given a `node_modules` of the build context's own
+    /// (not kept out by `.dockerignore`): `mv` would put them inside it.
+    pub(super) fn check_lift(&self) -> Result<(), String> {
+        let Some(lifted) = self.lifted.as_ref().filter(|l| l.run <= self.prune_after) else {
+            return Ok(());
+        };
+        let context = self.input.context;
+        if !context.dirs.contains("node_modules") || context.ignores("node_modules") {
+            return Ok(());
+        }
+        let analysis = self.input.analysis;
+        let copies_over = analysis
+            .with_keyword(self.input.stage, Keyword::Copy)
+            .chain(analysis.with_keyword(self.input.stage, Keyword::Add))
+            .filter(|&id| id > lifted.run && id < self.prune_after)
+            .any(|id| self.copies_into_app(id).unwrap_or(true));
+        if copies_over {
+            return Err(format!(
+                "the build context has a node_modules folder that .dockerignore does not keep out, and a COPY into {} after `{}` may bring it in: moving the lifted node_modules back for the prune would put them inside it (add node_modules to .dockerignore)",
+                self.app_dir, lifted.command
+            ));
+        }
+        Ok(())
     }
 
     /// Where `command` moves the app's `node_modules` when it is a plain
