@@ -5,7 +5,7 @@
 //! folder and finds it through `PYTHONPATH`, after installing the runtime packages the
 //! build implies (see `libraries`). A full `python:X` base becomes `python:X-slim`.
 //!
-//! `run` classifies RUNs (with `pip` reading pip commands and `project` poetry, pipenv
+//! `python_2` declines what may run Python 2, `run` classifies RUNs (with `pip` reading pip commands and `project` poetry, pipenv
 //! and uv projects), `search_path` writes and checks PYTHONPATH and PATH, `libraries`
 //! finds the system libraries the final stage needs, `stdlib_shadows` removes copies of
 //! standard-library modules from the target folders; this file decides and lays out
@@ -14,6 +14,7 @@
 mod libraries;
 mod pip;
 mod project;
+mod python_2;
 mod requirements;
 mod run;
 mod search_path;
@@ -45,11 +46,8 @@ impl super::Transformer for Python {
     fn plan(&self, input: &Input) -> Result<Plan, Decline> {
         let analysis = input.analysis;
         let decline = |reason: String| Decline::new(Some(Ecosystem::Python), reason);
-        if input.stage.base.is_python_2() {
-            return Err(decline(
-                "Python 2: it has no namespace packages without a `.pth` file, and reads none in a PYTHONPATH folder, so packages such as google-*, protobuf or zope.* would not import from the target folder"
-                    .into(),
-            ));
+        if let Some(reason) = python_2::reason(input) {
+            return Err(decline(reason));
         }
         let (entrypoint, cmd) = analysis.start_command(input.stage);
         let start = entrypoint.or(cmd);
