@@ -147,6 +147,22 @@ pub fn mentions_variable(text: &str, name: &str) -> bool {
     })
 }
 
+/// Build ARGs that RUN commands read from their environment without naming them, and
+/// whose values are settings, not secrets: apt's `ARG DEBIAN_FRONTEND=noninteractive`,
+/// without which a package such as tzdata stops the build with a question.
+const ENVIRONMENT_ARGS: &[&str] = &["DEBIAN_FRONTEND", "DEBCONF_NONINTERACTIVE_SEEN"];
+
+/// Whether the instruction `text` uses the build ARG `name`: expands it, or is a RUN
+/// and the ARG one that RUNs read from their environment.
+pub fn uses_arg(text: &str, name: &str) -> bool {
+    mentions_variable(text, name)
+        || ENVIRONMENT_ARGS.contains(&name)
+            && text
+                .trim_start()
+                .get(..4)
+                .is_some_and(|keyword| keyword.eq_ignore_ascii_case("RUN "))
+}
+
 /// The last element of a path (a file's or a program's name): `server` of `/app/server`.
 pub fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)

@@ -1,7 +1,7 @@
 //! The invariants every rewrite is held to before it is shown or written. A rewrite
 //! that breaks one is restage's bug: it is reported as an internal error, never output.
 
-use crate::analyze::{Analysis, ItemId, Stage, mentions_variable};
+use crate::analyze::{Analysis, ItemId, Stage, uses_arg};
 use crate::context::BuildContext;
 use crate::syntax::{self, Command, Healthcheck, Keyword};
 use crate::transform::{self, Options, Outcome};
@@ -68,7 +68,7 @@ pub fn invariants(
             last.body
                 .iter()
                 .filter(|&&id| id > arg)
-                .any(|&id| mentions_variable(after.text(id), &decl.name))
+                .any(|&id| uses_arg(after.text(id), &decl.name))
         });
         if !used {
             return fail(format!(

@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use crate::analyze::{Analysis, ItemId, mentions_variable};
+use crate::analyze::{Analysis, ItemId, uses_arg};
 use crate::syntax::{Command, ItemKind, Keyword, LineKind, Span};
 
 use super::{Decision, Input};
@@ -259,7 +259,8 @@ impl<'a> Emitter<'a> {
     /// (which also bring global ARGs in) are kept, in place, only where used.
     /// In the `builder`, an ARG is also kept where an original RUN after it may read it
     /// from its environment (`ARG PIP_INDEX_URL`); the final stage keeps only the ARGs
-    /// its lines name, so that no other build ARG's value reaches it.
+    /// its lines name, and the settings its RUNs read from their environment
+    /// (`DEBIAN_FRONTEND`), so that no other build ARG's value reaches it.
     fn stage(&mut self, steps: &[Step], builder: bool) {
         let texts: Vec<(Option<ItemId>, String)> = steps
             .iter()
@@ -278,7 +279,7 @@ impl<'a> Emitter<'a> {
             last_run.is_some_and(|run| run > arg)
                 || texts
                     .iter()
-                    .any(|(id, text)| id.is_none_or(|id| id > arg) && mentions_variable(text, name))
+                    .any(|(id, text)| id.is_none_or(|id| id > arg) && uses_arg(text, name))
         };
         // The stage's own ARGs where used; one that declares names the stage does not
         // use is written again with only those it does (their values must not leak).
@@ -312,7 +313,7 @@ impl<'a> Emitter<'a> {
                 Some(id) => arg < id,
                 None => arg_names(self.analysis, arg)
                     .iter()
-                    .any(|name| mentions_variable(text, name)),
+                    .any(|name| uses_arg(text, name)),
             };
             let (now, later): (Vec<_>, Vec<_>) = own.into_iter().partition(|(arg, _)| due(*arg));
             own = later;
