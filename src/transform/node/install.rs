@@ -4,7 +4,7 @@
 //! follows the install and build unless the original installed production ones only or
 //! restage cannot see the package.json that says which they are.
 
-use super::paths::glob;
+use super::paths::{Vars, glob};
 use super::run::{self, Action, DependencyInstall, Manager, RunFacts};
 use super::{Layout, project};
 use crate::analyze::{ItemId, file_name};
@@ -14,11 +14,14 @@ use crate::transform::plan::{Step, is_root};
 
 impl Layout<'_> {
     /// The builder's steps for `prune` after the instruction `after`: the prune alone
-    /// (moving lifted node_modules back for it), or, where a non-root USER is in force
+    /// (in the app folder, moving lifted node_modules back for it), or, where a non-root USER is in force
     /// there and an install or the lift ran as another user (who owns what the prune
     /// deletes or moves), the prune as root and that USER again.
     pub(super) fn prune_steps(&mut self, prune: String, after: ItemId) -> Vec<Step> {
-        let (prune, lift) = self.prune_in_place(&prune, after);
+        let command = prune.strip_prefix("RUN ").unwrap_or(&prune);
+        let command = self.in_app_folder(command, after);
+        let (command, lift) = self.around_lift(&command, after);
+        let prune = format!("RUN {command}");
         let Some(user) = self
             .user_at(ItemId(after.0 + 1))
             .filter(|user| !is_root(user))
@@ -50,6 +53,22 @@ impl Layout<'_> {
             Step::New(prune),
             Step::New(format!("USER {user}")),
         ]
+    }
+
+    /// `command` run in the app folder: after a `cd` to it where the WORKDIR in force
+    /// after `after` is another folder (the install ran after a `cd` of its own).
+    fn in_app_folder(&self, command: &str, after: ItemId) -> String {
+        let next = ItemId(after.0 + 1);
+        let workdir = self
+            .input
+            .analysis
+            .workdir_at(self.input.stage, next)
+            .and_then(|dir| Vars { input: self.input }.path(&dir, None, next));
+        if workdir.as_deref() == Some(self.app_dir.as_str()) {
+            command.to_owned()
+        } else {
+            format!("cd {} && {command}", self.app_dir)
+        }
     }
 
     /// The builder's prune of devDependencies, if it needs one.

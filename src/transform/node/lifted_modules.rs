@@ -8,7 +8,7 @@ use super::Layout;
 use super::paths::Vars;
 use super::run::{Action, RunFacts};
 use crate::analyze::{ItemId, join};
-use crate::syntax::Keyword;
+use crate::syntax::{Command, Form, Keyword, Run};
 use crate::transform::Decision;
 use crate::transform::plan::is_plain_path;
 use crate::transform::shell;
@@ -31,11 +31,21 @@ impl Layout<'_> {
         let analysis = self.input.analysis;
         let vars = Vars { input: self.input };
         for (id, facts) in runs.iter().filter(|(id, _)| *id >= self.first_install) {
+            // A command of the RUN itself, not one of a script it runs (whose `cd`s the
+            // actions do not follow).
+            let line = match analysis.instruction(*id).command() {
+                Some(Command::Run(Run {
+                    command: Form::Shell(line),
+                    ..
+                })) => line,
+                _ => continue,
+            };
+            let top_level = shell::commands(&line);
             let mut cwd = analysis.workdir_at(self.input.stage, *id);
             for action in &facts.actions {
                 match action {
                     Action::Cd(to) => cwd = vars.path(to, cwd.as_deref(), *id),
-                    Action::Other(command) => {
+                    Action::Other(command) if top_level.contains(&command.as_str()) => {
                         if let Some(to) = self.lift_target(command, cwd.as_deref(), *id) {
                             return Some(Lifted {
                                 run: *id,
@@ -107,21 +117,16 @@ impl Layout<'_> {
         (above_app && is_plain_path(&lifted)).then_some(lifted)
     }
 
-    /// The prune, run where the dependencies are: when they were lifted before it, the
-    /// prune moves them back into the app folder for its run, and up again (with the
-    /// lifting RUN, whose user may own the parent folder).
-    pub(super) fn prune_in_place(
-        &mut self,
-        prune: &str,
-        after: ItemId,
-    ) -> (String, Option<ItemId>) {
+    /// The prune `command`, run where the dependencies are: when they were lifted before
+    /// it, the prune moves them back into the app folder for its run, and up again (with
+    /// the lifting RUN, whose user may own the parent folder).
+    pub(super) fn around_lift(&mut self, command: &str, after: ItemId) -> (String, Option<ItemId>) {
         let Some(lifted) = self.lifted.as_ref().filter(|lifted| lifted.run <= after) else {
-            return (prune.to_owned(), None);
+            return (command.to_owned(), None);
         };
         let home = format!("{}/node_modules", self.app_dir);
-        let command = prune.strip_prefix("RUN ").unwrap_or(prune);
         let wrapped = format!(
-            "RUN mv {to} {home} && {command} && mv {home} {to}",
+            "mv {to} {home} && {command} && mv {home} {to}",
             to = lifted.to
         );
         let run = lifted.run;
@@ -184,6 +189,7 @@ mod tests {
             "mv node_modules /srv/lib",
             "mv /srv/app/lib /lib2",
             "mv -t / node_modules",
+            "sh -c 'mv node_modules /'",
         ] {
             let reason = rewrite(&app(mv)).unwrap_err();
             assert!(reason.contains("outside the app folder"), "{mv}: {reason}");
