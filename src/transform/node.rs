@@ -219,15 +219,23 @@ impl<'a> Layout<'a> {
         );
         self.decisions.insert(0, final_decision);
         let libraries = self.linked_libraries(&final_image)?;
-        if prune.is_some()
-            && let Some(tool) = self
+        if prune.is_some() {
+            if let Some(tool) = self
                 .start_words
                 .iter()
                 .find_map(|word| self.project.dev_tool(word))
-        {
-            return Err(format!(
-                "the start command runs `{tool}`, a devDependency, which a production-only final stage would not have"
-            ));
+            {
+                return Err(format!(
+                    "the start command runs `{tool}`, a devDependency, which a production-only final stage would not have"
+                ));
+            }
+            if let Some(package) = start::preloaded_modules(&self.start_words)
+                .find_map(|module| self.project.dev_module(module))
+            {
+                return Err(format!(
+                    "the start command has Node load `{package}` (`-r`/`--require`/`--import`), a devDependency, which a production-only final stage would not have"
+                ));
+            }
         }
         self.note_other_lock_file();
         let app_copy = self.app_copy(builder, prune.is_some())?;

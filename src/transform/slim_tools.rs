@@ -6,6 +6,7 @@
 //! name) must find its programs there: each missing program's package is installed, with
 //! the rewrite's own install of runtime libraries or at the top of the final stage.
 
+use crate::ecosystem::Ecosystem;
 use crate::syntax::{Command, Form, Healthcheck};
 
 use super::packages::{self, Manager};
@@ -74,6 +75,10 @@ const FULL_ONLY: &[Tool] = &[
     tool("identify", "imagemagick"),
     tool("mogrify", "imagemagick"),
 ];
+
+/// What the full `node:X` image has besides (through buildpack-deps' mercurial) and
+/// `node:X-slim` lacks; `python:X-slim` has its own Python.
+const NODE_FULL_ONLY: &[Tool] = &[tool("python3", "python3")];
 
 /// Installs, at the top of the final stage (or with the rewrite's own install of
 /// runtime libraries), the packages of programs that the stage runs and that the slim
@@ -228,6 +233,11 @@ fn form_commands(form: &Form) -> Vec<Vec<String>> {
 /// script of the build context that they name (`./docker-entrypoint.sh`), with that
 /// script.
 fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, Option<String>)> {
+    let extra = match input.stage.base.ecosystem {
+        Some(Ecosystem::Node) => NODE_FULL_ONLY,
+        _ => &[],
+    };
+    let program = |words: &[String]| program(words, extra);
     let mut found: Vec<_> = commands
         .iter()
         .filter_map(|words| program(words))
@@ -247,11 +257,15 @@ fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, 
     found
 }
 
-/// The full-image-only program a simple command starts, if it starts one.
-fn program(words: &[String]) -> Option<&'static Tool> {
+/// The full-image-only program a simple command starts, if it starts one (`extra`: the
+/// ecosystem's own besides the common ones).
+fn program(words: &[String], extra: &'static [Tool]) -> Option<&'static Tool> {
     let program = shell::after_keywords(words).first()?;
     let name = program_name(program);
-    FULL_ONLY.iter().find(|tool| tool.program == name)
+    FULL_ONLY
+        .iter()
+        .chain(extra)
+        .find(|tool| tool.program == name)
 }
 
 #[cfg(test)]
@@ -262,7 +276,7 @@ mod tests {
 
     fn names(text: &str) -> Vec<&'static str> {
         shell::script_commands(text)
-            .filter_map(|(_, words)| program(&words))
+            .filter_map(|(_, words)| program(&words, &[]))
             .map(|tool| tool.program)
             .collect()
     }
@@ -309,7 +323,7 @@ mod tests {
             let form = Form::Exec(words.iter().map(|w| w.to_string()).collect());
             form_commands(&form)
                 .iter()
-                .filter_map(|command| program(command))
+                .filter_map(|command| program(command, &[]))
                 .map(|tool| tool.program)
                 .collect()
         };

@@ -130,7 +130,7 @@ impl Layout<'_> {
     /// Whether the manager's lock file is there: in the context, or named by a COPY or a bind mount.
     fn lock_present(&self) -> bool {
         let locks = self.manager.lock_files();
-        if locks.iter().any(|lock| self.input.context.has(lock)) {
+        if self.context_sends_lock() {
             return true;
         }
         let analysis = self.input.analysis;
@@ -147,12 +147,21 @@ impl Layout<'_> {
             })
     }
 
+    /// Whether the build context has the manager's lock file and `.dockerignore` does
+    /// not keep it out of what `COPY` sees.
+    fn context_sends_lock(&self) -> bool {
+        let context = self.input.context;
+        self.manager
+            .lock_files()
+            .iter()
+            .any(|lock| context.has(lock) && !context.ignores(lock))
+    }
+
     /// Whether the lock file is in the image (or mounted) when `id` runs.
     fn lock_copied_before(&self, id: ItemId) -> bool {
         let analysis = self.input.analysis;
         let locks = self.manager.lock_files();
-        let known =
-            locks.iter().any(|lock| self.input.context.has(lock)) || !self.input.context.present;
+        let known = self.context_sends_lock() || !self.input.context.present;
         self.input
             .stage
             .body

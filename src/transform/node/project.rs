@@ -93,6 +93,23 @@ impl Project {
             .collect()
     }
 
+    /// The devDependency that provides the module `module` (`dotenv/config`,
+    /// `@scope/pkg/register`), if any; none for a relative or absolute path.
+    pub fn dev_module(&self, module: &str) -> Option<&str> {
+        if module.starts_with(['.', '/']) {
+            return None;
+        }
+        let mut parts = module.split('/');
+        let package = match parts.next()? {
+            scope if scope.starts_with('@') => format!("{scope}/{}", parts.next()?),
+            name => name.to_owned(),
+        };
+        self.dev_dependencies
+            .iter()
+            .find(|dep| **dep == package)
+            .map(String::as_str)
+    }
+
     /// The devDependency whose command `word` runs, if any.
     pub fn dev_tool(&self, word: &str) -> Option<&str> {
         let word = program_name(word);
@@ -228,6 +245,19 @@ mod tests {
         assert_eq!(project.run_of("start"), vec!["tsc", "node dist/a.js"]);
         assert_eq!(project.dev_tool("tsc"), Some("typescript"));
         assert_eq!(project.dev_tool("node"), None);
+        let mut context = BuildContext::default();
+        context.files.insert(
+            "package.json".into(),
+            r#"{"devDependencies":{"dotenv":"16","@babel/register":"7"}}"#.into(),
+        );
+        let project = Project::read(&context);
+        assert_eq!(project.dev_module("dotenv/config"), Some("dotenv"));
+        assert_eq!(
+            project.dev_module("@babel/register"),
+            Some("@babel/register")
+        );
+        assert_eq!(project.dev_module("./dotenv/config"), None);
+        assert_eq!(project.dev_module("express"), None);
         assert!(!project.workspaces);
     }
 }

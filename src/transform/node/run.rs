@@ -400,6 +400,8 @@ pub fn action(words: &[&str], text: &str) -> Action {
             | "nuxt" | "babel" | "esbuild" | "rollup" | "prisma",
             ..,
         ] => build(),
+        // `./node_modules/.bin/webpack`: a tool the install put in the app.
+        [program, ..] if program.contains("node_modules/.bin/") => build(),
         [
             "apt-get"
             | "apt"

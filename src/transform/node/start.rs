@@ -89,6 +89,8 @@ impl Start {
                     .collect::<Vec<_>>()
             })
             .collect();
+        // Those commands are the container's too (`sh -c "npx prisma migrate deploy && …"`).
+        start.bodies.extend(pending.iter().cloned());
         pending.push(start.words.clone());
         while let Some(command) = pending.pop() {
             for script in start.started_scripts(&command, project) {
@@ -161,6 +163,27 @@ impl Start {
         }
         scripts
     }
+}
+
+/// Node's options that load a module before the app (`node -r dotenv/config`).
+const PRELOAD_OPTIONS: &[&str] = &[
+    "-r",
+    "--require",
+    "--import",
+    "--loader",
+    "--experimental-loader",
+];
+
+/// The modules that `words` have Node load before the app: the values of its preload
+/// options, as `-r x` or `--require=x`.
+pub fn preloaded_modules(words: &[String]) -> impl Iterator<Item = &str> {
+    words.iter().enumerate().filter_map(|(at, word)| {
+        if PRELOAD_OPTIONS.contains(&word.as_str()) {
+            return words.get(at + 1).map(String::as_str);
+        }
+        let (option, value) = word.split_once('=')?;
+        PRELOAD_OPTIONS.contains(&option).then_some(value)
+    })
 }
 
 /// The start command's words and those of the scripts it runs; an error for a

@@ -13,6 +13,10 @@ use crate::transform::plan::Step;
 /// System packages that only build native addons (node-gyp), besides compilers and headers.
 const GYP_TOOLS: &[&str] = &["python", "python2", "python3", "alpine-sdk", "node-gyp"];
 
+/// Runtime libraries every Node image has (the node binary links them), which the
+/// compilers' runtime packages would add again.
+const IN_EVERY_NODE_IMAGE: &[&str] = &["libstdc++", "libstdc++6", "libgcc", "libgcc-s1", "libgcc1"];
+
 /// Runtime packages an install may need too (dependencies from git over ssh or https).
 const FETCH_TOOLS: &[&str] = &["git", "openssh-client", "openssh", "ca-certificates"];
 
@@ -38,7 +42,10 @@ pub fn runtime_packages(
                 None if !is_build_only(package) => Some(package.clone()),
                 None => None,
             };
-            runtime.extend(needed.filter(|p| !runtime.contains(p)));
+            runtime
+                .extend(needed.filter(|p| {
+                    !runtime.contains(p) && !IN_EVERY_NODE_IMAGE.contains(&p.as_str())
+                }));
         }
     }
     Ok(runtime)
@@ -96,7 +103,7 @@ impl Layout<'_> {
             .flat_map(|install| &install.packages)
             .collect();
         let build_only = all.iter().filter(|p| is_build_only(p)).count();
-        if build_only == all.len() {
+        if build_only == all.len() && runtime.is_empty() {
             self.decisions.push(Decision::new(
                 format!("`{line}` only in the builder"),
                 "it installs build tools (compilers, node-gyp's python and make)",
@@ -125,7 +132,7 @@ impl Layout<'_> {
                 "`{line}` in the builder; `{}` installed in the final stage",
                 runtime.join(" ")
             ),
-            "the build tools stay behind; the other packages are runtime packages",
+            "the build tools and headers stay behind; the final stage gets the runtime libraries of the `-dev` packages, which native addons link against, and the packages that are not build-only",
         ));
         final_stage.push(runtime_install(system, runtime));
         Place::Builder
