@@ -5,13 +5,15 @@
 //! folder and finds it through `PYTHONPATH`, after installing the runtime packages the
 //! build implies (see `libraries`). A full `python:X` base becomes `python:X-slim`.
 //!
-//! `python_2` declines what may run Python 2, `run` classifies RUNs (with `pip` reading pip commands and `project` poetry, pipenv
+//! `python_2` declines what may run Python 2, `out_of_sight` start commands that would not
+//! see the target folder, `run` classifies RUNs (with `pip` reading pip commands and `project` poetry, pipenv
 //! and uv projects), `search_path` writes and checks PYTHONPATH and PATH, `libraries`
 //! finds the system libraries the final stage needs, `stdlib_shadows` removes copies of
 //! standard-library modules from the target folders; this file decides and lays out
 //! the plan.
 
 mod libraries;
+mod out_of_sight;
 mod pip;
 mod project;
 mod python_2;
@@ -51,10 +53,10 @@ impl super::Transformer for Python {
         }
         let (entrypoint, cmd) = analysis.start_command(input.stage);
         let start = entrypoint.or(cmd);
-        if let Some(reason) = start
-            .as_ref()
-            .and_then(|start| project::runs_through_tool(&start.words()))
-        {
+        if let Some(reason) = start.as_ref().and_then(|start| {
+            let words = start.words();
+            project::runs_through_tool(&words).or_else(|| out_of_sight::reason(input, &words))
+        }) {
             return Err(decline(reason));
         }
         let mut runs = Vec::new();

@@ -13,7 +13,8 @@ use crate::transform::packages::{self, Install};
 /// Requirements that link a system library the slim image lacks, and that library.
 /// (uWSGI has no wheels: built on a full image it finds libxml2's headers and links it;
 /// python-magic and psycopg 3 load libmagic and libpq at run time; LightGBM's wheels
-/// link the system's OpenMP runtime, which the full image has through gcc.)
+/// link the system's OpenMP runtime, which the full image has through gcc; GitPython
+/// runs the `git` program, which the full image has and the slim one lacks.)
 const LINKED: &[(&str, &str)] = &[
     ("psycopg2", "libpq5"),
     ("psycopg", "libpq5"),
@@ -23,6 +24,7 @@ const LINKED: &[(&str, &str)] = &[
     ("uwsgi", "libxml2"),
     ("python-magic", "libmagic1"),
     ("pycurl", "libcurl4"),
+    ("gitpython", "git"),
 ];
 
 /// A package the final stage installs because a build's system install had it.
