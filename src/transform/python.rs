@@ -71,9 +71,13 @@ impl super::Transformer for Python {
             .collect();
         let (Some(&first_install), Some(&last_install)) = (installs.first(), installs.last())
         else {
-            return Err(decline(
-                "nothing to build: no `pip install` of the app's dependencies".into(),
-            ));
+            return Err(decline(match heredoc_install(input) {
+                Some(id) => format!(
+                    "`{}` installs in a heredoc, which restage does not edit: write the install as the RUN's own command",
+                    one_line(analysis.text(id))
+                ),
+                None => "nothing to build: no `pip install` of the app's dependencies".into(),
+            }));
         };
         search_path_env(input, last_install).map_err(decline)?;
 
@@ -123,6 +127,29 @@ impl super::Transformer for Python {
         layout.builder_end_decision();
         Ok(layout.plan)
     }
+}
+
+/// A RUN whose heredoc installs with pip, poetry, pipenv or uv, if there is one.
+fn heredoc_install(input: &Input) -> Option<ItemId> {
+    let analysis = input.analysis;
+    analysis
+        .with_keyword(input.stage, Keyword::Run)
+        .find(|&id| {
+            let instruction = analysis.instruction(id);
+            instruction.heredocs.iter().any(|heredoc| {
+                let body = analysis.dockerfile.slice(heredoc.body);
+                [
+                    "pip install",
+                    "pip3 install",
+                    "poetry install",
+                    "pipenv install",
+                    "uv sync",
+                    "uv pip install",
+                ]
+                .iter()
+                .any(|install| body.contains(install))
+            })
+        })
 }
 
 /// The final stage on the original base instead of its `slim` variant, where restage

@@ -1,6 +1,7 @@
 //! `NODE_ENV=production`: set before the install, it makes npm, yarn and pnpm skip the
 //! devDependencies. The builder keeps it when the original installed production
-//! dependencies only; it moves to the final stage alone when the build needs them.
+//! dependencies only, or all of them all the same (`--include=dev`); it moves to the
+//! final stage alone when the build needs them.
 
 use super::Layout;
 use super::paths::Vars;
@@ -40,6 +41,24 @@ impl Layout<'_> {
                 production_install: flags_production,
             };
         };
+        if let Some(install) = self
+            .runs
+            .iter()
+            .flat_map(|(_, f)| f.installs())
+            .find(|install| install.includes_dev)
+        {
+            self.decisions.push(Decision::new(
+                format!("`{}` kept in the builder", one_line(analysis.text(env))),
+                format!(
+                    "`{}` takes the devDependencies whatever NODE_ENV says, and the build runs with NODE_ENV=production as in the original",
+                    install.text
+                ),
+            ));
+            return NodeEnv {
+                dropped: None,
+                production_install: false,
+            };
+        }
         let builds = self
             .runs
             .iter()

@@ -43,6 +43,8 @@ pub struct DependencyInstall {
     pub frozen: bool,
     /// `--production`, `--omit=dev`, `--only=prod`, `--prod`.
     pub production: bool,
+    /// `--include=dev`, `--production=false`: the devDependencies whatever NODE_ENV says.
+    pub includes_dev: bool,
     /// Installs the packages it names, not the manifest's.
     pub named: bool,
     /// `--no-package-lock`, `--no-lockfile`: the author keeps the lock file out.
@@ -261,6 +263,12 @@ fn install(manager: Manager, rest: &[&str], text: &str, named: bool) -> Action {
             &["--frozen-lockfile", "--immutable", "--pure-lockfile"],
         ),
         production: is_production(rest),
+        includes_dev: rest.iter().any(|word| {
+            matches!(
+                *word,
+                "--include=dev" | "--production=false" | "--prod=false" | "--dev"
+            )
+        }),
         named,
         ignores_lock: flag_in(
             rest,
