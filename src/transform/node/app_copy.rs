@@ -55,10 +55,8 @@ impl Layout<'_> {
         let chown = owner
             .map(|owner| format!(" --chown={owner}"))
             .unwrap_or_default();
-        let mut copies = vec![format!(
-            "COPY --from={builder}{chown} {dir} {dir}",
-            dir = self.app_dir
-        )];
+        let dir = self.app_dir_as_written();
+        let mut copies = vec![format!("COPY --from={builder}{chown} {dir} {dir}")];
         if let Some(lifted) = &self.lifted {
             self.decisions.push(Decision::new(
                 format!("the final stage copies {} from the builder too", lifted.to),
@@ -73,6 +71,25 @@ impl Layout<'_> {
             ));
         }
         Ok(copies)
+    }
+
+    /// The app folder as the final stage's COPY names it: as the WORKDIR wrote it where
+    /// that names build ARGs only (`${APP_DIR}`, which a `--build-arg` may move in both
+    /// stages alike), else resolved.
+    fn app_dir_as_written(&self) -> String {
+        let id = self.first_install;
+        let written = self.input.analysis.workdir_at(self.input.stage, id);
+        let vars = Vars { input: self.input };
+        written
+            .filter(|dir| {
+                self.facts(id).install_dir().is_none()
+                    && dir
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "/_-.${}".contains(c))
+                    && vars.names_build_args_only(dir, id)
+                    && vars.path(dir, None, id).as_deref() == Some(self.app_dir.as_str())
+            })
+            .unwrap_or_else(|| self.app_dir.clone())
     }
 
     /// The owner the final stage's copy of the app gives its files, if it gives one.
