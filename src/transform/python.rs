@@ -350,7 +350,7 @@ impl Layout<'_> {
         for command in &dependencies.project_only {
             plan.decisions.push(Decision::new(
                 format!("`{command}` becomes an install of the project alone, with `--target`"),
-                "an earlier RUN installs the same locked requirements; installed again, they would fill a second folder with the same packages",
+                "an earlier RUN installs the locked requirements (`--only-root`: the tool installs the project alone anyway); installed again, they would fill a second folder with the same packages",
             ));
         }
         if !dependencies.pip_commands.is_empty() {

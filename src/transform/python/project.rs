@@ -62,6 +62,10 @@ impl ProjectInstall {
         if self.replacement.project.is_none() {
             return false;
         }
+        if self.replacement.locked.is_empty() {
+            // `poetry install --only-root`: the project alone already.
+            return true;
+        }
         let installed = shell::shell_runs(input)
             .take_while(|(run, _)| *run < id)
             .flat_map(|(_, line)| line_commands(&line))
@@ -243,6 +247,7 @@ fn poetry(words: &[&str], input: &Input) -> Result<Replacement, String> {
         );
     }
     let mut root = true;
+    let mut only_root = false;
     let mut only: Option<Vec<String>> = None;
     let (mut with, mut without) = (Vec::new(), Vec::new());
     let mut all_groups = false;
@@ -260,6 +265,7 @@ fn poetry(words: &[&str], input: &Input) -> Result<Replacement, String> {
         };
         match option.name {
             "--no-root" => root = false,
+            "--only-root" => only_root = true,
             "--no-interaction" | "-n" | "--no-ansi" | "--ansi" | "--sync" | "--compile"
             | "--no-cache" | "-q" | "--quiet" | "-v" | "-vv" | "-vvv" | "--verbose" => {}
             "--no-dev" => only = Some(vec!["main".into()]),
@@ -273,6 +279,21 @@ fn poetry(words: &[&str], input: &Input) -> Result<Replacement, String> {
         }
     }
     let project = PoetryProject::read(input);
+    if only_root {
+        // The project alone, its dependencies installed by an earlier `poetry install`.
+        return match poetry_installs_itself(&project?)? {
+            true => Ok(Replacement {
+                locked: Vec::new(),
+                project: Some(format!(
+                    "pip install --no-cache-dir --no-deps --target={TARGET} ."
+                )),
+            }),
+            false => Err(
+                "`poetry install --only-root` of a project that is not a package installs nothing restage can move"
+                    .into(),
+            ),
+        };
+    }
     let groups = match only {
         Some(only) => only,
         None => {
