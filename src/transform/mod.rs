@@ -158,6 +158,19 @@ pub(crate) fn final_image(input: &Input, slim_gain: &str, same_gain: &str) -> (S
     }
 }
 
+/// The final stage on the original base instead of its `slim` variant, and the decision
+/// that says why not the slim one (`because`: what restage cannot see).
+pub(crate) fn full_base(input: &Input, slim: &str, because: &str) -> (String, Decision) {
+    let base = &input.stage.base.image.raw;
+    let why = format!(
+        "not `{slim}`: {because}; run restage on the Dockerfile in its build context for the slim base"
+    );
+    (
+        base.clone(),
+        Decision::new(format!("final stage on `{base}`"), why),
+    )
+}
+
 /// One ecosystem's rewrite rules.
 pub trait Transformer {
     /// A plan for the two stages, or the reason this file is not one to rewrite.

@@ -31,7 +31,7 @@ use crate::transform::shell::{self, one_line};
 use super::packages::{self, Install, Manager};
 use super::plan::{Step, builder_name, is_root};
 use super::{Decision, Decline, Input, Plan};
-use super::{final_image, starts_a_shell};
+use super::{final_image, full_base, starts_a_shell};
 use libraries::{RuntimePackage, library_decisions, linked_libraries, runtime_packages};
 use run::{Dependencies, Run, classify};
 use search_path::{
@@ -82,14 +82,12 @@ impl super::Transformer for Python {
         search_path_env(input, last_install).map_err(decline)?;
 
         let requirements = requirements::read(input, &runs);
-        if input.stage.base.ecosystem.is_none() {
-            // An official image's builder removes such copies (`stdlib_shadows`); another
-            // may run a Python whose standard library restage cannot name.
+        if !stdlib_shadows::removed_on(&input.stage.base) {
             requirements.check_shadowing().map_err(decline)?;
         }
         let slim_unsure = input.options.slim && !requirements.unread.is_empty();
         let (final_image, final_decision) = match input.stage.base.slim() {
-            Some(slim) if slim_unsure => full_base(input, &slim, &requirements.unread),
+            Some(slim) if slim_unsure => unread_full_base(input, &slim, &requirements.unread),
             _ => final_image(
                 input,
                 "compilers and headers stay in the builder",
@@ -155,16 +153,15 @@ fn heredoc_install(input: &Input) -> Option<ItemId> {
 /// The final stage on the original base instead of its `slim` variant, where restage
 /// cannot read all the requirements (`unread`): a package among them may link a
 /// library that only the full image has.
-fn full_base(input: &Input, slim: &str, unread: &[String]) -> (String, Decision) {
-    let base = &input.stage.base.image.raw;
+fn unread_full_base(input: &Input, slim: &str, unread: &[String]) -> (String, Decision) {
     let named: Vec<String> = unread.iter().map(|what| format!("`{what}`")).collect();
-    let why = format!(
-        "not `{slim}`: restage cannot read {} (a file not in the build context or not one it reads, or requirements named through a variable or a URL), so not whether a package links a system library that only the full image has; run restage on the Dockerfile in its build context for the slim base",
-        named.join(", "),
-    );
-    (
-        base.clone(),
-        Decision::new(format!("final stage on `{base}`"), why),
+    full_base(
+        input,
+        slim,
+        &format!(
+            "restage cannot read {} (a file not in the build context or not one it reads, or requirements named through a variable or a URL), so not whether a package links a system library that only the full image has",
+            named.join(", "),
+        ),
     )
 }
 
@@ -441,7 +438,7 @@ impl Layout<'_> {
             self.runtime_install(self.last_install, &names);
         }
         let plan = &mut self.plan;
-        if self.input.stage.base.ecosystem == Some(Ecosystem::Python) {
+        if stdlib_shadows::removed_on(&self.input.stage.base) {
             let (step, decision) = stdlib_shadows::removal(self.targets.folders());
             plan.builder.push(step);
             plan.decisions.push(decision);

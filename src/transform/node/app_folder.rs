@@ -56,7 +56,7 @@ pub fn app_folder(input: &Input, install_runs: &[&(ItemId, RunFacts)]) -> Result
         let workdir = analysis.workdir_at(stage, *id);
         let dir = match facts.install_dir() {
             Some(cd) => vars.path(cd, workdir.as_deref(), *id),
-            None => workdir.and_then(|dir| vars.path(&dir, None, *id)),
+            None => vars.workdir(*id),
         };
         match dir {
             Some(dir) if dir == "/" => {

@@ -7,7 +7,7 @@
 use super::Layout;
 use crate::transform::packages::{self, Manager as SystemManager};
 use crate::transform::plan::Step;
-use crate::transform::{Decision, final_image};
+use crate::transform::{Decision, final_image, full_base};
 
 /// Dependencies that link a system library the slim image lacks, and that library.
 /// (pg-native and libpq build against libpq-dev, which the full image has.)
@@ -19,15 +19,11 @@ impl Layout<'_> {
         let input = self.input;
         let base = &input.stage.base;
         match base.slim() {
-            Some(slim) if input.options.slim && !self.project.seen => {
-                let why = format!(
-                    "not `{slim}`: restage sees no package.json in the build context, so not whether a dependency is a native addon that links a system library only the full image has (pg-native: libpq); run restage on the Dockerfile in its build context for the slim base"
-                );
-                (
-                    base.image.raw.clone(),
-                    Decision::new(format!("final stage on `{}`", base.image.raw), why),
-                )
-            }
+            Some(slim) if input.options.slim && !self.project.seen => full_base(
+                input,
+                &slim,
+                "restage sees no package.json in the build context, so not whether a dependency is a native addon that links a system library only the full image has (pg-native: libpq)",
+            ),
             _ => final_image(input, slim_gain, same_gain),
         }
     }

@@ -18,8 +18,7 @@ impl Layout<'_> {
     /// there and an install or the lift ran as another user (who owns what the prune
     /// deletes or moves), the prune as root and that USER again.
     pub(super) fn prune_steps(&mut self, prune: String, after: ItemId) -> Vec<Step> {
-        let command = prune.strip_prefix("RUN ").unwrap_or(&prune);
-        let command = self.in_app_folder(command, after);
+        let command = self.in_app_folder(&prune, after);
         let (command, lift) = self.around_lift(&command, after);
         let prune = format!("RUN {command}");
         let Some(user) = self
@@ -58,12 +57,7 @@ impl Layout<'_> {
     /// `command` run in the app folder: after a `cd` to it where the WORKDIR in force
     /// after `after` is another folder (the install ran after a `cd` of its own).
     fn in_app_folder(&self, command: &str, after: ItemId) -> String {
-        let next = ItemId(after.0 + 1);
-        let workdir = self
-            .input
-            .analysis
-            .workdir_at(self.input.stage, next)
-            .and_then(|dir| Vars { input: self.input }.path(&dir, None, next));
+        let workdir = Vars { input: self.input }.workdir(ItemId(after.0 + 1));
         if workdir.as_deref() == Some(self.app_dir.as_str()) {
             command.to_owned()
         } else {
@@ -71,7 +65,7 @@ impl Layout<'_> {
         }
     }
 
-    /// The builder's prune of devDependencies, if it needs one.
+    /// The builder's prune of devDependencies (the command, without `RUN`), if it needs one.
     pub(super) fn prune(&mut self, production_install: bool) -> Option<String> {
         let base = &self.input.stage.base;
         if self
@@ -124,7 +118,7 @@ impl Layout<'_> {
             format!("the builder runs `{command}` after the install and build"),
             format!("the final stage gets production dependencies only ({why})"),
         ));
-        Some(format!("RUN {command}"))
+        Some(command)
     }
 
     /// Whether the manager's lock file is there: in the context, or named by a COPY or a bind mount.

@@ -61,6 +61,12 @@ impl Vars<'_> {
         expand_with(text, &self.values(id))
     }
 
+    /// The WORKDIR in force at `id`, its variables expanded, normalised.
+    pub fn workdir(&self, id: ItemId) -> Option<String> {
+        let dir = self.input.analysis.workdir_at(self.input.stage, id)?;
+        self.path(&dir, None, id)
+    }
+
     /// `path` (relative to `workdir`, or `/`) with its variables expanded, normalised.
     pub fn path(&self, path: &str, workdir: Option<&str>, id: ItemId) -> Option<String> {
         let path = self.expand(path, id)?;

@@ -3,10 +3,11 @@
 //! starting an app ignore or reset, and console scripts are no longer where pip put them
 //! in the original. Each declines with what it would miss.
 
-use crate::analyze::Analysis;
 use crate::syntax::{Command, Keyword};
 use crate::transform::Input;
 use crate::transform::shell::program_name;
+
+use super::pip::is_python;
 
 /// Why the app, started with `words`, would not see the target folder, if it would not.
 pub fn reason(input: &Input, words: &[&str]) -> Option<String> {
@@ -43,7 +44,7 @@ pub fn reason(input: &Input, words: &[&str]) -> Option<String> {
             "the start command runs `{name}`, which finds its extensions and assets under sys.prefix (share/jupyter, etc/jupyter), where --target does not put them"
         ));
     }
-    login_shell(input.analysis, input)
+    login_shell(input)
 }
 
 /// Commands of an official python image's own in /usr/local/bin.
@@ -66,13 +67,10 @@ fn put_there(input: &Input, path: &str) -> bool {
     })
 }
 
-fn is_python(name: &str) -> bool {
-    name == "python" || name.starts_with("python3") || name.starts_with("python2")
-}
-
 /// A `SHELL` that starts a login shell, whose profile sets `PATH` anew (without the
 /// target folder's bin/).
-fn login_shell(analysis: &Analysis, input: &Input) -> Option<String> {
+fn login_shell(input: &Input) -> Option<String> {
+    let analysis = input.analysis;
     analysis
         .with_keyword(input.stage, Keyword::Shell)
         .find_map(|id| match analysis.instruction(id).command() {

@@ -6,6 +6,7 @@
 //! of the target folders named like a module of its own standard library, as read from
 //! that library: the final stage imports what the original imported.
 
+use crate::ecosystem::{Base, Ecosystem};
 use crate::transform::Decision;
 use crate::transform::plan::Step;
 
@@ -19,6 +20,12 @@ lib = sysconfig.get_paths()['stdlib']; \
 std = set(sys.builtin_module_names) | {n.split('.')[0] for d in (lib, os.path.join(lib, 'lib-dynload')) if os.path.isdir(d) for n in os.listdir(d)}; \
 std -= {'site-packages', '__pycache__'}; \
 [shutil.rmtree(p) if os.path.isdir(p) else os.remove(p) for t in sys.argv[1:] for n in os.listdir(t) if n.split('.')[0] in std for p in [os.path.join(t, n)]]";
+
+/// Whether the builder removes the copies: on an official python image, whose standard
+/// library the step reads; on another base, such a requirement declines instead.
+pub fn removed_on(base: &Base) -> bool {
+    base.ecosystem == Some(Ecosystem::Python)
+}
 
 /// The builder's step after the last install that removes standard-library copies from
 /// `folders`, and the decision that says why.
