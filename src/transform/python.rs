@@ -5,21 +5,25 @@
 //! folder and finds it through `PYTHONPATH`, after installing the runtime packages the
 //! build implies (see `libraries`). A full `python:X` base becomes `python:X-slim`.
 //!
-//! `python_2` declines what may run Python 2, `out_of_sight` start commands that would not
+//! `python_2` declines Python 2 where its `.pth` files would go unread, `out_of_sight` start commands that would not
 //! see the target folder, `run` classifies RUNs (with `pip` reading pip commands and `project` poetry, pipenv
 //! and uv projects), `search_path` writes and checks PYTHONPATH and PATH, `libraries`
-//! finds the system libraries the final stage needs, `stdlib_shadows` removes copies of
-//! standard-library modules from the target folders; this file decides and lays out
-//! the plan.
+//! finds the system libraries the final stage needs, `site_like` (with `stdlib_shadows`
+//! and `pth_files`) makes the target folders serve as site-packages did; this file
+//! decides and lays out the plan.
 
+#[cfg(test)]
+mod interpreters;
 mod libraries;
 mod out_of_sight;
 mod pip;
 mod project;
+mod pth_files;
 mod python_2;
 mod requirements;
 mod run;
 mod search_path;
+mod site_like;
 mod stdlib_shadows;
 mod targets;
 
@@ -82,7 +86,7 @@ impl super::Transformer for Python {
         search_path_env(input, last_install).map_err(decline)?;
 
         let requirements = requirements::read(input, &runs);
-        if !stdlib_shadows::removed_on(&input.stage.base) {
+        if !site_like::applies_on(&input.stage.base) {
             requirements.check_shadowing().map_err(decline)?;
         }
         let slim_unsure = input.options.slim && !requirements.unread.is_empty();
@@ -438,10 +442,10 @@ impl Layout<'_> {
             self.runtime_install(self.last_install, &names);
         }
         let plan = &mut self.plan;
-        if stdlib_shadows::removed_on(&self.input.stage.base) {
-            let (step, decision) = stdlib_shadows::removal(self.targets.folders());
+        if site_like::applies_on(&self.input.stage.base) {
+            let (step, decisions) = site_like::step(self.targets.folders());
             plan.builder.push(step);
-            plan.decisions.push(decision);
+            plan.decisions.extend(decisions);
         }
         for folder in self.targets.folders() {
             plan.final_stage.push(Step::New(format!(

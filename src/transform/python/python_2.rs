@@ -1,14 +1,18 @@
-//! Python 2, which the rewrite cannot serve: it reads no `.pth` file in a `PYTHONPATH`
-//! folder and has no namespace packages without one, so `google-*`, `protobuf` or
-//! `zope.*` packages would not import from the target folder. A tag that names it says
-//! so; on a base that is not an official image, whose Python restage cannot tell, so do a
-//! `virtualenv` made with the base's default Python and a system install of Python 2.
+//! Python 2 where the rewrite cannot serve it. Python 2 has no namespace packages
+//! without the `.pth` files pip writes beside them, which no Python reads in a
+//! `PYTHONPATH` folder, so `google-*`, `protobuf` or `zope.*` packages would not import
+//! from the target folder: on an official python image the builder's last step makes
+//! them read (`site_like`), on another base it does not run. There a tag that names
+//! Python 2 declines; so, on a base that is not an official image, whose Python restage
+//! cannot tell, do a `virtualenv` made with the base's default Python and a system
+//! install of Python 2.
 
+use super::site_like;
 use crate::transform::Input;
 use crate::transform::packages;
 use crate::transform::shell::{self, program_name};
 
-const WHY: &str = "it has no namespace packages without a `.pth` file, and reads none in a PYTHONPATH folder, so packages such as google-*, protobuf or zope.* would not import from the target folder";
+const WHY: &str = "it has no namespace packages without a `.pth` file, and reads none in a PYTHONPATH folder, so packages such as google-*, protobuf or zope.* would not import from the target folder (restage makes them read on official python images only, whose `python` it knows)";
 
 /// Debian and Alpine packages of Python 2 and its pip.
 const PYTHON_2_PACKAGES: &[&str] = &["python", "python2", "python2.7", "python-pip", "py-pip"];
@@ -16,8 +20,8 @@ const PYTHON_2_PACKAGES: &[&str] = &["python", "python2", "python2.7", "python-p
 /// Why the stage's Python may be Python 2, if it may.
 pub fn reason(input: &Input) -> Option<String> {
     let base = &input.stage.base;
-    if base.is_python_2() {
-        return Some(format!("Python 2: {WHY}"));
+    if base.is_python_2() && !site_like::applies_on(base) {
+        return Some(format!("Python 2 on `{}`: {WHY}", base.image.raw));
     }
     if base.ecosystem.is_some() {
         return None;

@@ -1,0 +1,79 @@
+//! The builder's last step on an official python image: one run of the image's own
+//! `python` that makes the target folders serve from `PYTHONPATH` as site-packages served
+//! in the original. `stdlib_shadows` removes the copies of standard-library modules,
+//! `pth_files` makes the folders' `.pth` files read at start. On another base, whose
+//! `python` may not be the one that runs the app (or may be missing), there is no such
+//! step: a requirement that copies a standard-library module declines, and so does
+//! Python 2, which needs its `.pth` files.
+
+use super::{pth_files, stdlib_shadows};
+use crate::ecosystem::{Base, Ecosystem};
+use crate::transform::Decision;
+use crate::transform::plan::Step;
+
+/// Whether the builder ends with the step: on an official python image.
+pub fn applies_on(base: &Base) -> bool {
+    base.ecosystem == Some(Ecosystem::Python)
+}
+
+/// The step after the last install, for `folders`, and the decisions that say why. The
+/// scripts use no double quote or backslash, so they stand in a JSON string as they are.
+pub fn step(folders: &[String]) -> (Step, Vec<Decision>) {
+    let arguments: String = folders.iter().map(|f| format!(", \"{f}\"")).collect();
+    let script = format!("{}; {}", stdlib_shadows::SCRIPT, pth_files::SCRIPT);
+    let step = Step::New(format!("RUN [\"python\", \"-c\", \"{script}\"{arguments}]"));
+    let decisions = vec![
+        stdlib_shadows::decision(folders),
+        pth_files::decision(folders),
+    ];
+    (step, decisions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transform::python::interpreters::interpreters;
+    use std::fs;
+    use std::process::Command;
+
+    #[test]
+    fn the_step_is_exec_form_json_running_both_scripts() {
+        let (Step::New(line), decisions) = step(&["/opt/pydeps".into(), "/opt/pydeps-2".into()])
+        else {
+            panic!("a new step");
+        };
+        let json = line.strip_prefix("RUN ").unwrap();
+        let words: Vec<String> = serde_json::from_str(json).unwrap();
+        assert_eq!(words[..2], ["python", "-c"]);
+        assert_eq!(
+            words[2],
+            format!("{}; {}", stdlib_shadows::SCRIPT, pth_files::SCRIPT)
+        );
+        assert_eq!(words[3..], ["/opt/pydeps", "/opt/pydeps-2"]);
+        assert_eq!(decisions.len(), 2);
+    }
+
+    /// The joined scripts run as one with every interpreter the machine has: a copy of
+    /// `json` goes, the `.pth` file gets its `sitecustomize.py`.
+    #[test]
+    fn the_joined_scripts_run() {
+        for python in interpreters() {
+            let dir = tempfile::tempdir().unwrap();
+            fs::write(dir.path().join("json.py"), "").unwrap();
+            fs::write(dir.path().join("hook.pth"), "import os\n").unwrap();
+            let target = dir.path().to_str().unwrap().to_string();
+            let (Step::New(line), _) = step(&[target]) else {
+                panic!("a new step");
+            };
+            let words: Vec<String> =
+                serde_json::from_str(line.strip_prefix("RUN ").unwrap()).unwrap();
+            let status = Command::new(&python.path)
+                .args(&words[1..])
+                .status()
+                .expect("the interpreter runs");
+            assert!(status.success(), "{python:?}");
+            assert!(!dir.path().join("json.py").exists(), "{python:?}");
+            assert!(dir.path().join("sitecustomize.py").exists(), "{python:?}");
+        }
+    }
+}
