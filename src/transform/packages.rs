@@ -164,6 +164,8 @@ pub fn runtime_for(package: &str, manager: Manager) -> Option<&'static str> {
         ("libkrb5-dev", "libkrb5-3"),
         ("libsnappy-dev", "libsnappy1v5"),
         ("libzstd-dev", "libzstd1"),
+        ("libmagickwand-dev", "libmagickwand-6.q16-6"),
+        ("libmagickwand-6.q16-dev", "libmagickwand-6.q16-6"),
         // The C++ runtime is in every Debian image already; Fortran's is not.
         ("gfortran", "libgfortran5"),
     ];
@@ -224,6 +226,16 @@ const RENAMED: &[(&str, [&str; 4])] = &[
     ),
     ("libtiff6", ["libtiff5", "libtiff5", "libtiff6", "libtiff6"]),
     ("libwebp7", ["libwebp6", "libwebp6", "libwebp7", "libwebp7"]),
+    // ImageMagick 7 from trixie on.
+    (
+        "libmagickwand-6.q16-6",
+        [
+            "libmagickwand-6.q16-6",
+            "libmagickwand-6.q16-6",
+            "libmagickwand-6.q16-6",
+            "libmagickwand-7.q16-10",
+        ],
+    ),
 ];
 
 /// A Debian runtime library's package name in `release`. An official tag that names
@@ -365,6 +377,11 @@ mod tests {
             debian_name("libpq5", Release::Named(Debian::Buster)),
             Ok("libpq5")
         );
+        assert_eq!(
+            debian_name("libmagickwand-6.q16-6", Release::Named(Debian::Trixie)),
+            Ok("libmagickwand-7.q16-10")
+        );
+        assert!(debian_name("libmagickwand-6.q16-6", Release::Current).is_err());
         assert_eq!(debian_name("libffi8", Release::Current), Ok("libffi8"));
         assert!(debian_name("libldap-2.5-0", Release::Current).is_err());
         // Another image may be built on any release.

@@ -14,7 +14,8 @@ use crate::transform::packages::{self, Install};
 /// (uWSGI has no wheels: built on a full image it finds libxml2's headers and links it;
 /// python-magic and psycopg 3 load libmagic and libpq at run time; LightGBM's wheels
 /// link the system's OpenMP runtime, which the full image has through gcc; GitPython
-/// runs the `git` program, which the full image has and the slim one lacks.)
+/// runs the `git` program, which the full image has and the slim one lacks; Wand loads
+/// ImageMagick's MagickWand library, which the full image has through its `-dev` package.)
 const LINKED: &[(&str, &str)] = &[
     ("psycopg2", "libpq5"),
     ("psycopg", "libpq5"),
@@ -25,6 +26,7 @@ const LINKED: &[(&str, &str)] = &[
     ("python-magic", "libmagic1"),
     ("pycurl", "libcurl4"),
     ("gitpython", "git"),
+    ("wand", "libmagickwand-6.q16-6"),
 ];
 
 /// A package the final stage installs because a build's system install had it.
