@@ -329,7 +329,7 @@ fn not_an_app(analysis: &Analysis, stage: &Stage, ecosystem: Ecosystem) -> Optio
     let program = words.first().map(|word| shell::program_name(word));
     // A Python image that starts a shell is a tool image, rewritten as one without a
     // start command is: whatever runs in the shell finds the dependencies.
-    let shell_session = ecosystem != Ecosystem::Python && starts_a_shell(&words);
+    let shell_session = ecosystem != Ecosystem::Python && shell::starts_a_shell(&words);
     let idle = matches!(program, Some("sleep" | "tail" | "true"));
     // A test runner, or a test script (`/app/tests.sh`, `run-tests`).
     let tests = words.iter().any(|word| {
@@ -353,13 +353,6 @@ fn not_an_app(analysis: &Analysis, stage: &Stage, ecosystem: Ecosystem) -> Optio
             words.join(" ")
         )
     })
-}
-
-/// Whether a start command is an interactive shell (`bash`, `/bin/sh -l`), not a
-/// command line it runs (`sh -c '…'`).
-pub(crate) fn starts_a_shell(words: &[&str]) -> bool {
-    let program = words.first().map(|word| shell::program_name(word));
-    matches!(program, Some("bash" | "sh" | "zsh" | "ash")) && !words.contains(&"-c")
 }
 
 fn declined(ecosystem: Option<Ecosystem>, reason: impl Into<String>) -> Outcome {

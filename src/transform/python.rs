@@ -35,7 +35,7 @@ use crate::transform::shell::{self, one_line};
 use super::packages::{self, Install, Manager};
 use super::plan::{Step, builder_name, is_root};
 use super::{Decision, Decline, Input, Plan};
-use super::{final_image, full_base, starts_a_shell};
+use super::{final_image, full_base};
 use libraries::{RuntimePackage, library_decisions, linked_libraries, runtime_packages};
 use run::{Dependencies, Run, classify};
 use search_path::{
@@ -177,7 +177,7 @@ fn tool_image_decision(input: &Input, start: Option<&Form>, final_image: &str) -
             "rewritten without a CMD or ENTRYPOINT".to_owned(),
             "the container runs what `docker run` names, or the base image's own command; whichever it is",
         ),
-        Some(start) if starts_a_shell(&start.words()) => (
+        Some(start) if shell::starts_a_shell(&start.words()) => (
             format!(
                 "rewritten with the start command `{}`, a shell",
                 start.words().join(" ")

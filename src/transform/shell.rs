@@ -276,6 +276,20 @@ pub fn shell_script<S: AsRef<str>>(words: &[S]) -> Option<&str> {
     shell_operand(words).and_then(|(command_string, operand)| command_string.then_some(operand))
 }
 
+/// Whether a command starts an interactive shell (`bash`, `/bin/sh -l`), not one that
+/// runs a `-c` script or a script file (`sh -c '…'`, `sh ./docker-entrypoint.sh`).
+/// An ENTRYPOINT `sh -c` whose script the CMD gives runs that script.
+pub fn starts_a_shell<S: AsRef<str>>(words: &[S]) -> bool {
+    let Some((program, options)) = words.split_first() else {
+        return false;
+    };
+    let command_string = options
+        .iter()
+        .map(AsRef::as_ref)
+        .any(|option| option.starts_with('-') && !option.starts_with("--") && option.contains('c'));
+    is_shell(program.as_ref()) && !command_string && shell_operand(words).is_none()
+}
+
 /// The script file a command runs (`./install.sh`, `sh scripts/build.sh`), if it runs
 /// one; [`shell_script`] reads a shell's `-c` script instead.
 pub fn started_file<S: AsRef<str>>(words: &[S]) -> Option<&str> {
@@ -364,6 +378,23 @@ pub fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_interactive_shell_is_one_without_a_script() {
+        for session in ["bash", "/bin/sh -l", "bash --login", "sh -s", "zsh -i"] {
+            assert!(starts_a_shell(&words(session)), "{session}");
+        }
+        for runs in [
+            "sh -c 'npm start'",
+            "sh -c",
+            "sh ./docker-entrypoint.sh",
+            "/bin/bash -e docker-entrypoint.sh start",
+            "bash -o pipefail start.sh",
+            "node server.js",
+        ] {
+            assert!(!starts_a_shell(&words(runs)), "{runs}");
+        }
+    }
 
     #[test]
     fn reads_the_script_a_shell_runs() {

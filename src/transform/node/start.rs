@@ -1,4 +1,5 @@
 //! What the container starts: the words of ENTRYPOINT and CMD, with the commands of the
+//! build context scripts they run (`./docker-entrypoint.sh`) and of the
 //! package.json scripts they run (`npm start`, `yarn run serve`, the scripts given to
 //! npm-run-all, `run-p` and `run-s`) and of the scripts those run in turn. Development
 //! servers, scripts chosen at start-up and npm-run-all patterns that match no script
@@ -9,7 +10,7 @@ use super::project::Project;
 use super::static_site;
 use crate::syntax::Form;
 use crate::transform::Input;
-use crate::transform::shell::{self, program_name};
+use crate::transform::shell::{self, Script, program_name};
 
 /// npm scripts that run a development server by their name.
 const DEV_SCRIPTS: &[&str] = &["dev", "develop", "watch", "serve:dev", "start:dev"];
@@ -92,7 +93,20 @@ impl Start {
         // Those commands are the container's too (`sh -c "npx prisma migrate deploy && …"`).
         start.bodies.extend(pending.iter().cloned());
         pending.push(start.words.clone());
+        let mut files_read: Vec<String> = Vec::new();
         while let Some(command) = pending.pop() {
+            // A build context script it runs (`./docker-entrypoint.sh`, `sh start.sh`),
+            // each once: its commands are the container's too.
+            if let Some(Script::File { path, text }) =
+                shell::script_run(&command, Some(input.context))
+                && !files_read.iter().any(|read| read == path)
+            {
+                files_read.push(path.to_owned());
+                for (_, words) in shell::script_commands(&text) {
+                    start.bodies.push(words.clone());
+                    pending.push(words);
+                }
+            }
             for script in start.started_scripts(&command, project) {
                 if start.scripts.contains(&script) {
                     continue;
