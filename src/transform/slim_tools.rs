@@ -230,8 +230,8 @@ fn form_commands(form: &Form) -> Vec<Vec<String>> {
 }
 
 /// The full-image-only programs that `commands` start, themselves or through a shell
-/// script of the build context that they name (`./docker-entrypoint.sh`), with that
-/// script.
+/// script of the build context that they name (`./docker-entrypoint.sh`, and the
+/// scripts it names: `./wait-for.sh`), with that script.
 fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, Option<String>)> {
     let extra = match input.stage.base.ecosystem {
         Some(Ecosystem::Node) => NODE_FULL_ONLY,
@@ -243,14 +243,24 @@ fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, 
         .filter_map(|words| program(words))
         .map(|tool| (tool, None))
         .collect();
-    for word in commands.iter().flatten() {
-        let name = program_name(word);
-        let Some(script) = input.context.script(name) else {
-            continue;
-        };
-        for (_, words) in shell::script_commands(&script) {
-            if let Some(tool) = program(&words) {
-                found.push((tool, Some(name.to_owned())));
+    // The scripts they name, and the scripts those name in turn, each read once.
+    let mut read: Vec<String> = Vec::new();
+    let mut pending: Vec<Vec<String>> = commands.to_vec();
+    while let Some(words) = pending.pop() {
+        for word in &words {
+            let name = program_name(word);
+            if read.iter().any(|done| done == name) {
+                continue;
+            }
+            let Some(script) = input.context.script(name) else {
+                continue;
+            };
+            read.push(name.to_owned());
+            for (_, words) in shell::script_commands(&script) {
+                if let Some(tool) = program(&words) {
+                    found.push((tool, Some(name.to_owned())));
+                }
+                pending.push(words);
             }
         }
     }
