@@ -130,15 +130,16 @@ impl BuildContext {
         name.ends_with(".sh").then(|| self.text(name)).flatten()
     }
 
-    /// The text of the script a command runs by `path`: a relative path below the
-    /// context root as the context has it (`scripts/build.sh`, as `COPY . .` puts it
-    /// in the working folder), any other by its file name at the top of the context.
+    /// The text of the script a command runs by `path` (a file a shell is given, or one
+    /// named `*.sh`): a relative path below the context root as the context has it
+    /// (`scripts/build.sh`, as `COPY . .` puts it in the working folder), any other by
+    /// its file name at the top of the context.
     pub fn script_file(&self, path: &str) -> Option<String> {
         let relative = path.trim_start_matches("./");
         if relative.contains('/') && !relative.starts_with('/') {
             self.nested_text(relative)
         } else {
-            self.script(crate::analyze::file_name(relative))
+            self.text(crate::analyze::file_name(relative))
         }
     }
 

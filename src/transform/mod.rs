@@ -328,8 +328,15 @@ fn not_an_app(analysis: &Analysis, stage: &Stage, ecosystem: Ecosystem) -> Optio
     let words = start.words();
     let program = words.first().map(|word| shell::program_name(word));
     // A Python image that starts a shell is a tool image, rewritten as one without a
-    // start command is: whatever runs in the shell finds the dependencies.
-    let shell_session = ecosystem != Ecosystem::Python && shell::starts_a_shell(&words);
+    // start command is: whatever runs in the shell finds the dependencies. The shell is
+    // the ENTRYPOINT's with the CMD's words (`["/bin/sh"]` and `["./start.sh"]` run the
+    // script).
+    let joined: Vec<&str> = entrypoint
+        .iter()
+        .chain(cmd.iter())
+        .flat_map(syntax::Form::words)
+        .collect();
+    let shell_session = ecosystem != Ecosystem::Python && shell::starts_a_shell(&joined);
     let idle = matches!(program, Some("sleep" | "tail" | "true"));
     // A test runner, or a test script (`/app/tests.sh`, `run-tests`).
     let tests = words.iter().any(|word| {

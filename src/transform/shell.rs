@@ -9,7 +9,8 @@ use crate::context::BuildContext;
 use crate::syntax::{Command, Form, Keyword, LineKind, Run, Span};
 
 /// The simple commands of a shell command line, split at `&&`, `||`, `;` and `|`
-/// outside quotes, each trimmed.
+/// outside quotes, each trimmed; a `#` that starts a word outside quotes starts a
+/// comment, to the end of its line.
 pub fn commands(line: &str) -> Vec<&str> {
     command_ranges(line)
         .into_iter()
@@ -40,6 +41,13 @@ pub fn command_ranges(line: &str) -> Vec<Range<usize>> {
             (Some(_), _) => {}
             (None, b'\'' | b'"') => quote = Some(b),
             (None, b'\\') => i += 1,
+            (None, b'#') if i == 0 || bytes[i - 1].is_ascii_whitespace() => {
+                push(start..i);
+                while i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
+                    i += 1;
+                }
+                start = i + 1;
+            }
             (None, b'&' | b'|' | b';') => {
                 push(start..i);
                 if i + 1 < bytes.len() && (bytes[i + 1] == b'&' || bytes[i + 1] == b'|') {
@@ -273,6 +281,16 @@ fn shell_operand<S: AsRef<str>>(words: &[S]) -> Option<(bool, &str)> {
 /// "…"`, `bash -o pipefail -c …`); `None` for any other command, a shell started on a
 /// script file among them.
 pub fn shell_script<S: AsRef<str>>(words: &[S]) -> Option<&str> {
+    if words
+        .first()
+        .is_some_and(|program| program_name(program.as_ref()) == "su")
+    {
+        // `su node -c "npx prisma migrate deploy"`: su's shell runs the string.
+        let at = words
+            .iter()
+            .position(|word| matches!(word.as_ref(), "-c" | "--command"))?;
+        return words.get(at + 1).map(AsRef::as_ref);
+    }
     shell_operand(words).and_then(|(command_string, operand)| command_string.then_some(operand))
 }
 
@@ -297,6 +315,9 @@ pub fn started_file<S: AsRef<str>>(words: &[S]) -> Option<&str> {
     if program.ends_with(".sh") {
         return Some(program);
     }
+    if matches!(program, "." | "source") {
+        return words.get(1).map(AsRef::as_ref);
+    }
     shell_operand(words).and_then(|(command_string, operand)| (!command_string).then_some(operand))
 }
 
@@ -315,8 +336,22 @@ pub fn script_run<'a, S: AsRef<str>>(
     if let Some(script) = shell_script(words) {
         return Some(Script::Quoted(script));
     }
-    let path = started_file(words)?;
-    let text = context?.script_file(path)?;
+    let context = context?;
+    if let Some(path) = started_file(words) {
+        let text = context.script_file(path)?;
+        return Some(Script::File { path, text });
+    }
+    // A program named by its path whose file in the context is a shell script by its
+    // first line (`./docker-entrypoint`, `#!/bin/sh`).
+    let path = words.first()?.as_ref();
+    if !path.contains('/') {
+        return None;
+    }
+    let text = context.script_file(path)?;
+    let interpreter = text.lines().next()?.strip_prefix("#!")?;
+    if !interpreter.split_whitespace().any(is_shell) {
+        return None;
+    }
     Some(Script::File { path, text })
 }
 
@@ -335,14 +370,31 @@ const PREFIXES: &[&str] = &[
     "if", "then", "elif", "else", "while", "until", "do", "!", "{", "(", "exec", "time",
 ];
 
+/// Wrappers that run the command after them and take one operand of their own first:
+/// a duration, a user.
+const WRAPPERS_WITH_OPERAND: &[&str] = &["timeout", "gosu", "su-exec"];
+
 /// A simple command's words from its program on: past the shell keywords and wrappers
-/// before it with their options (`then pip install x`, `sudo -H pip install x`) and the
-/// variable assignments after those (`then PIP_NO_CACHE_DIR=1 pip install x`).
+/// before it with their options (`then pip install x`, `sudo -H pip install x`,
+/// `timeout 60 curl …`, `gosu node npx …`), a `case` pattern or a function's head
+/// (`health) curl …`, `wait() { wget …`), and the variable assignments after those
+/// (`then PIP_NO_CACHE_DIR=1 pip install x`).
 pub fn after_keywords<S: AsRef<str>>(words: &[S]) -> &[S] {
     let mut at = 0;
     while let Some(word) = words.get(at).map(AsRef::as_ref) {
         at += 1;
-        if matches!(word, "sudo" | "env" | "nohup") {
+        if WRAPPERS_WITH_OPERAND.contains(&program_name(word)) {
+            while let Some(option) = words.get(at).map(AsRef::as_ref) {
+                if !option.starts_with('-') {
+                    break;
+                }
+                // timeout's signal and kill delay take a value.
+                at += if matches!(option, "-s" | "-k") { 2 } else { 1 };
+            }
+            at += 1;
+        } else if word == "function" {
+            at += 1;
+        } else if matches!(word, "sudo" | "env" | "nohup") {
             while let Some(option) = words.get(at).map(AsRef::as_ref) {
                 if !option.starts_with('-') {
                     break;
@@ -353,7 +405,10 @@ pub fn after_keywords<S: AsRef<str>>(words: &[S]) -> &[S] {
                 };
                 at += if takes_value { 2 } else { 1 };
             }
-        } else if !(PREFIXES.contains(&word) || (at > 1 && is_assignment(word))) {
+        } else if !(PREFIXES.contains(&word)
+            || (at > 1 && is_assignment(word))
+            || (word.ends_with(')') && !word.starts_with('(')))
+        {
             return &words[at - 1..];
         }
     }
@@ -419,6 +474,17 @@ mod tests {
         assert_eq!(script("sh ./build.sh -c x"), None);
         assert_eq!(script("python -c 'print(1)'"), None);
         assert_eq!(script("bash -o"), None);
+        // su's shell runs the string its -c gives.
+        for (command, string) in [
+            (
+                "su node -c 'npx prisma migrate deploy'",
+                Some("npx prisma migrate deploy"),
+            ),
+            ("su -s /bin/sh --command 'make' app", Some("make")),
+            ("su node", None),
+        ] {
+            assert_eq!(script(command).as_deref(), string, "{command}");
+        }
     }
 
     #[test]
@@ -436,6 +502,14 @@ mod tests {
         assert_eq!(program("env -i HOME=/x bash -c 'make'"), "bash -c make");
         assert_eq!(program("pip install a=1"), "pip install a=1");
         assert_eq!(program("fi"), "fi");
+        assert_eq!(program("timeout 60 curl -f x"), "curl -f x");
+        assert_eq!(program("timeout -s KILL 5m wget x"), "wget x");
+        assert_eq!(program("exec gosu node npx knex"), "npx knex");
+        assert_eq!(program("su-exec app:app node s.js"), "node s.js");
+        assert_eq!(program("health) curl -fsS x"), "curl -fsS x");
+        assert_eq!(program("start|serve) exec node s.js"), "node s.js");
+        assert_eq!(program("wait_for() { wget -q x"), "wget -q x");
+        assert_eq!(program("function wait_for { wget -q x"), "wget -q x");
     }
 
     #[test]
@@ -450,6 +524,11 @@ mod tests {
         assert_eq!(file("cp install.sh /usr/bin/"), None);
         assert_eq!(file("bash"), None);
         assert_eq!(file("bash -O extglob b.sh").as_deref(), Some("b.sh"));
+        assert_eq!(file(". ./env.sh").as_deref(), Some("./env.sh"));
+        assert_eq!(
+            file("source scripts/migrate").as_deref(),
+            Some("scripts/migrate")
+        );
     }
 
     #[test]
@@ -463,6 +542,19 @@ mod tests {
                 "tee x"
             ]
         );
+    }
+
+    #[test]
+    fn a_comment_ends_the_line() {
+        assert_eq!(
+            commands("exec node server.js  # plain node; no nodemon | here"),
+            vec!["exec node server.js"]
+        );
+        assert_eq!(
+            commands("echo '# not; a comment' && echo ${#x} a#b"),
+            vec!["echo '# not; a comment'", "echo ${#x} a#b"]
+        );
+        assert_eq!(commands("a # one\nb && c"), vec!["a", "b", "c"]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::syntax::{Command, Form, Healthcheck};
 
 use super::packages::{self, Manager};
 use super::plan::Step;
-use super::shell::{self, one_line, program_name};
+use super::shell::{self, Script, one_line, program_name};
 use super::{Decision, Input, Plan};
 
 /// A program of the full image, the Debian package that provides it there, and other
@@ -201,10 +201,10 @@ impl Missing {
     }
 }
 
-/// Who runs a program, for the decision: the instruction, or a script it starts.
+/// Who runs a program, for the decision: the instruction, or a script it runs or names.
 fn who(line: &str, script: Option<&str>) -> String {
     match script {
-        Some(script) => format!("`{script}` (which `{line}` starts)"),
+        Some(script) => format!("`{script}` (which `{line}` runs or names)"),
         None => format!("`{line}`"),
     }
 }
@@ -230,8 +230,9 @@ fn form_commands(form: &Form) -> Vec<Vec<String>> {
 }
 
 /// The full-image-only programs that `commands` start, themselves or through a shell
-/// script of the build context that they name (`./docker-entrypoint.sh`, and the
-/// scripts it names: `./wait-for.sh`), with that script.
+/// script that they run or name (`sh -c '…'`, `./docker-entrypoint.sh`,
+/// `bash scripts/start.sh`, and the scripts those run: `./wait-for.sh`), with the file
+/// of the script.
 fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, Option<String>)> {
     let extra = match input.stage.base.ecosystem {
         Some(Ecosystem::Node) => NODE_FULL_ONLY,
@@ -243,24 +244,41 @@ fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, 
         .filter_map(|words| program(words))
         .map(|tool| (tool, None))
         .collect();
-    // The scripts they name, and the scripts those name in turn, each read once.
+    // The scripts they run (a quoted one, a context file by its path) or name (a
+    // top-level `*.sh`), and the scripts those run or name in turn, each file read once.
     let mut read: Vec<String> = Vec::new();
-    let mut pending: Vec<Vec<String>> = commands.to_vec();
-    while let Some(words) = pending.pop() {
+    let seen = |read: &[String], path: &str| {
+        read.iter()
+            .any(|done| done == path.trim_start_matches("./"))
+    };
+    let mut pending: Vec<(Vec<String>, Option<String>)> =
+        commands.iter().map(|words| (words.clone(), None)).collect();
+    while let Some((words, from)) = pending.pop() {
+        let mut scripts: Vec<(String, Option<String>)> = Vec::new();
+        match shell::script_run(shell::after_keywords(&words), Some(input.context)) {
+            Some(Script::Quoted(script)) => scripts.push((script.to_owned(), from.clone())),
+            Some(Script::File { path, text }) if !seen(&read, path) => {
+                read.push(path.trim_start_matches("./").to_owned());
+                scripts.push((text, Some(path.to_owned())));
+            }
+            _ => {}
+        }
         for word in &words {
             let name = program_name(word);
-            if read.iter().any(|done| done == name) {
+            if seen(&read, name) {
                 continue;
             }
-            let Some(script) = input.context.script(name) else {
-                continue;
-            };
-            read.push(name.to_owned());
-            for (_, words) in shell::script_commands(&script) {
+            if let Some(text) = input.context.script(name) {
+                read.push(name.to_owned());
+                scripts.push((text, Some(name.to_owned())));
+            }
+        }
+        for (text, name) in scripts {
+            for (_, words) in shell::script_commands(&text) {
                 if let Some(tool) = program(&words) {
-                    found.push((tool, Some(name.to_owned())));
+                    found.push((tool, name.clone()));
                 }
-                pending.push(words);
+                pending.push((words, name.clone()));
             }
         }
     }

@@ -464,6 +464,9 @@ pub fn bins(package: &str) -> Vec<String> {
         ("@babel/node", &["babel-node"]),
         ("@babel/cli", &["babel"]),
         ("corepack", &["corepack", "pnpm", "yarn"]),
+        ("sequelize-cli", &["sequelize", "sequelize-cli"]),
+        ("@mikro-orm/cli", &["mikro-orm"]),
+        ("dotenv-cli", &["dotenv"]),
     ];
     if let Some((_, bins)) = known.iter().find(|(known, _)| *known == name) {
         return bins.iter().map(|bin| (*bin).to_owned()).collect();

@@ -74,14 +74,13 @@ impl Start {
             bodies: Vec::new(),
             unmatched: None,
         };
-        // A shell form, or an exec form that runs `sh -c`, is read command by command
-        // too, its quotes removed.
+        // A shell form is read command by command too, its quotes removed.
         let mut pending: Vec<Vec<String>> = entrypoint
             .iter()
             .chain(cmd.iter())
             .filter_map(|form| match form {
                 Form::Shell(line) => Some(line.clone()),
-                Form::Exec(words) => shell::shell_script(words).map(str::to_owned),
+                Form::Exec(_) => None,
             })
             .flat_map(|line| {
                 shell::commands(&line)
@@ -90,22 +89,32 @@ impl Start {
                     .collect::<Vec<_>>()
             })
             .collect();
-        // Those commands are the container's too (`sh -c "npx prisma migrate deploy && …"`).
         start.bodies.extend(pending.iter().cloned());
         pending.push(start.words.clone());
         let mut files_read: Vec<String> = Vec::new();
         while let Some(command) = pending.pop() {
-            // A build context script it runs (`./docker-entrypoint.sh`, `sh start.sh`),
-            // each once: its commands are the container's too.
-            if let Some(Script::File { path, text }) =
-                shell::script_run(&command, Some(input.context))
-                && !files_read.iter().any(|read| read == path)
+            // The script it runs, past keywords and wrappers: a quoted one (`sh -c "npx
+            // prisma migrate deploy && …"`, `su node -c …`, also with the script in the
+            // CMD of an ENTRYPOINT `sh -c`) or a build context file (`./docker-entrypoint.sh`,
+            // `exec ./migrate.sh`, `. ./env.sh`), each file once: its commands are the
+            // container's too.
+            let script =
+                match shell::script_run(shell::after_keywords(&command), Some(input.context)) {
+                    Some(Script::Quoted(script)) => Some(script.to_owned()),
+                    Some(Script::File { path, text })
+                        if !files_read.iter().any(|read| read == path) =>
+                    {
+                        files_read.push(path.to_owned());
+                        Some(text)
+                    }
+                    _ => None,
+                };
+            for (_, words) in script
+                .iter()
+                .flat_map(|script| shell::script_commands(script))
             {
-                files_read.push(path.to_owned());
-                for (_, words) in shell::script_commands(&text) {
-                    start.bodies.push(words.clone());
-                    pending.push(words);
-                }
+                start.bodies.push(words.clone());
+                pending.push(words);
             }
             for script in start.started_scripts(&command, project) {
                 if start.scripts.contains(&script) {
