@@ -313,6 +313,11 @@ impl Layout<'_> {
                     "it creates users or groups, which a later COPY --chown of the builder may name",
                 ));
             }
+            Run::Other if id < self.last_install => {
+                return Err(format!(
+                    "`{line}` runs between two installs of the app's dependencies, and may use what the first installed; the final stage gets the dependencies only at the last install, after it"
+                ));
+            }
             Run::Other => {
                 plan.final_stage.push(Step::Keep(id));
                 plan.decisions.push(Decision::new(
