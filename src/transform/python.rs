@@ -52,7 +52,7 @@ impl super::Transformer for Python {
     fn plan(&self, input: &Input) -> Result<Plan, Decline> {
         let analysis = input.analysis;
         let decline = |reason: String| Decline::new(Some(Ecosystem::Python), reason);
-        if let Some(reason) = python_2::reason(input) {
+        if let Some(reason) = python_2::reason(input).or_else(|| site_like::conflict(input)) {
             return Err(decline(reason));
         }
         let (entrypoint, cmd) = analysis.start_command(input.stage);

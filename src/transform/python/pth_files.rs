@@ -9,13 +9,15 @@
 use crate::transform::Decision;
 
 /// The script that, where any folder given as an argument has a `.pth` file, writes
-/// `sitecustomize.py` into the first one, calling `site.addsitedir` on each such folder.
-/// A `sitecustomize.py` already in one of them (a package's own) stops the build: the
-/// new one would hide it, or it would hide the new one. It runs on Python 2.7 and 3.
+/// `sitecustomize.py` into the first one, calling `site.addsitedir` on each such folder,
+/// the last first as on PYTHONPATH (Python 2's namespace packages take their folders in
+/// that order). A `sitecustomize` already in one of them (a package's own module or
+/// package) stops the build: the new one would hide it, or it would hide the new one.
+/// It runs on Python 2.7 and 3.
 pub const SCRIPT: &str = "import os, sys; \
 pth = [t for t in sys.argv[1:] if any(n.endswith('.pth') for n in os.listdir(t))]; \
-[sys.exit(p + ' exists: restage cannot make the .pth files of ' + ', '.join(pth) + ' read') for p in [os.path.join(t, 'sitecustomize.py') for t in sys.argv[1:]] if pth and os.path.exists(p)]; \
-pth and open(os.path.join(sys.argv[1], 'sitecustomize.py'), 'w').write(''.join(['import site' + chr(10)] + ['site.addsitedir(%r)' % t + chr(10) for t in pth]))";
+[sys.exit(os.path.join(t, n) + ' exists: restage cannot make the .pth files of ' + ', '.join(pth) + ' read') for t in sys.argv[1:] for n in os.listdir(t) if pth and n.split('.')[0] == 'sitecustomize']; \
+pth and open(os.path.join(sys.argv[1], 'sitecustomize.py'), 'w').write(''.join(['import site' + chr(10)] + ['site.addsitedir(%r)' % t + chr(10) for t in reversed(pth)]))";
 
 /// Why the builder may write `sitecustomize.py` into `folders`.
 pub fn decision(folders: &[String]) -> Decision {
@@ -97,22 +99,52 @@ mod tests {
         }
     }
 
-    /// A package's own `sitecustomize.py` stops the build with a message, untouched.
+    /// A package's own `sitecustomize`, a module or a package, in any folder, stops the
+    /// build with a message, untouched.
     #[test]
     fn a_packaged_sitecustomize_stops_the_build() {
         for python in interpreters() {
-            let dir = tempfile::tempdir().unwrap();
-            target_with_pth_files(dir.path());
-            fs::write(dir.path().join("sitecustomize.py"), "OWN = 1\n").unwrap();
-            let target = dir.path().to_str().unwrap();
-            let script = run(&python.path, &["-c", SCRIPT, target], "");
-            assert!(!script.status.success(), "{python:?}");
-            assert!(
-                String::from_utf8_lossy(&script.stderr).contains("sitecustomize.py exists"),
-                "{python:?}: {script:?}"
-            );
-            let own = fs::read_to_string(dir.path().join("sitecustomize.py")).unwrap();
-            assert_eq!(own, "OWN = 1\n");
+            for own in ["sitecustomize.py", "sitecustomize/__init__.py"] {
+                let dir = tempfile::tempdir().unwrap();
+                let (first, second) = (dir.path().join("a"), dir.path().join("b"));
+                fs::create_dir_all(second.join("sitecustomize")).unwrap();
+                fs::create_dir(&first).unwrap();
+                target_with_pth_files(&first);
+                fs::write(second.join(own), "OWN = 1\n").unwrap();
+                let arguments = [first.to_str().unwrap(), second.to_str().unwrap()];
+                let script = run(
+                    &python.path,
+                    &[&["-c", SCRIPT][..], &arguments].concat(),
+                    "",
+                );
+                assert!(!script.status.success(), "{python:?} {own}");
+                assert!(
+                    String::from_utf8_lossy(&script.stderr).contains("exists: restage cannot"),
+                    "{python:?}: {script:?}"
+                );
+                assert!(!first.join("sitecustomize.py").exists(), "{python:?} {own}");
+                assert_eq!(fs::read_to_string(second.join(own)).unwrap(), "OWN = 1\n");
+            }
         }
+    }
+
+    /// With `.pth` files in both folders, the later folder's are read first, as its
+    /// packages come first on PYTHONPATH.
+    #[test]
+    fn the_later_folder_is_read_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (dir.path().join("pydeps"), dir.path().join("pydeps-2"));
+        for folder in [&first, &second] {
+            fs::create_dir(folder).unwrap();
+            fs::write(folder.join("x.pth"), "").unwrap();
+        }
+        let (first, second) = (first.to_str().unwrap(), second.to_str().unwrap());
+        let script = run(Path::new("python3"), &["-c", SCRIPT, first, second], "");
+        assert!(script.status.success(), "{script:?}");
+        let written = fs::read_to_string(Path::new(first).join("sitecustomize.py")).unwrap();
+        assert_eq!(
+            written,
+            format!("import site\nsite.addsitedir('{second}')\nsite.addsitedir('{first}')\n")
+        );
     }
 }

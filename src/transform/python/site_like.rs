@@ -8,12 +8,32 @@
 
 use super::{pth_files, stdlib_shadows};
 use crate::ecosystem::{Base, Ecosystem};
-use crate::transform::Decision;
 use crate::transform::plan::Step;
+use crate::transform::shell::one_line;
+use crate::transform::{Decision, Input};
 
 /// Whether the builder ends with the step: on an official python image.
 pub fn applies_on(base: &Base) -> bool {
     base.ecosystem == Some(Ecosystem::Python)
+}
+
+/// Why the step cannot serve the stage, if it cannot: the file puts a `sitecustomize` of
+/// its own on the image (`COPY sitecustomize.py /usr/local/lib/python2.7/site-packages/`,
+/// Python 2's `setdefaultencoding`), which the step's, first on PYTHONPATH, would hide.
+pub fn conflict(input: &Input) -> Option<String> {
+    if !applies_on(&input.stage.base) {
+        return None;
+    }
+    let analysis = input.analysis;
+    let id = input
+        .stage
+        .body
+        .iter()
+        .find(|&&id| analysis.text(id).contains("sitecustomize"))?;
+    Some(format!(
+        "`{}` puts a sitecustomize of the file's own on the image, which the sitecustomize.py that the builder writes to read the target folders' .pth files would hide (it comes first on PYTHONPATH)",
+        one_line(analysis.text(*id))
+    ))
 }
 
 /// The step after the last install, for `folders`, and the decisions that say why. The
