@@ -7,6 +7,7 @@ mod go;
 mod node;
 mod packages;
 mod plan;
+mod provenance;
 mod python;
 mod shell;
 mod slim_tools;

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::Input;
+use super::{Input, provenance};
 use crate::analyze::{Analysis, ItemId};
 use crate::context::BuildContext;
 use crate::syntax::{Command, Form, Keyword, LineKind, Run, Span};
@@ -333,21 +333,45 @@ pub fn script_run<'a, S: AsRef<str>>(
     words: &'a [S],
     context: Option<&BuildContext>,
 ) -> Option<Script<'a>> {
+    script_read(words, |path| context?.script_file(path))
+}
+
+/// [`script_run`] for a command that runs in the stage after the instruction `id`: a
+/// script file is read where the stage's COPY or ADD took it from
+/// (`/usr/local/bin/docker-entrypoint.sh` from `COPY docker/entrypoint.sh
+/// /usr/local/bin/docker-entrypoint.sh`), else as [`script_run`] finds it.
+pub fn script_run_at<'a, S: AsRef<str>>(
+    input: &Input,
+    id: ItemId,
+    words: &'a [S],
+) -> Option<Script<'a>> {
+    script_read(words, |path| {
+        match provenance::context_path(input, id, path) {
+            Some(copied) => input.context.nested_text(&copied),
+            None => input.context.script_file(path),
+        }
+    })
+}
+
+/// The script `words` run, their script files read with `read`.
+fn script_read<'a, S: AsRef<str>>(
+    words: &'a [S],
+    read: impl Fn(&str) -> Option<String>,
+) -> Option<Script<'a>> {
     if let Some(script) = shell_script(words) {
         return Some(Script::Quoted(script));
     }
-    let context = context?;
     if let Some(path) = started_file(words) {
-        let text = context.script_file(path)?;
+        let text = read(path)?;
         return Some(Script::File { path, text });
     }
-    // A program named by its path whose file in the context is a shell script by its
-    // first line (`./docker-entrypoint`, `#!/bin/sh`).
+    // A program named by its path whose file is a shell script by its first line
+    // (`./docker-entrypoint`, `#!/bin/sh`).
     let path = words.first()?.as_ref();
     if !path.contains('/') {
         return None;
     }
-    let text = context.script_file(path)?;
+    let text = read(path)?;
     let interpreter = text.lines().next()?.strip_prefix("#!")?;
     if !interpreter.split_whitespace().any(is_shell) {
         return None;

@@ -6,6 +6,7 @@
 //! name) must find its programs there: each missing program's package is installed, with
 //! the rewrite's own install of runtime libraries or at the top of the final stage.
 
+use crate::analyze::ItemId;
 use crate::ecosystem::Ecosystem;
 use crate::syntax::{Command, Form, Healthcheck};
 
@@ -141,16 +142,19 @@ impl Missing {
         };
         let mut installed: Vec<String> = Vec::new();
         let mut runtime = Vec::new();
+        // Scripts are found where the COPYs before the command put them; the start
+        // command and restage's own RUNs look from the end of the stage.
+        let last = *input.stage.body.last().expect("a stage has instructions");
         for (at, step) in plan.final_stage.iter().enumerate() {
-            let (line, commands) = match step {
+            let (line, commands, id) = match step {
                 Step::New(text) => match text.strip_prefix("RUN ") {
-                    Some(command) => (text.clone(), simple_commands(command)),
+                    Some(command) => (text.clone(), simple_commands(command), last),
                     None => continue,
                 },
                 Step::Keep(id) | Step::Edit(id, _) => {
                     let line = one_line(analysis.text(*id));
                     match analysis.instruction(*id).command() {
-                        Some(Command::Run(run)) => (line, form_commands(&run.command)),
+                        Some(Command::Run(run)) => (line, form_commands(&run.command), *id),
                         Some(
                             Command::Healthcheck(Healthcheck::Cmd { command, .. })
                             | Command::Cmd(command)
@@ -172,7 +176,7 @@ impl Missing {
                     .filter(|install| install.manager == Manager::Apt)
                     .flat_map(|install| install.packages),
             );
-            for (tool, script) in programs_run(&commands, input) {
+            for (tool, script) in programs_run(&commands, input, id) {
                 if missing.note(tool, &installed, who(&line, script.as_deref())) {
                     missing.needed_from.get_or_insert(at);
                 }
@@ -180,7 +184,7 @@ impl Missing {
         }
         // The start command and HEALTHCHECK run after every RUN.
         for (line, commands) in runtime {
-            for (tool, script) in programs_run(&commands, input) {
+            for (tool, script) in programs_run(&commands, input, last) {
                 missing.note(tool, &installed, who(&line, script.as_deref()));
             }
         }
@@ -233,7 +237,11 @@ fn form_commands(form: &Form) -> Vec<Vec<String>> {
 /// script that they run or name (`sh -c '…'`, `./docker-entrypoint.sh`,
 /// `bash scripts/start.sh`, and the scripts those run: `./wait-for.sh`), with the file
 /// of the script.
-fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, Option<String>)> {
+fn programs_run(
+    commands: &[Vec<String>],
+    input: &Input,
+    at: ItemId,
+) -> Vec<(&'static Tool, Option<String>)> {
     let extra = match input.stage.base.ecosystem {
         Some(Ecosystem::Node) => NODE_FULL_ONLY,
         _ => &[],
@@ -255,7 +263,7 @@ fn programs_run(commands: &[Vec<String>], input: &Input) -> Vec<(&'static Tool, 
         commands.iter().map(|words| (words.clone(), None)).collect();
     while let Some((words, from)) = pending.pop() {
         let mut scripts: Vec<(String, Option<String>)> = Vec::new();
-        match shell::script_run(shell::after_keywords(&words), Some(input.context)) {
+        match shell::script_run_at(input, at, shell::after_keywords(&words)) {
             Some(Script::Quoted(script)) => scripts.push((script.to_owned(), from.clone())),
             Some(Script::File { path, text }) if !seen(&read, path) => {
                 read.push(path.trim_start_matches("./").to_owned());

@@ -92,23 +92,25 @@ impl Start {
         start.bodies.extend(pending.iter().cloned());
         pending.push(start.words.clone());
         let mut files_read: Vec<String> = Vec::new();
+        // The container runs them in the stage as it ends: its scripts are where its
+        // COPYs put them.
+        let last = *input.stage.body.last().expect("a stage has instructions");
         while let Some(command) = pending.pop() {
             // The script it runs, past keywords and wrappers: a quoted one (`sh -c "npx
             // prisma migrate deploy && …"`, `su node -c …`, also with the script in the
             // CMD of an ENTRYPOINT `sh -c`) or a build context file (`./docker-entrypoint.sh`,
             // `exec ./migrate.sh`, `. ./env.sh`), each file once: its commands are the
             // container's too.
-            let script =
-                match shell::script_run(shell::after_keywords(&command), Some(input.context)) {
-                    Some(Script::Quoted(script)) => Some(script.to_owned()),
-                    Some(Script::File { path, text })
-                        if !files_read.iter().any(|read| read == path) =>
-                    {
-                        files_read.push(path.to_owned());
-                        Some(text)
-                    }
-                    _ => None,
-                };
+            let script = match shell::script_run_at(input, last, shell::after_keywords(&command)) {
+                Some(Script::Quoted(script)) => Some(script.to_owned()),
+                Some(Script::File { path, text })
+                    if !files_read.iter().any(|read| read == path) =>
+                {
+                    files_read.push(path.to_owned());
+                    Some(text)
+                }
+                _ => None,
+            };
             for (_, words) in script
                 .iter()
                 .flat_map(|script| shell::script_commands(script))

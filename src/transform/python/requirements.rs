@@ -5,9 +5,9 @@
 //! tool's lock file. What it cannot read is named too, so that the final stage does
 //! not leave the full image on a guess.
 
-use crate::analyze::{ItemId, file_name, join, parent};
-use crate::syntax::Command;
+use crate::analyze::{ItemId, join, parent};
 use crate::transform::Input;
+use crate::transform::provenance::context_path;
 
 use super::pip::{Source, is_path, is_unreadable, normalized, requirement_name};
 use super::run::Run;
@@ -176,98 +176,6 @@ fn without_password(what: &str) -> String {
     }
 }
 
-/// Where the file the RUN `id` names as `file` came from in the build context: the
-/// source of the bind mount, or of the last COPY or ADD, that put it there, relative to
-/// the context root; `None` when the stage made it otherwise (a heredoc, a URL, another
-/// stage or image) or nothing brought it from the context.
-fn context_path(input: &Input, id: ItemId, file: &str) -> Option<String> {
-    let analysis = input.analysis;
-    let stage = input.stage;
-    let workdir = |at: ItemId| analysis.workdir_at(stage, at).unwrap_or_else(|| "/".into());
-    let wanted = join(&workdir(id), file);
-    let readable = |path: &String| input.context.nested_text(path).is_some();
-    let mounts = match analysis.instruction(id).command() {
-        Some(Command::Run(run)) => run.mounts,
-        _ => Vec::new(),
-    };
-    for mount in &mounts {
-        let field = |key: &str| {
-            mount
-                .split(',')
-                .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
-        };
-        let Some(target) = field("target").or(field("dst")).or(field("destination")) else {
-            continue;
-        };
-        let target = join(&workdir(id), target);
-        if !covers(&target, &wanted) {
-            continue;
-        }
-        let bind = field("type").is_none_or(|kind| kind == "bind") && field("from").is_none();
-        let source = field("source").or(field("src")).unwrap_or(".");
-        if !bind {
-            return None;
-        }
-        return mapped(&wanted, &[source.to_owned()], &target, false)
-            .into_iter()
-            .find(readable);
-    }
-    for &at in stage.body.iter().rev().filter(|&&at| at < id) {
-        let Some(Command::Copy(copy)) = analysis.instruction(at).command() else {
-            continue;
-        };
-        let into_folder = copy.dest.ends_with('/') || copy.sources.len() > 1;
-        let dest = join(&workdir(at), &copy.dest);
-        let elsewhere = copy.from.is_some()
-            || copy
-                .sources
-                .iter()
-                .any(|source| source.starts_with("<<") || source.contains("://"));
-        if elsewhere {
-            if covers(&dest, &wanted) {
-                return None;
-            }
-            continue;
-        }
-        let copied = mapped(&wanted, &copy.sources, &dest, into_folder);
-        if let Some(path) = copied.into_iter().find(readable) {
-            return Some(path);
-        }
-    }
-    None
-}
-
-/// Whether writing `dest` (a file or a folder) writes `path`.
-fn covers(dest: &str, path: &str) -> bool {
-    path == dest || path.starts_with(&format!("{}/", dest.trim_end_matches('/')))
-}
-
-/// The context paths that `sources` copied to `dest` could have put at `wanted`: each
-/// source's, as a file of that name or a folder whose contents went there.
-fn mapped(wanted: &str, sources: &[String], dest: &str, into_folder: bool) -> Vec<String> {
-    let under = |folder: &str| {
-        let folder = folder.trim_end_matches('/');
-        wanted
-            .strip_prefix(folder)
-            .and_then(|rest| rest.strip_prefix('/'))
-            .map(str::to_owned)
-    };
-    sources
-        .iter()
-        .filter_map(|source| {
-            let source = join("/", source);
-            if source == "/" {
-                return under(dest);
-            }
-            if wanted == join(dest, file_name(&source)) || (!into_folder && wanted == dest) {
-                Some(source[1..].to_owned())
-            } else {
-                under(dest).map(|rest| join(&source, &rest)[1..].to_owned())
-            }
-        })
-        .collect()
-}
-
 /// The names in a PEP 621 pyproject.toml's `[project] dependencies`; `None` when it
 /// has none to read (another build tool's, or dynamic).
 fn project_dependencies(text: &str) -> Option<Vec<String>> {
@@ -310,56 +218,6 @@ fn locked(file: &str, text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn maps_an_image_path_back_to_the_context() {
-        let sources = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        // COPY . /app
-        assert_eq!(
-            mapped("/app/req/prod.txt", &sources(&["."]), "/app", false),
-            vec!["req/prod.txt".to_owned()]
-        );
-        // COPY requirements.txt /tmp/ (into a folder) and COPY requirements.txt /tmp/r.txt
-        assert_eq!(
-            mapped(
-                "/tmp/requirements.txt",
-                &sources(&["requirements.txt"]),
-                "/tmp",
-                true
-            ),
-            vec!["requirements.txt".to_owned()]
-        );
-        assert_eq!(
-            mapped(
-                "/tmp/r.txt",
-                &sources(&["deps/requirements.txt"]),
-                "/tmp/r.txt",
-                false
-            ),
-            vec!["deps/requirements.txt".to_owned()]
-        );
-        // COPY requirements requirements: the folder's contents
-        assert_eq!(
-            mapped(
-                "/app/requirements/prod.txt",
-                &sources(&["requirements"]),
-                "/app/requirements",
-                false
-            ),
-            vec!["requirements/prod.txt".to_owned()]
-        );
-        assert!(mapped("/srv/requirements.txt", &sources(&["."]), "/app", false).is_empty());
-        // COPY Pipfile Pipfile.lock ./: each source is a candidate
-        assert_eq!(
-            mapped(
-                "/app/Pipfile.lock",
-                &sources(&["Pipfile", "Pipfile.lock"]),
-                "/app",
-                true
-            ),
-            vec!["Pipfile/Pipfile.lock".to_owned(), "Pipfile.lock".to_owned()]
-        );
-    }
 
     #[test]
     fn reads_the_names_of_lock_files_and_pyproject() {
