@@ -16,6 +16,7 @@
 mod interpreters;
 mod libraries;
 mod out_of_sight;
+mod pins;
 mod pip;
 mod project;
 mod pth_files;
@@ -67,7 +68,7 @@ impl super::Transformer for Python {
         for id in analysis.with_keyword(input.stage, Keyword::Run) {
             runs.push((id, classify(input, id).map_err(decline)?));
         }
-        let targets = Targets::number(&mut runs);
+        let targets = Targets::number(&mut runs, site_like::applies_on(&input.stage.base));
         let installs: Vec<ItemId> = runs
             .iter()
             .filter(|(_, run)| matches!(run, Run::Dependencies(_)))
@@ -342,6 +343,11 @@ impl Layout<'_> {
             self.checks_in_builder(&dependencies.checks);
         }
         let plan = &mut self.plan;
+        if let Some(pinned) = &dependencies.pinned {
+            let (step, decision) = pins::step(pinned, &dependencies.pip_commands.join("`, `"));
+            plan.builder.push(step);
+            plan.decisions.push(decision);
+        }
         plan.builder.push(Step::edit(
             self.input.analysis,
             id,

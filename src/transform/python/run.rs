@@ -16,6 +16,7 @@ use crate::transform::packages::{Install, install_in};
 use crate::transform::shell::{self, Script};
 
 use super::TARGET;
+use super::pins::Pinned;
 use super::pip::{PipInstall, Source, is_check, is_python, pip_install};
 use super::project::{self, ProjectInstall};
 
@@ -51,6 +52,8 @@ pub struct Dependencies {
     pub sources: Vec<Source>,
     /// Its pip installs of the app's dependencies, as written.
     pub pip_commands: Vec<String>,
+    /// The constraints a later project install takes (see `pins`).
+    pub pinned: Option<Pinned>,
 }
 
 /// What a command of an install RUN is, for splitting the RUN after its install.
@@ -159,6 +162,7 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
             .filter(|pip| !pip.tooling_only)
             .map(|pip| pip.command.clone())
             .collect(),
+        pinned: None,
     }))
 }
 

@@ -10,6 +10,8 @@
 use crate::analyze::ItemId;
 
 use super::TARGET;
+use super::pins::Pinned;
+use super::pip::Source;
 use super::run::Run;
 
 /// The install folders, in the order the stage installs into them.
@@ -20,8 +22,10 @@ const OPTION: &str = "--target=";
 
 impl Targets {
     /// Gives each install among `runs` (each RUN's edits in text order) its folder:
-    /// the first keeps [`TARGET`], the `n`th becomes `TARGET-n`.
-    pub fn number(runs: &mut [(ItemId, Run)]) -> Targets {
+    /// the first keeps [`TARGET`], the `n`th becomes `TARGET-n`. With `pin_projects`, a
+    /// later RUN that installs a project alone (`pip install .`) takes the versions of
+    /// the earlier folders as constraints (see `pins`).
+    pub fn number(runs: &mut [(ItemId, Run)], pin_projects: bool) -> Targets {
         let option = format!("{OPTION}{TARGET}");
         let mut folders: Vec<String> = Vec::new();
         for (_, run) in runs.iter_mut() {
@@ -41,6 +45,31 @@ impl Targets {
                     folders.push(folder);
                 }
                 *text = numbered;
+            }
+            let project_alone = !dependencies.sources.is_empty()
+                && dependencies
+                    .sources
+                    .iter()
+                    .all(|source| matches!(source, Source::Project(_)))
+                && dependencies.exported.is_empty()
+                && dependencies
+                    .edits
+                    .iter()
+                    .filter(|(_, text)| text.contains(OPTION))
+                    .count()
+                    == 1;
+            if pin_projects && project_alone && folders.len() > 1 {
+                let (folder, earlier) = folders.split_last().expect("two folders");
+                let file = format!("/tmp/{}.pins", crate::analyze::file_name(folder));
+                for (_, text) in &mut dependencies.edits {
+                    if text.contains(&format!("{OPTION}{folder}")) {
+                        text.push_str(&format!(" -c {file}"));
+                    }
+                }
+                dependencies.pinned = Some(Pinned {
+                    file,
+                    earlier: earlier.to_vec(),
+                });
             }
         }
         Targets(folders)

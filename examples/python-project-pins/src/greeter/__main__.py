@@ -1,0 +1,3 @@
+from greeter import main
+
+main()
