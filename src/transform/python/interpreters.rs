@@ -3,6 +3,7 @@
 //! among them where the machine has them), so that a script that would fail on one of
 //! the Pythons an official image ships fails its test.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -10,6 +11,23 @@ use std::process::Command;
 pub struct Interpreter {
     pub path: PathBuf,
     pub major: u32,
+}
+
+impl Interpreter {
+    /// Runs `script` on `arguments` as the builder's `python -c` step does; whether it
+    /// succeeded.
+    pub fn runs<A: AsRef<OsStr>>(
+        &self,
+        script: &str,
+        arguments: impl IntoIterator<Item = A>,
+    ) -> bool {
+        Command::new(&self.path)
+            .args(["-c", script])
+            .args(arguments)
+            .status()
+            .expect("the interpreter runs")
+            .success()
+    }
 }
 
 /// `python3` first, then pyenv's versions; each one that answers with its version.

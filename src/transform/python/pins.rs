@@ -48,7 +48,6 @@ mod tests {
     use super::*;
     use crate::transform::python::interpreters::interpreters;
     use std::fs;
-    use std::process::Command;
 
     /// The constraints name each package once, the later folder's version first, with
     /// every interpreter the machine has.
@@ -76,12 +75,7 @@ mod tests {
                 }
             }
             let file = dir.path().join("pins.txt");
-            let status = Command::new(&python.path)
-                .args(["-c", SCRIPT])
-                .args([&file, &first, &second])
-                .status()
-                .expect("the interpreter runs");
-            assert!(status.success(), "{python:?}");
+            assert!(python.runs(SCRIPT, [&file, &first, &second]), "{python:?}");
             assert_eq!(
                 fs::read_to_string(&file).unwrap(),
                 "flask==3.1.3\ngunicorn==22.0.0\ntyping_extensions==4.0.0\n",

@@ -53,7 +53,7 @@ pub struct Dependencies {
     /// Its pip installs of the app's dependencies, as written.
     pub pip_commands: Vec<String>,
     /// The constraints a later project install takes (see `pins`).
-    pub pinned: Option<Pinned>,
+    pub pinned: Option<Box<Pinned>>,
 }
 
 /// What a command of an install RUN is, for splitting the RUN after its install.

@@ -54,7 +54,6 @@ mod tests {
     use super::*;
     use crate::transform::python::interpreters::interpreters;
     use std::fs;
-    use std::process::Command;
 
     #[test]
     fn the_step_is_exec_form_json_running_both_scripts() {
@@ -87,11 +86,8 @@ mod tests {
             };
             let words: Vec<String> =
                 serde_json::from_str(line.strip_prefix("RUN ").unwrap()).unwrap();
-            let status = Command::new(&python.path)
-                .args(&words[1..])
-                .status()
-                .expect("the interpreter runs");
-            assert!(status.success(), "{python:?}");
+            assert_eq!(words[1], "-c");
+            assert!(python.runs(&words[2], &words[3..]), "{python:?}");
             assert!(!dir.path().join("json.py").exists(), "{python:?}");
             assert!(dir.path().join("sitecustomize.py").exists(), "{python:?}");
         }

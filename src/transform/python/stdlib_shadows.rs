@@ -36,7 +36,6 @@ mod tests {
     use super::*;
     use crate::transform::python::interpreters::interpreters;
     use std::fs;
-    use std::process::Command;
 
     /// The script removes `json.py` (standard library everywhere) and, on Python 3, copies
     /// of `asyncio` and `typing.py` (standard library from 3.4 and 3.5), on Python 2 one
@@ -60,12 +59,7 @@ mod tests {
             for file in ["typing.py", "six.py", "json.py", "ttk.py"] {
                 fs::write(target.join(file), "").unwrap();
             }
-            let status = Command::new(&python.path)
-                .args(["-c", SCRIPT])
-                .arg(target)
-                .status()
-                .expect("the interpreter runs");
-            assert!(status.success(), "{python:?}");
+            assert!(python.runs(SCRIPT, [target]), "{python:?}");
             let mut left: Vec<String> = fs::read_dir(target)
                 .unwrap()
                 .map(|entry| entry.unwrap().file_name().into_string().unwrap())

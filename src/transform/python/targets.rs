@@ -66,10 +66,10 @@ impl Targets {
                         text.push_str(&format!(" -c {file}"));
                     }
                 }
-                dependencies.pinned = Some(Pinned {
+                dependencies.pinned = Some(Box::new(Pinned {
                     file,
                     earlier: earlier.to_vec(),
-                });
+                }));
             }
         }
         Targets(folders)
