@@ -291,6 +291,14 @@ impl Layout<'_> {
         match run {
             Run::Dependencies(dependencies) => return self.dependencies(id, &line, dependencies),
             Run::SystemPackages(installs) => return self.system_packages(id, &line, installs),
+            Run::Tooling if installs_setuptools(self.input, id) => {
+                plan.builder.push(Step::Keep(id));
+                plan.final_stage.push(Step::Keep(id));
+                plan.decisions.push(Decision::new(
+                    format!("`{line}` kept in both stages"),
+                    "the app may import setuptools (pkg_resources, distutils from Python 3.12 on, which ships none): the final stage installs it where the original did",
+                ));
+            }
             Run::Tooling => {
                 plan.builder.push(Step::Keep(id));
                 plan.decisions.push(Decision::new(
@@ -564,6 +572,23 @@ fn creates_users(input: &Input, id: ItemId) -> bool {
                 shell::program_name(program),
                 "useradd" | "adduser" | "groupadd" | "addgroup"
             )
+        })
+    })
+}
+
+/// Whether the installer-tooling RUN `id` installs setuptools (`pip install --upgrade pip
+/// setuptools wheel`).
+fn installs_setuptools(input: &Input, id: ItemId) -> bool {
+    let Some((_, line)) = shell::shell_runs(input).find(|(run, _)| *run == id) else {
+        return false;
+    };
+    shell::commands(&line).into_iter().any(|command| {
+        let words = shell::words(command);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        pip::pip_install(shell::after_keywords(&words)).is_some_and(|pip| {
+            pip.sources
+                .iter()
+                .any(|source| matches!(source, pip::Source::Name(name) if name == "setuptools"))
         })
     })
 }
