@@ -1427,6 +1427,23 @@ fn a_python_image_without_a_start_command_says_how_it_still_runs() {
 }
 
 #[test]
+fn a_shell_given_the_cmd_script_is_not_called_a_shell() {
+    let script =
+        "FROM python:3.12\nRUN pip install flask\nENTRYPOINT [\"/bin/sh\"]\nCMD [\"./start.sh\"]\n";
+    let output = explain(script, &[]);
+    assert!(output.contains("would be rewritten"), "{output}");
+    assert!(!output.contains(", a shell"), "{output}");
+    let session = explain(
+        "FROM python:3.12\nRUN pip install flask\nCMD [\"/bin/sh\"]\n",
+        &[],
+    );
+    assert!(
+        session.contains("rewritten with the start command `/bin/sh`, a shell"),
+        "{session}"
+    );
+}
+
+#[test]
 fn a_system_install_split_between_the_stages_says_what_the_final_stage_gets() {
     let output = explain(
         "FROM python:3.12\nRUN apt-get update && apt-get install -y gcc libpq-dev curl\nRUN pip install psycopg2\nCMD [\"python\", \"-m\", \"app\"]\n",

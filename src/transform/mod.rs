@@ -332,12 +332,8 @@ fn not_an_app(analysis: &Analysis, stage: &Stage, ecosystem: Ecosystem) -> Optio
     // start command is: whatever runs in the shell finds the dependencies. The shell is
     // the ENTRYPOINT's with the CMD's words (`["/bin/sh"]` and `["./start.sh"]` run the
     // script).
-    let joined: Vec<&str> = entrypoint
-        .iter()
-        .chain(cmd.iter())
-        .flat_map(syntax::Form::words)
-        .collect();
-    let shell_session = ecosystem != Ecosystem::Python && shell::starts_a_shell(&joined);
+    let shell_session = ecosystem != Ecosystem::Python
+        && shell::starts_a_shell(&container_words(entrypoint.as_ref(), cmd.as_ref()));
     let idle = matches!(program, Some("sleep" | "tail" | "true"));
     // A test runner, or a test script (`/app/tests.sh`, `run-tests`).
     let tests = words.iter().any(|word| {
@@ -361,6 +357,18 @@ fn not_an_app(analysis: &Analysis, stage: &Stage, ecosystem: Ecosystem) -> Optio
             words.join(" ")
         )
     })
+}
+
+/// The words the container runs: the ENTRYPOINT's, then the CMD's.
+pub(crate) fn container_words<'a>(
+    entrypoint: Option<&'a syntax::Form>,
+    cmd: Option<&'a syntax::Form>,
+) -> Vec<&'a str> {
+    entrypoint
+        .into_iter()
+        .chain(cmd)
+        .flat_map(syntax::Form::words)
+        .collect()
 }
 
 fn declined(ecosystem: Option<Ecosystem>, reason: impl Into<String>) -> Outcome {

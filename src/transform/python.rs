@@ -57,8 +57,9 @@ impl super::Transformer for Python {
             return Err(decline(reason));
         }
         let (entrypoint, cmd) = analysis.start_command(input.stage);
-        let start = entrypoint.or(cmd);
-        if let Some(reason) = start.as_ref().and_then(|start| {
+        let container_runs = super::container_words(entrypoint.as_ref(), cmd.as_ref());
+        let start = entrypoint.as_ref().or(cmd.as_ref());
+        if let Some(reason) = start.and_then(|start| {
             let words = start.words();
             project::runs_through_tool(&words).or_else(|| out_of_sight::reason(input, &words))
         }) {
@@ -101,7 +102,11 @@ impl super::Transformer for Python {
         };
         let slim = final_image != input.stage.base.image.raw;
         let mut decisions = vec![final_decision];
-        decisions.extend(tool_image_decision(input, start.as_ref(), &final_image));
+        decisions.extend(tool_image_decision(
+            input,
+            start.map(|_| container_runs.as_slice()),
+            &final_image,
+        ));
         let release = input.stage.base.release();
         let mut layout = Layout {
             input,
@@ -172,16 +177,20 @@ fn unread_full_base(input: &Input, slim: &str, unread: &[String]) -> (String, De
 
 /// Why the final stage serves as well when the start command does not say what runs
 /// (there is none, or it is a shell): every dependency is on the search paths.
-fn tool_image_decision(input: &Input, start: Option<&Form>, final_image: &str) -> Option<Decision> {
+fn tool_image_decision(
+    input: &Input,
+    start: Option<&[&str]>,
+    final_image: &str,
+) -> Option<Decision> {
     let (what, runs) = match start {
         None => (
             "rewritten without a CMD or ENTRYPOINT".to_owned(),
             "the container runs what `docker run` names, or the base image's own command; whichever it is",
         ),
-        Some(start) if shell::starts_a_shell(&start.words()) => (
+        Some(words) if shell::starts_a_shell(words) => (
             format!(
                 "rewritten with the start command `{}`, a shell",
-                start.words().join(" ")
+                words.join(" ")
             ),
             "whatever runs in it",
         ),
@@ -322,7 +331,7 @@ impl Layout<'_> {
                     "it creates users or groups, which a later COPY --chown of the builder may name",
                 ));
             }
-            Run::Other if id < self.last_install => {
+            Run::Other if id < self.last_install && runs_python(self.input, id) => {
                 return Err(format!(
                     "`{line}` runs between two installs of the app's dependencies, and may use what the first installed; the final stage gets the dependencies only at the last install, after it"
                 ));
@@ -576,19 +585,43 @@ fn creates_users(input: &Input, id: ItemId) -> bool {
     })
 }
 
+/// The simple commands of the RUN `id`, each as its words from its program on.
+fn run_commands(input: &Input, id: ItemId) -> Vec<Vec<String>> {
+    let commands = match input.analysis.instruction(id).command() {
+        Some(Command::Run(run)) => match run.command {
+            Form::Shell(line) => shell::commands(&line)
+                .into_iter()
+                .map(shell::words)
+                .collect(),
+            Form::Exec(words) => vec![words],
+        },
+        _ => Vec::new(),
+    };
+    commands
+        .into_iter()
+        .map(|words| shell::after_keywords(&words).to_vec())
+        .collect()
+}
+
 /// Whether the installer-tooling RUN `id` installs setuptools (`pip install --upgrade pip
 /// setuptools wheel`).
 fn installs_setuptools(input: &Input, id: ItemId) -> bool {
-    let Some((_, line)) = shell::shell_runs(input).find(|(run, _)| *run == id) else {
-        return false;
-    };
-    shell::commands(&line).into_iter().any(|command| {
-        let words = shell::words(command);
+    run_commands(input, id).iter().any(|words| {
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        pip::pip_install(shell::after_keywords(&words)).is_some_and(|pip| {
+        pip::pip_install(&words).is_some_and(|pip| {
             pip.sources
                 .iter()
                 .any(|source| matches!(source, pip::Source::Name(name) if name == "setuptools"))
+        })
+    })
+}
+
+/// Whether the RUN `id` runs Python or pip (`python -m nltk.downloader`), which may use
+/// what an install before it put in place.
+fn runs_python(input: &Input, id: ItemId) -> bool {
+    run_commands(input, id).iter().any(|words| {
+        words.first().is_some_and(|program| {
+            pip::is_python(program) || shell::program_name(program).starts_with("pip")
         })
     })
 }

@@ -263,7 +263,9 @@ fn programs_run(
         commands.iter().map(|words| (words.clone(), None)).collect();
     while let Some((words, from)) = pending.pop() {
         let mut scripts: Vec<(String, Option<String>)> = Vec::new();
-        match shell::script_run_at(input, at, shell::after_keywords(&words)) {
+        let run = shell::script_run_at(input, at, shell::after_keywords(&words));
+        let runs_one = run.is_some();
+        match run {
             Some(Script::Quoted(script)) => scripts.push((script.to_owned(), from.clone())),
             Some(Script::File { path, text }) if !seen(&read, path) => {
                 read.push(path.trim_start_matches("./").to_owned());
@@ -271,7 +273,9 @@ fn programs_run(
             }
             _ => {}
         }
-        for word in &words {
+        // A script the command runs is the one read above, not a top-level file that
+        // shares its name.
+        for word in words.iter().filter(|_| !runs_one) {
             let name = program_name(word);
             if seen(&read, name) {
                 continue;

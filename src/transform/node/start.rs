@@ -104,9 +104,11 @@ impl Start {
             let script = match shell::script_run_at(input, last, shell::after_keywords(&command)) {
                 Some(Script::Quoted(script)) => Some(script.to_owned()),
                 Some(Script::File { path, text })
-                    if !files_read.iter().any(|read| read == path) =>
+                    if !files_read
+                        .iter()
+                        .any(|read| read == path.trim_start_matches("./")) =>
                 {
-                    files_read.push(path.to_owned());
+                    files_read.push(path.trim_start_matches("./").to_owned());
                     Some(text)
                 }
                 _ => None,

@@ -19,10 +19,13 @@ pub struct Pinned {
 
 /// The script that writes `name==version` for every `*.dist-info` in the folders given
 /// after the file, the later folder first where two hold one package (as on
-/// PYTHONPATH). It uses no double quote or backslash, and runs on Python 2.7 and 3.
-pub const SCRIPT: &str = "import os, sys; \
+/// PYTHONPATH; names compared as pip compares them, `zope.interface` as
+/// `zope_interface`). A package installed from a path or a link (its `direct_url.json`)
+/// is not pinned: the index may not have its version. It uses no double quote or
+/// backslash, and runs on Python 2.7 and 3.
+pub const SCRIPT: &str = "import os, re, sys; \
 seen = set(); \
-lines = [n + '==' + v + chr(10) for t in reversed(sys.argv[2:]) for e in sorted(os.listdir(t)) if e.endswith('.dist-info') for n, v in [e[:-10].rsplit('-', 1)] if n.lower().replace('_', '-') not in seen and not seen.add(n.lower().replace('_', '-'))]; \
+lines = [n + '==' + v + chr(10) for t in reversed(sys.argv[2:]) for e in sorted(os.listdir(t)) if e.endswith('.dist-info') and not os.path.exists(os.path.join(t, e, 'direct_url.json')) for n, v in [e[:-10].rsplit('-', 1)] for k in [re.sub('[-_.]+', '-', n).lower()] if k not in seen and not seen.add(k)]; \
 open(sys.argv[1], 'w').write(''.join(lines))";
 
 /// The builder's step before the project install, and the decision that says why.
@@ -63,22 +66,31 @@ mod tests {
                         "Flask-2.0.3.dist-info",
                         "flask",
                         "typing_extensions-4.0.0.dist-info",
+                        "zope.interface-5.4.0.dist-info",
+                        "mylib-0.1.dist-info",
                     ][..],
                 ),
                 (
                     &second,
-                    &["flask-3.1.3.dist-info", "gunicorn-22.0.0.dist-info", "bin"][..],
+                    &[
+                        "flask-3.1.3.dist-info",
+                        "gunicorn-22.0.0.dist-info",
+                        "bin",
+                        "zope_interface-7.0.dist-info",
+                    ][..],
                 ),
             ] {
                 for entry in entries {
                     fs::create_dir_all(folder.join(entry)).unwrap();
                 }
             }
+            // Installed from a path: pip wrote where from.
+            fs::write(first.join("mylib-0.1.dist-info/direct_url.json"), "{}").unwrap();
             let file = dir.path().join("pins.txt");
             assert!(python.runs(SCRIPT, [&file, &first, &second]), "{python:?}");
             assert_eq!(
                 fs::read_to_string(&file).unwrap(),
-                "flask==3.1.3\ngunicorn==22.0.0\ntyping_extensions==4.0.0\n",
+                "flask==3.1.3\ngunicorn==22.0.0\nzope_interface==7.0\ntyping_extensions==4.0.0\n",
                 "{python:?}"
             );
         }

@@ -31,7 +31,7 @@ pub fn conflict(input: &Input) -> Option<String> {
         .iter()
         .find(|&&id| analysis.text(id).contains("sitecustomize"))?;
     Some(format!(
-        "`{}` puts a sitecustomize of the file's own on the image, which the sitecustomize.py that the builder writes to read the target folders' .pth files would hide (it comes first on PYTHONPATH)",
+        "`{}` handles a sitecustomize of the file's own, which the sitecustomize.py that the builder writes to read the target folders' .pth files would hide where Python looks for one (it comes first on PYTHONPATH)",
         one_line(analysis.text(*id))
     ))
 }
