@@ -6,11 +6,32 @@ use crate::analyze::{ItemId, file_name, join};
 use crate::syntax::Command;
 use crate::transform::Input;
 
+/// Where a file of the image came from.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The build context, at this path relative to its root.
+    Context(String),
+    /// The stage made it otherwise: a heredoc, a URL, another stage or image, a mount
+    /// of a cache or secret.
+    Elsewhere,
+    /// Nothing in the stage says (the base image had it, or a RUN made it).
+    Unknown,
+}
+
 /// Where the file that the instruction `id` names as `file` (relative to its WORKDIR)
 /// came from in the build context: the source of the RUN's bind mount, or of the last
-/// COPY or ADD before it, that put it there, relative to the context root; `None` when the stage made it otherwise (a heredoc, a URL, another
-/// stage or image) or nothing brought it from the context.
+/// COPY or ADD before it, that put it there, relative to the context root; `None` when
+/// the stage made it otherwise or nothing brought it from the context.
 pub fn context_path(input: &Input, id: ItemId, file: &str) -> Option<String> {
+    match origin(input, id, file) {
+        Origin::Context(path) => Some(path),
+        Origin::Elsewhere | Origin::Unknown => None,
+    }
+}
+
+/// Where the file that the instruction `id` names as `file` came from (see
+/// [`context_path`]).
+pub fn origin(input: &Input, id: ItemId, file: &str) -> Origin {
     let analysis = input.analysis;
     let stage = input.stage;
     let workdir = |at: ItemId| analysis.workdir_at(stage, at).unwrap_or_else(|| "/".into());
@@ -36,11 +57,12 @@ pub fn context_path(input: &Input, id: ItemId, file: &str) -> Option<String> {
         let bind = field("type").is_none_or(|kind| kind == "bind") && field("from").is_none();
         let source = field("source").or(field("src")).unwrap_or(".");
         if !bind {
-            return None;
+            return Origin::Elsewhere;
         }
         return mapped(&wanted, &[source.to_owned()], &target, false)
             .into_iter()
-            .find(readable);
+            .find(readable)
+            .map_or(Origin::Elsewhere, Origin::Context);
     }
     for &at in stage.body.iter().rev().filter(|&&at| at < id) {
         let Some(Command::Copy(copy)) = analysis.instruction(at).command() else {
@@ -55,16 +77,16 @@ pub fn context_path(input: &Input, id: ItemId, file: &str) -> Option<String> {
                 .any(|source| source.starts_with("<<") || source.contains("://"));
         if elsewhere {
             if covers(&dest, &wanted) {
-                return None;
+                return Origin::Elsewhere;
             }
             continue;
         }
         let copied = mapped(&wanted, &copy.sources, &dest, into_folder);
         if let Some(path) = copied.into_iter().find(readable) {
-            return Some(path);
+            return Origin::Context(path);
         }
     }
-    None
+    Origin::Unknown
 }
 
 /// Whether writing `dest` (a file or a folder) writes `path`.

@@ -3,7 +3,8 @@
 
 use std::ops::Range;
 
-use super::{Input, provenance};
+use super::Input;
+use super::provenance::{self, Origin};
 use crate::analyze::{Analysis, ItemId};
 use crate::context::BuildContext;
 use crate::syntax::{Command, Form, Keyword, LineKind, Run, Span};
@@ -339,17 +340,17 @@ pub fn script_run<'a, S: AsRef<str>>(
 /// [`script_run`] for a command that runs in the stage after the instruction `id`: a
 /// script file is read where the stage's COPY or ADD took it from
 /// (`/usr/local/bin/docker-entrypoint.sh` from `COPY docker/entrypoint.sh
-/// /usr/local/bin/docker-entrypoint.sh`), else as [`script_run`] finds it.
+/// /usr/local/bin/docker-entrypoint.sh`), not at all where the stage made it otherwise
+/// (a heredoc, another stage), else as [`script_run`] finds it.
 pub fn script_run_at<'a, S: AsRef<str>>(
     input: &Input,
     id: ItemId,
     words: &'a [S],
 ) -> Option<Script<'a>> {
-    script_read(words, |path| {
-        match provenance::context_path(input, id, path) {
-            Some(copied) => input.context.nested_text(&copied),
-            None => input.context.script_file(path),
-        }
+    script_read(words, |path| match provenance::origin(input, id, path) {
+        Origin::Context(copied) => input.context.nested_text(&copied),
+        Origin::Elsewhere => None,
+        Origin::Unknown => input.context.script_file(path),
     })
 }
 

@@ -12,6 +12,7 @@ use crate::syntax::{Command, Form, Healthcheck};
 
 use super::packages::{self, Manager};
 use super::plan::Step;
+use super::provenance::{self, Origin};
 use super::shell::{self, Script, one_line, program_name};
 use super::{Decision, Input, Plan};
 
@@ -275,12 +276,20 @@ fn programs_run(
         }
         // A script the command runs is the one read above, not a top-level file that
         // shares its name.
-        for word in words.iter().filter(|_| !runs_one) {
+        for word in words
+            .iter()
+            .filter(|word| !runs_one && word.ends_with(".sh"))
+        {
             let name = program_name(word);
             if seen(&read, name) {
                 continue;
             }
-            if let Some(text) = input.context.script(name) {
+            let text = match provenance::origin(input, at, word) {
+                Origin::Context(path) => input.context.nested_text(&path),
+                Origin::Elsewhere => None,
+                Origin::Unknown => input.context.script(name),
+            };
+            if let Some(text) = text {
                 read.push(name.to_owned());
                 scripts.push((text, Some(name.to_owned())));
             }
