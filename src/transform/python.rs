@@ -46,6 +46,9 @@ use targets::{Named, Targets};
 
 pub struct Python;
 
+/// Why an installer-tooling command that installs setuptools runs in the final stage.
+const SETUPTOOLS_WHY: &str = "the app may import setuptools (pkg_resources, distutils from Python 3.12 on, which ships none): the final stage installs it where the original did";
+
 /// Where the builder installs the dependencies.
 const TARGET: &str = "/opt/pydeps";
 
@@ -305,7 +308,7 @@ impl Layout<'_> {
                 plan.final_stage.push(Step::Keep(id));
                 plan.decisions.push(Decision::new(
                     format!("`{line}` kept in both stages"),
-                    "the app may import setuptools (pkg_resources, distutils from Python 3.12 on, which ships none): the final stage installs it where the original did",
+                    SETUPTOOLS_WHY,
                 ));
             }
             Run::Tooling => {
@@ -389,6 +392,15 @@ impl Layout<'_> {
                     dependencies.pip_commands.join("`, `")
                 ),
                 "the final stage can then copy the dependencies alone",
+            ));
+        }
+        for command in &dependencies.setuptools {
+            self.plan
+                .final_stage
+                .push(Step::New(format!("RUN {command}")));
+            self.plan.decisions.push(Decision::new(
+                format!("`{command}` runs in the final stage too"),
+                SETUPTOOLS_WHY,
             ));
         }
         let runtime = runtime_packages(&dependencies.installs, self.release)?;
@@ -608,11 +620,7 @@ fn run_commands(input: &Input, id: ItemId) -> Vec<Vec<String>> {
 fn installs_setuptools(input: &Input, id: ItemId) -> bool {
     run_commands(input, id).iter().any(|words| {
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        pip::pip_install(&words).is_some_and(|pip| {
-            pip.sources
-                .iter()
-                .any(|source| matches!(source, pip::Source::Name(name) if name == "setuptools"))
-        })
+        pip::pip_install(&words).is_some_and(|pip| pip.names("setuptools"))
     })
 }
 

@@ -186,6 +186,15 @@ pub fn pip_command<'a>(words: &'a [&'a str], command: &str) -> Option<(usize, &'
     (words.get(at) == Some(&command)).then(|| (at + 1, &words[at + 1..]))
 }
 
+impl PipInstall {
+    /// Whether the command names the requirement `name` (normalized) itself.
+    pub fn names(&self, name: &str) -> bool {
+        self.sources
+            .iter()
+            .any(|source| matches!(source, Source::Name(named) if named == name))
+    }
+}
+
 /// Reads `pip install …`, `python -m pip install …` or `uv pip install …`.
 pub fn pip_install(words: &[&str]) -> Option<PipInstall> {
     let (head, rest) = pip_command(words, "install")?;

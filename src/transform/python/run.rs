@@ -54,6 +54,9 @@ pub struct Dependencies {
     pub pip_commands: Vec<String>,
     /// The constraints a later project install takes (see `pins`).
     pub pinned: Option<Box<Pinned>>,
+    /// Its installer-tooling commands that install setuptools, which the final stage
+    /// runs too (the app may import it).
+    pub setuptools: Vec<String>,
 }
 
 /// What a command of an install RUN is, for splitting the RUN after its install.
@@ -80,6 +83,8 @@ struct Commands {
     kinds: Vec<(Range<usize>, Kind)>,
     /// A `cd` (or `pushd`, `popd`) came before: paths no longer start at WORKDIR.
     moved: bool,
+    /// Installer-tooling commands that install setuptools, as written.
+    setuptools: Vec<String>,
 }
 
 /// Reads one RUN; an error is the reason to decline the whole file.
@@ -122,6 +127,7 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
         mut projects,
         checks,
         moved,
+        setuptools,
         ..
     } = commands;
     let mut edits = target_edits(input, id, &pips)?;
@@ -163,6 +169,7 @@ pub fn classify(input: &Input, id: ItemId) -> Result<Run, String> {
             .map(|pip| pip.command.clone())
             .collect(),
         pinned: None,
+        setuptools,
     }))
 }
 
@@ -228,6 +235,9 @@ impl Commands {
                     pip.sources = pip.sources.into_iter().map(after_cd).collect();
                 }
                 let kind = if pip.tooling_only {
+                    if pip.names("setuptools") {
+                        self.setuptools.push(command.to_owned());
+                    }
                     Kind::Chain
                 } else {
                     Kind::Install
