@@ -303,7 +303,9 @@ impl Layout<'_> {
         match run {
             Run::Dependencies(dependencies) => return self.dependencies(id, &line, dependencies),
             Run::SystemPackages(installs) => return self.system_packages(id, &line, installs),
-            Run::Tooling if installs_setuptools(self.input, id) => {
+            Run::Tooling {
+                installs_setuptools: true,
+            } => {
                 plan.builder.push(Step::Keep(id));
                 plan.final_stage.push(Step::Keep(id));
                 plan.decisions.push(Decision::new(
@@ -311,7 +313,7 @@ impl Layout<'_> {
                     SETUPTOOLS_WHY,
                 ));
             }
-            Run::Tooling => {
+            Run::Tooling { .. } => {
                 plan.builder.push(Step::Keep(id));
                 plan.decisions.push(Decision::new(
                     format!("`{line}` only in the builder"),
@@ -613,15 +615,6 @@ fn run_commands(input: &Input, id: ItemId) -> Vec<Vec<String>> {
         .into_iter()
         .map(|words| shell::after_keywords(&words).to_vec())
         .collect()
-}
-
-/// Whether the installer-tooling RUN `id` installs setuptools (`pip install --upgrade pip
-/// setuptools wheel`).
-fn installs_setuptools(input: &Input, id: ItemId) -> bool {
-    run_commands(input, id).iter().any(|words| {
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        pip::pip_install(&words).is_some_and(|pip| pip.names("setuptools"))
-    })
 }
 
 /// Whether the RUN `id` runs Python or pip (`python -m nltk.downloader`), which may use

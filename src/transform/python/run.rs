@@ -26,8 +26,11 @@ pub enum Run {
     Dependencies(Dependencies),
     /// Installs system packages only.
     SystemPackages(Vec<Install>),
-    /// Upgrades pip or other installer tooling: the builder's business.
-    Tooling,
+    /// Upgrades pip or other installer tooling: the builder's business, but for
+    /// setuptools (`installs_setuptools`), which the app may import.
+    Tooling {
+        installs_setuptools: bool,
+    },
     Other,
 }
 
@@ -324,7 +327,9 @@ fn without_dependencies(commands: Commands, no_other: bool) -> Run {
     let alone = no_other && commands.checks.is_empty();
     match (commands.installs.is_empty(), tooling, alone) {
         (false, _, true) => Run::SystemPackages(commands.installs),
-        (true, true, true) => Run::Tooling,
+        (true, true, true) => Run::Tooling {
+            installs_setuptools: !commands.setuptools.is_empty(),
+        },
         _ => Run::Other,
     }
 }
