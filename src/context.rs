@@ -48,6 +48,9 @@ pub struct BuildContext {
     pub top_files: BTreeSet<String>,
     /// The folder the context was read from.
     root: Option<PathBuf>,
+    /// Where that folder is in the build context, for a [`folder`](Self::folder) of it:
+    /// `backend/` (empty for the context's root).
+    prefix: String,
     /// What the `.go` files under the context are, found on first asking: only Go
     /// needs it, and it reads the source tree.
     go: OnceLock<GoSources>,
@@ -159,6 +162,14 @@ impl BuildContext {
     /// the way is not followed: it may lead out of the context, and Docker copies the
     /// link, not what it points to.
     pub fn nested_text(&self, path: &str) -> Option<String> {
+        let at = self.inside(path)?;
+        let small = fs::symlink_metadata(&at).is_ok_and(|m| m.is_file() && m.len() <= MAX_READ);
+        small.then(|| fs::read_to_string(at).ok()).flatten()
+    }
+
+    /// Where the entry at `path` (relative, `/`-separated) of the context is on disk, if
+    /// it is there, inside the context and no symbolic link is on the way.
+    fn inside(&self, path: &str) -> Option<PathBuf> {
         let inside = !path.is_empty()
             && !path.starts_with('/')
             && path.split('/').all(|part| !matches!(part, "" | "." | ".."));
@@ -172,14 +183,33 @@ impl BuildContext {
                 return None;
             }
         }
-        let small = fs::symlink_metadata(&at).is_ok_and(|m| m.is_file() && m.len() <= MAX_READ);
-        small.then(|| fs::read_to_string(at).ok()).flatten()
+        Some(at)
     }
 
     /// Whether the context's `.dockerignore` keeps the top-level entry `name` out of what
     /// it sends to the builder.
     pub fn ignores(&self, name: &str) -> bool {
-        crate::dockerignore::ignores(self.file(".dockerignore").unwrap_or_default(), name)
+        let path = format!("{}{name}", self.prefix);
+        crate::dockerignore::ignores(self.file(".dockerignore").unwrap_or_default(), &path)
+    }
+
+    /// The folder at `path` (relative, `/`-separated) of this context, read as a context
+    /// of its own (a project's manifests and lock files where the Dockerfile copies a
+    /// subfolder), if it is there and inside the context; a symbolic link on the way is
+    /// not followed, as in [`nested_text`](Self::nested_text). Its `.dockerignore` is
+    /// this context's, the only one Docker reads, and it answers
+    /// [`ignores`](Self::ignores) for the paths under the folder.
+    pub fn folder(&self, path: &str) -> Option<BuildContext> {
+        let at = self.inside(path).filter(|at| at.is_dir())?;
+        let mut folder = BuildContext::read(&at);
+        folder.prefix = format!("{}{path}/", self.prefix);
+        folder.files.remove(".dockerignore");
+        if let Some(rules) = self.file(".dockerignore") {
+            folder
+                .files
+                .insert(".dockerignore".into(), rules.to_owned());
+        }
+        Some(folder)
     }
 
     pub fn has(&self, name: &str) -> bool {

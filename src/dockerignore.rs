@@ -1,9 +1,13 @@
-//! `.dockerignore` patterns, as far as restage reads them: which top-level entries of a
-//! build context they keep out of what a `COPY .` sends.
+//! `.dockerignore` patterns, as far as restage reads them: which files and folders of
+//! a build context they keep out of what a `COPY .` sends.
 
-/// Whether the `.dockerignore` text keeps the top-level entry `name` out of the context (the
-/// last matching pattern decides; `!` patterns let it back in).
-pub fn ignores(dockerignore: &str, name: &str) -> bool {
+use crate::glob;
+
+/// Whether the `.dockerignore` text keeps the entry at `path` (relative, `/`-separated)
+/// out of the context: a pattern that matches it or a folder it is in does (the last
+/// matching pattern decides; `!` patterns let it back in), as Docker's own matcher.
+pub fn ignores(dockerignore: &str, path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
     let mut ignored = false;
     for line in dockerignore.lines() {
         let line = line.trim();
@@ -18,34 +22,13 @@ pub fn ignores(dockerignore: &str, name: &str) -> bool {
             .trim_start_matches("./")
             .trim_start_matches('/')
             .trim_end_matches('/');
-        let pattern = pattern.strip_prefix("**/").unwrap_or(pattern);
-        if glob(pattern, name) {
+        let matched =
+            (1..=parts.len()).any(|len| glob::matches_parts(pattern, &parts[..len].join("/"), '/'));
+        if matched {
             ignored = !negated;
         }
     }
     ignored
-}
-
-/// `*` and `?` matching of one path element.
-fn glob(pattern: &str, name: &str) -> bool {
-    match pattern.split_once(['*', '?']) {
-        None => pattern == name,
-        Some((prefix, _)) => {
-            let Some(rest) = name.strip_prefix(prefix) else {
-                return false;
-            };
-            let wildcard = pattern.as_bytes()[prefix.len()];
-            let after = &pattern[prefix.len() + 1..];
-            if wildcard == b'?' {
-                let mut chars = rest.chars();
-                chars.next().is_some() && glob(after, chars.as_str())
-            } else {
-                (0..=rest.len())
-                    .filter(|&i| rest.is_char_boundary(i) && !rest[..i].contains('/'))
-                    .any(|i| glob(after, &rest[i..]))
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -54,9 +37,20 @@ mod tests {
 
     #[test]
     fn globs_and_negations() {
-        assert!(glob("*.json", "a.json") && !glob("*.json", "a.yaml") && glob("conf?g", "config"));
         assert!(!ignores("*.yaml\n!config.yaml\n", "config.yaml"));
         assert!(ignores("**/*.yaml\n", "config.yaml"));
+        // Nested paths: a pattern for the path or a folder it is in.
+        assert!(ignores(
+            "**/package-lock.json\n",
+            "backend/package-lock.json"
+        ));
+        assert!(!ignores("package-lock.json\n", "backend/package-lock.json"));
+        assert!(ignores("backend\n", "backend/package-lock.json"));
+        assert!(ignores("backend/*.json\n", "backend/package.json"));
+        assert!(!ignores(
+            "backend/*\n!backend/package.json\n",
+            "backend/package.json"
+        ));
         assert!(
             ignores("node_modules\n", "node_modules")
                 && ignores("/node_modules/\n", "node_modules")

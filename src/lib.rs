@@ -16,6 +16,7 @@ pub mod context;
 pub mod diagnostic;
 mod dockerignore;
 pub mod ecosystem;
+mod glob;
 pub mod recent;
 pub mod syntax;
 pub mod transform;

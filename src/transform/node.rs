@@ -13,10 +13,9 @@
 //! `system` global installs and system packages, `app_copy` the final stage's copy of
 //! the app and its owner, `corepack` the package manager a start command runs through
 //! corepack, `final_base` the final stage's base and the libraries native addons link,
-//! `lifted_modules` node_modules moved above the app folder, `paths` variables and globs
-//! in paths; `tool` plans images that
-//! install global tools only, `static_site` front ends served from nginx
-//! (`--serve-static`).
+//! `lifted_modules` node_modules moved above the app folder, `paths` variables in
+//! paths; `tool` plans images that install global tools only, `static_site` front ends
+//! served from nginx (`--serve-static`).
 
 mod app_copy;
 mod app_folder;
@@ -79,7 +78,7 @@ impl super::Transformer for Node {
         if tool::is_tool_image(&runs) {
             return tool::plan(input, &runs).map_err(decline);
         }
-        let project = Project::read(input.context);
+        let project = Project::read(input, &runs);
         let start = Start::read(input, &project);
         if input.options.serve_static
             && let Some(planned) = static_site::plan(input, &runs, &project, &start)
@@ -110,6 +109,13 @@ fn read_runs(input: &Input) -> Result<Vec<(ItemId, RunFacts)>, String> {
         }
     }
     Ok(runs)
+}
+
+/// The RUNs that install the app's dependencies.
+fn install_runs(runs: &[(ItemId, RunFacts)]) -> Vec<&(ItemId, RunFacts)> {
+    runs.iter()
+        .filter(|(_, facts)| facts.installs().next().is_some())
+        .collect()
 }
 
 /// Whether the text of an instruction of the stage names one of `names` (an ENV that
@@ -147,10 +153,7 @@ impl<'a> Layout<'a> {
         project: Project,
         start: &Start,
     ) -> Result<Layout<'a>, String> {
-        let install_runs: Vec<&(ItemId, RunFacts)> = runs
-            .iter()
-            .filter(|(_, facts)| facts.installs().next().is_some())
-            .collect();
+        let install_runs = install_runs(&runs);
         let Some(&&(first_install, _)) = install_runs.first() else {
             return Err("nothing to build: no install of the app's dependencies (`npm ci`, `npm install`, `yarn`, `pnpm install`)".into());
         };
@@ -326,8 +329,8 @@ impl<'a> Layout<'a> {
     /// Says so when the build context's lock file is another package manager's than the
     /// one the Dockerfile installs with (the installs stay with the Dockerfile's).
     fn note_other_lock_file(&mut self) {
-        let Some(lock) =
-            project::lock_manager(self.input.context).filter(|lock| *lock != self.manager)
+        let Some(lock) = project::lock_manager(self.project.context(self.input.context))
+            .filter(|lock| *lock != self.manager)
         else {
             return;
         };
@@ -447,7 +450,7 @@ fn check_project(input: &Input, project: &Project, manager: Manager) -> Result<(
             project::SKIP_DOWNLOAD[0]
         ));
     }
-    if manager == Manager::Yarn && project::is_yarn_berry(input.context) {
+    if manager == Manager::Yarn && project::is_yarn_berry(project.context(input.context)) {
         return Err("Yarn 2+ (Berry) installs; pruning its devDependencies needs `yarn workspaces focus --production`, which restage does not set up".into());
     }
     Ok(())

@@ -3,6 +3,7 @@
 //! file the image has (a requirements file, the script an ENTRYPOINT runs) where it is.
 
 use crate::analyze::{ItemId, file_name, join};
+use crate::glob;
 use crate::syntax::Command;
 use crate::transform::Input;
 
@@ -111,6 +112,15 @@ fn mapped(wanted: &str, sources: &[String], dest: &str, into_folder: bool) -> Ve
             if source == "/" {
                 return under(dest);
             }
+            if glob::is_pattern(&source) {
+                // A pattern names files (or folders) of its folder: one of them is
+                // `wanted` where it went to `dest` under its own name.
+                let (folder, pattern) = source.rsplit_once('/').expect("absolute");
+                let name = file_name(wanted);
+                let named = wanted == join(dest, name) && glob::matches(pattern, name);
+                return (named && !glob::is_pattern(folder))
+                    .then(|| join(folder, name)[1..].to_owned());
+            }
             if wanted == join(dest, file_name(&source)) || (!into_folder && wanted == dest) {
                 Some(source[1..].to_owned())
             } else {
@@ -162,6 +172,35 @@ mod tests {
             vec!["requirements/prod.txt".to_owned()]
         );
         assert!(mapped("/srv/requirements.txt", &sources(&["."]), "/app", false).is_empty());
+        // COPY requirements*.txt ./ and COPY deps/package*.json ./
+        assert_eq!(
+            mapped(
+                "/app/requirements.txt",
+                &sources(&["requirements*.txt"]),
+                "/app",
+                false
+            ),
+            vec!["requirements.txt".to_owned()]
+        );
+        assert_eq!(
+            mapped(
+                "/app/package-lock.json",
+                &sources(&["deps/package*.json"]),
+                "/app",
+                true
+            ),
+            vec!["deps/package-lock.json".to_owned()]
+        );
+        assert!(mapped("/app/yarn.lock", &sources(&["package*.json"]), "/app", true).is_empty());
+        assert!(
+            mapped(
+                "/app/x/package.json",
+                &sources(&["package*.json"]),
+                "/app",
+                true
+            )
+            .is_empty()
+        );
         // COPY Pipfile Pipfile.lock ./: each source is a candidate
         assert_eq!(
             mapped(

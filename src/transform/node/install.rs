@@ -4,10 +4,11 @@
 //! follows the install and build unless the original installed production ones only or
 //! restage cannot see the package.json that says which they are.
 
-use super::paths::{Vars, glob};
+use super::paths::Vars;
 use super::run::{self, Action, DependencyInstall, Manager, RunFacts};
 use super::{Layout, project};
 use crate::analyze::{ItemId, file_name};
+use crate::glob;
 use crate::syntax::{Command, Run, Span};
 use crate::transform::Decision;
 use crate::transform::plan::{Step, is_root};
@@ -144,7 +145,7 @@ impl Layout<'_> {
     /// Whether the build context has the manager's lock file and `.dockerignore` does
     /// not keep it out of what `COPY` sees.
     fn context_sends_lock(&self) -> bool {
-        let context = self.input.context;
+        let context = self.project.context(self.input.context);
         self.manager
             .lock_files()
             .iter()
@@ -169,7 +170,7 @@ impl Layout<'_> {
                             || (known
                                 && (source == "."
                                     || source.ends_with('/')
-                                    || locks.iter().any(|lock| glob(name, lock))))
+                                    || locks.iter().any(|lock| glob::matches(name, lock))))
                     })
                 }
                 Some(Command::Run(run)) => mounts_a_lock(&run, locks),

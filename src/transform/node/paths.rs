@@ -1,6 +1,5 @@
 //! Paths as the Dockerfile writes them: `$NAME` and `${NAME:-default}` expanded from
-//! the ENV and ARG values in force, relative paths joined to the WORKDIR, and the `*`
-//! globs of COPY sources.
+//! the ENV and ARG values in force, relative paths joined to the WORKDIR.
 
 use crate::analyze::{Analysis, ItemId, join, mentions_variable};
 use crate::syntax::Command;
@@ -129,52 +128,12 @@ fn expand_with(text: &str, values: &[(String, String)]) -> Option<String> {
     Some(out)
 }
 
-/// `*` and `?` globbing of a file name, in time linear in the pattern times the name
-/// (a pattern in package.json may be anyone's): on a mismatch, the last `*` takes one
-/// more character, as no earlier `*` needs to be tried again.
-pub fn glob(pattern: &str, name: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let name: Vec<char> = name.chars().collect();
-    let (mut p, mut n) = (0, 0);
-    // The last `*` seen, and where in the name its match ends so far.
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p, n));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == name[n] => {
-                p += 1;
-                n += 1;
-            }
-            _ => match star {
-                Some((at, end)) => {
-                    star = Some((at, end + 1));
-                    p = at + 1;
-                    n = end + 1;
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn globs_and_expansions() {
-        assert!(glob("*a*b", "xaxxb") && !glob("*a*b", "xaxx") && glob("a?c", "abc"));
-        assert!(glob("**", "") && !glob("?", "") && glob("é*", "été"));
-        // Many stars against a long name that does not match: linear, not exponential.
-        let name = "a".repeat(60);
-        assert!(!glob(&format!("{}b", "*a".repeat(14)), &name));
-        assert!(glob("package*.json", "package-lock.json"));
-        assert!(glob("package-lock.json*", "package-lock.json"));
-        assert!(!glob("package.json", "package-lock.json"));
+    fn expansions() {
         let values = vec![("appdir".to_owned(), "/app".to_owned())];
         assert_eq!(
             expand_with("${appdir}/dist", &values).as_deref(),

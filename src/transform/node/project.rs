@@ -4,11 +4,16 @@
 
 use serde_json::Value;
 
+use crate::analyze::{ItemId, join};
 use crate::context::BuildContext;
 use crate::ecosystem::Base;
+use crate::transform::Input;
+use crate::transform::provenance::{self, Origin};
 use crate::transform::shell::program_name;
 
-use super::run::Manager;
+use super::app_folder::app_folder;
+use super::install_runs;
+use super::run::{Manager, RunFacts};
 
 /// Packages whose install scripts download what they run (browsers, test runners'
 /// binaries) into the installing user's cache.
@@ -31,15 +36,45 @@ pub struct Project {
     pub dependencies: Vec<String>,
     pub dev_dependencies: Vec<String>,
     pub workspaces: bool,
+    /// The folder of the build context the app's package.json came from, where that is
+    /// not the context's root (`COPY backend/ .`): its lock files and configs are the
+    /// project's. An empty context where the package.json came from elsewhere.
+    folder: Option<BuildContext>,
 }
 
 impl Project {
-    pub fn read(context: &BuildContext) -> Project {
+    /// The app's package.json and the folder around it: followed back from the app
+    /// folder through the COPYs before the first install (the context's root where
+    /// nothing says where it came from).
+    pub fn read(input: &Input, runs: &[(ItemId, RunFacts)]) -> Project {
+        let installs = install_runs(runs);
+        let origin = match installs.first() {
+            Some(&&(first, _)) => app_folder(input, &installs).map_or(Origin::Unknown, |app| {
+                provenance::origin(input, first, &join(&app, "package.json"))
+            }),
+            None => Origin::Unknown,
+        };
+        let folder = match origin {
+            Origin::Context(path) => match path.rsplit_once('/') {
+                Some((folder, _)) => input.context.folder(folder).unwrap_or_default(),
+                None => return Project::parse(input.context, None),
+            },
+            Origin::Elsewhere => BuildContext::default(),
+            Origin::Unknown => return Project::parse(input.context, None),
+        };
+        Project::parse(&folder, Some(folder.clone()))
+    }
+
+    /// The project whose package.json is the top-level one of `context`.
+    fn parse(context: &BuildContext, folder: Option<BuildContext>) -> Project {
         let Some(value) = context
             .file("package.json")
             .and_then(|text| serde_json::from_str::<Value>(text).ok())
         else {
-            return Project::default();
+            return Project {
+                folder,
+                ..Project::default()
+            };
         };
         let names = |key: &str| -> Vec<String> {
             value
@@ -66,7 +101,14 @@ impl Project {
                 || ["pnpm-workspace.yaml", "lerna.json", "nx.json", "turbo.json"]
                     .iter()
                     .any(|file| context.has(file)),
+            folder,
         }
+    }
+
+    /// The build context as the project sees it: `root`, or the folder its package.json
+    /// came from.
+    pub fn context<'s>(&'s self, root: &'s BuildContext) -> &'s BuildContext {
+        self.folder.as_ref().unwrap_or(root)
     }
 
     /// The production dependency whose install script downloads what it runs into the
@@ -241,7 +283,7 @@ mod tests {
             "package.json".into(),
             r#"{"scripts":{"prestart":"tsc","start":"node dist/a.js"},"devDependencies":{"typescript":"5"}}"#.into(),
         );
-        let project = Project::read(&context);
+        let project = Project::parse(&context, None);
         assert_eq!(project.run_of("start"), vec!["tsc", "node dist/a.js"]);
         assert_eq!(project.dev_tool("tsc"), Some("typescript"));
         assert_eq!(project.dev_tool("node"), None);
@@ -250,7 +292,7 @@ mod tests {
             "package.json".into(),
             r#"{"devDependencies":{"dotenv":"16","@babel/register":"7"}}"#.into(),
         );
-        let project = Project::read(&context);
+        let project = Project::parse(&context, None);
         assert_eq!(project.dev_module("dotenv/config"), Some("dotenv"));
         assert_eq!(
             project.dev_module("@babel/register"),

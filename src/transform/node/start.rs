@@ -5,9 +5,9 @@
 //! servers, scripts chosen at start-up and npm-run-all patterns that match no script
 //! decline here; which stage needs a tool is decided elsewhere.
 
-use super::paths::glob;
 use super::project::Project;
 use super::static_site;
+use crate::glob;
 use crate::syntax::Form;
 use crate::transform::Input;
 use crate::transform::shell::{self, Script, program_name};
@@ -180,7 +180,7 @@ impl Start {
                 .scripts
                 .iter()
                 .map(|(name, _)| name)
-                .filter(|name| script_glob(&pattern, name))
+                .filter(|name| glob::matches_parts(&pattern, name, ':'))
                 .cloned()
                 .collect();
             if matched.is_empty() && project.seen {
@@ -277,27 +277,6 @@ fn run_all_patterns(words: &[String]) -> Vec<String> {
     patterns
 }
 
-/// npm-run-all's matching of a script name: `:` separates the name's parts, `*` and `?`
-/// match within a part, `**` any number of parts. (Which pattern parts match which
-/// name parts is worked out once each, not tried again on every path.)
-fn script_glob(pattern: &str, name: &str) -> bool {
-    let pattern: Vec<&str> = pattern.split(':').collect();
-    let name: Vec<&str> = name.split(':').collect();
-    // matches[i][j]: pattern parts from i on match name parts from j on.
-    let mut matches = vec![vec![false; name.len() + 1]; pattern.len() + 1];
-    matches[pattern.len()][name.len()] = true;
-    for i in (0..pattern.len()).rev() {
-        for j in (0..=name.len()).rev() {
-            matches[i][j] = if pattern[i] == "**" {
-                matches[i + 1][j] || (j < name.len() && matches[i][j + 1])
-            } else {
-                j < name.len() && glob(pattern[i], name[j]) && matches[i + 1][j + 1]
-            };
-        }
-    }
-    matches[0][0]
-}
-
 /// The development server the words start, as shown in a message.
 fn dev_server(words: &[String]) -> Option<String> {
     let runs = |program: &str, next: &dyn Fn(Option<&String>) -> bool| {
@@ -350,11 +329,11 @@ mod tests {
 
     #[test]
     fn npm_run_all_patterns() {
-        assert!(script_glob("build:*", "build:css"));
-        assert!(!script_glob("build:*", "build:css:min"));
-        assert!(!script_glob("build:*", "build"));
-        assert!(script_glob("build:**", "build:css:min"));
-        assert!(script_glob("watch:?s", "watch:js"));
-        assert!(!script_glob("serve:*", "server"));
+        assert!(glob::matches_parts("build:*", "build:css", ':'));
+        assert!(!glob::matches_parts("build:*", "build:css:min", ':'));
+        assert!(!glob::matches_parts("build:*", "build", ':'));
+        assert!(glob::matches_parts("build:**", "build:css:min", ':'));
+        assert!(glob::matches_parts("watch:?s", "watch:js", ':'));
+        assert!(!glob::matches_parts("serve:*", "server", ':'));
     }
 }

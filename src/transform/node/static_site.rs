@@ -14,6 +14,7 @@ use super::project::Project;
 use super::run::{Manager, RunFacts};
 use super::start::Start;
 use crate::analyze::ItemId;
+use crate::context::BuildContext;
 use crate::syntax::{Command, Keyword};
 use crate::transform::plan::{Step, builder_name, is_plain_path};
 use crate::transform::shell::{one_line, program_name};
@@ -493,6 +494,7 @@ fn built_files(input: &Input, project: &Project, bundler: &Bundler) -> Result<St
             bundler.build
         ));
     }
+    let context = project.context(input.context);
     let moved = OUTPUT_FLAGS
         .iter()
         .find(|flag| script.contains(*flag))
@@ -505,8 +507,7 @@ fn built_files(input: &Input, project: &Project, bundler: &Bundler) -> Result<St
         })
         .or_else(|| {
             bundler.moved_by.iter().find_map(|(file, word)| {
-                input
-                    .context
+                context
                     .text(file)
                     .filter(|text| text.contains(word))
                     .map(|_| format!("`{file}` sets `{word}`"))
@@ -524,17 +525,17 @@ fn built_files(input: &Input, project: &Project, bundler: &Bundler) -> Result<St
             "{why}: the static export is not in `out`, where next build puts it by default"
         )),
         (None, OutDir::Fixed(folder)) => Ok(folder.to_owned()),
-        (None, OutDir::AngularJson) => angular_output(input.context.text("angular.json")),
-        (None, OutDir::NextExport) => next_export(input),
+        (None, OutDir::AngularJson) => angular_output(context.text("angular.json")),
+        (None, OutDir::NextExport) => next_export(context),
     }
 }
 
 /// `out`, where `next build` writes a static export, when next.config asks for one
 /// (`output: 'export'`); else the app needs Next's own server.
-fn next_export(input: &Input) -> Result<String, String> {
+fn next_export(context: &BuildContext) -> Result<String, String> {
     let exports = ["next.config.js", "next.config.mjs", "next.config.ts"]
         .iter()
-        .filter_map(|file| input.context.text(file))
+        .filter_map(|file| context.text(file))
         .any(|config| {
             let config: String = config.split_whitespace().collect();
             config.contains("output:'export'") || config.contains("output:\"export\"")
