@@ -193,6 +193,26 @@ impl BuildContext {
         crate::dockerignore::ignores(self.file(".dockerignore").unwrap_or_default(), &path)
     }
 
+    /// Whether Docker sends the top-level entry `name` or anything under it: it is not
+    /// ignored, or it is a folder with a file that a `!` pattern lets back in (Docker
+    /// then sends that file and its folders). A folder too large to look through
+    /// counts as sent.
+    pub fn sends_any(&self, name: &str) -> bool {
+        if !self.ignores(name) {
+            return true;
+        }
+        let rules = self.file(".dockerignore").unwrap_or_default();
+        let path = format!("{}{name}", self.prefix);
+        if !crate::dockerignore::lets_back_in_under(rules, &path) {
+            return false;
+        }
+        let Some(dir) = self.inside(name) else {
+            return false;
+        };
+        let mut budget = SENT_FILES_LOOKED_AT;
+        sends_a_file(rules, &dir, &path, &mut budget)
+    }
+
     /// The folder at `path` (relative, `/`-separated) of this context, read as a context
     /// of its own (a project's manifests and lock files where the Dockerfile copies a
     /// subfolder), if it is there and inside the context; a symbolic link on the way is
@@ -219,6 +239,36 @@ impl BuildContext {
     pub fn file(&self, name: &str) -> Option<&str> {
         self.files.get(name).map(String::as_str)
     }
+}
+
+/// How many entries [`BuildContext::sends_any`] looks at under an ignored folder.
+const SENT_FILES_LOOKED_AT: usize = 10_000;
+
+/// Whether Docker sends a file under `dir` (at `path` in the context) that the
+/// `.dockerignore` rules let back in; true when the budget of entries runs out first.
+fn sends_a_file(rules: &str, dir: &Path, path: &str, budget: &mut usize) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    for entry in entries.flatten() {
+        if *budget == 0 {
+            return true;
+        }
+        *budget -= 1;
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let entry_path = format!("{path}/{}", entry.file_name().to_string_lossy());
+        let sent = if kind.is_dir() {
+            sends_a_file(rules, &entry.path(), &entry_path, budget)
+        } else {
+            !crate::dockerignore::ignores(rules, &entry_path)
+        };
+        if sent {
+            return true;
+        }
+    }
+    false
 }
 
 /// How many folders' contexts a [`ContextCache`] keeps.

@@ -9,10 +9,43 @@ use crate::glob;
 pub fn ignores(dockerignore: &str, path: &str) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
     let mut ignored = false;
-    for line in dockerignore.lines() {
+    for (negated, pattern) in patterns(dockerignore) {
+        let matched =
+            (1..=parts.len()).any(|len| glob::matches_parts(pattern, &parts[..len].join("/"), '/'));
+        if matched {
+            ignored = !negated;
+        }
+    }
+    ignored
+}
+
+/// Whether a `!` pattern of the `.dockerignore` text may let back in something under
+/// the folder `path`, which another pattern keeps out (`*` with `!templates/**`):
+/// Docker then still sends those.
+pub fn lets_back_in_under(dockerignore: &str, path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    patterns(dockerignore)
+        .filter(|(negated, _)| *negated)
+        .any(|(_, pattern)| {
+            let pattern: Vec<&str> = pattern.split('/').collect();
+            for (at, part) in parts.iter().enumerate() {
+                match pattern.get(at) {
+                    Some(&"**") => return true,
+                    Some(wanted) if glob::matches(wanted, part) => {}
+                    _ => return false,
+                }
+            }
+            pattern.len() > parts.len()
+        })
+}
+
+/// The patterns of the `.dockerignore` text, cleaned as Docker cleans them, each with
+/// whether it is a `!` pattern.
+fn patterns(dockerignore: &str) -> impl Iterator<Item = (bool, &str)> {
+    dockerignore.lines().filter_map(|line| {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
-            continue;
+            return None;
         }
         let (negated, pattern) = match line.strip_prefix('!') {
             Some(pattern) => (true, pattern),
@@ -22,13 +55,8 @@ pub fn ignores(dockerignore: &str, path: &str) -> bool {
             .trim_start_matches("./")
             .trim_start_matches('/')
             .trim_end_matches('/');
-        let matched =
-            (1..=parts.len()).any(|len| glob::matches_parts(pattern, &parts[..len].join("/"), '/'));
-        if matched {
-            ignored = !negated;
-        }
-    }
-    ignored
+        Some((negated, pattern))
+    })
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ use super::{Decision, Decline, Input, Plan};
 use binaries::Binary;
 use cgo::cgo_reason;
 use command::GoBuild;
-use copies::{carried_copy, copy_anchor, final_copies, final_dirs};
+use copies::{brings_build_sources, carried_copy, copy_anchor, final_copies, final_dirs};
 use facts::Facts;
 use image::FinalImage;
 use runtime_packages::final_packages;
@@ -228,14 +228,19 @@ impl<'a> Layout<'a> {
         Ok(())
     }
 
-    /// A COPY or ADD: in the builder, with what the app reads at run time also in the
-    /// final stage, and the module download after it when it is the one.
+    /// A COPY or ADD: in the builder where the build may read it (it comes before the
+    /// build or brings in Go source), with what the app reads at run time in the final
+    /// stage, and the module download after it when it is the one.
     fn place_copy(&self, id: ItemId, plan: &mut Plan) {
-        plan.builder.push(Step::Keep(id));
+        let for_build = id < self.build_point || brings_build_sources(&self.facts, id);
+        if for_build {
+            plan.builder.push(Step::Keep(id));
+        }
         if let Some((steps, why)) = carried_copy(&self.facts, id, self.builder) {
             let text = one_line(self.facts.input.analysis.text(id));
             let what = match steps.as_slice() {
-                [Step::Keep(_)] => format!("`{text}` also in the final stage"),
+                [Step::Keep(_)] if for_build => format!("`{text}` also in the final stage"),
+                [Step::Keep(_)] => format!("`{text}` only in the final stage, after the build"),
                 _ => format!("the final stage copies what `{text}` brings in for run time"),
             };
             plan.final_stage.extend(steps);

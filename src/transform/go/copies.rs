@@ -222,9 +222,23 @@ pub(super) fn copy_anchor(facts: &Facts, start: &Start) -> Option<ItemId> {
     }
 }
 
-/// What the final stage takes of an original COPY, and why: all of it when it only
-/// copies runtime files (or copies from another image), the runtime files from the
-/// builder when it mixes them with sources.
+/// Whether an original COPY brings in what the build reads (see
+/// [`files::is_build_source`]); a copy from another image does not.
+pub(super) fn brings_build_sources(facts: &Facts, id: ItemId) -> bool {
+    let Some(Command::Copy(copy)) = facts.input.analysis.instruction(id).command() else {
+        return false;
+    };
+    copy.from.is_none()
+        && (facts.whole_copies.contains(&id)
+            || copy
+                .sources
+                .iter()
+                .any(|source| files::is_build_source(facts.input.context, source)))
+}
+
+/// What the final stage takes of an original COPY, and why: all of it when it brings
+/// in no Go source (the app's own files, or a copy from another image), the runtime
+/// files from the builder when it mixes them with sources.
 pub(super) fn carried_copy(
     facts: &Facts,
     id: ItemId,
@@ -240,22 +254,25 @@ pub(super) fn carried_copy(
     if facts.whole_copies.contains(&id) {
         return None;
     }
-    let (runtime, sources): (Vec<&String>, Vec<&String>) = copy
+    let context = facts.input.context;
+    let runtime: Vec<&String> = copy
         .sources
         .iter()
-        .partition(|source| files::is_runtime_source(source));
+        .filter(|source| {
+            files::is_runtime_source(source) || !files::is_build_source(context, source)
+        })
+        .collect();
     if runtime.is_empty() {
         return None;
     }
     let names: Vec<String> = runtime.iter().map(|source| format!("`{source}`")).collect();
     let why = format!("the app may read {} at run time", names.join(", "));
-    let context = facts.input.context;
     let plain_files = runtime.iter().all(|source| {
         !source.contains(['*', '?', '[', '$'])
             && !context.dirs.contains(source.trim_end_matches('/'))
     });
     let into_dir = copy.dest.ends_with('/') || copy.sources.len() > 1;
-    if sources.is_empty() || !plain_files || !into_dir || !context.present {
+    if !brings_build_sources(facts, id) || !plain_files || !into_dir || !context.present {
         return Some((vec![Step::Keep(id)], why));
     }
     let dest = &facts.copy_dests[&id];
