@@ -72,10 +72,7 @@ pub(super) fn final_copies(
             "CA certificates copied from the builder",
             "scratch has none, and a Go app needs them for TLS",
         ));
-        if facts
-            .installed_packages()
-            .any(|package| package == "tzdata")
-        {
+        if facts.has_time_zones() {
             copies.add("/usr/share/zoneinfo", "/usr/share/zoneinfo", None);
         }
     }

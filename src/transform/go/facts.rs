@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analyze::{ItemId, file_name, join, parent};
+use crate::ecosystem::Variant;
 use crate::syntax::{Command, Form, Keyword};
 use crate::transform::Input;
 use crate::transform::shell::one_line;
@@ -284,6 +285,13 @@ impl<'a> Facts<'a> {
             .flat_map(|run| &run.installs)
             .flat_map(|install| &install.packages)
             .map(String::as_str)
+    }
+
+    /// Whether the builder has time zone files for the app: a Debian golang image has
+    /// them (tzdata), another only where a RUN installs tzdata.
+    pub fn has_time_zones(&self) -> bool {
+        matches!(self.input.stage.base.variant, Variant::Full | Variant::Slim)
+            || self.installed_packages().any(|package| package == "tzdata")
     }
 
     /// The last RUN that builds binaries.

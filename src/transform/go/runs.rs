@@ -25,13 +25,18 @@ impl Layout<'_> {
         if !run.users.is_empty() {
             return self.place_user_run(id, run, &line, plan);
         }
+        let before_build = id < self.build_point;
         let why = if run.others.is_empty() && run.files.is_empty() {
-            if run.installs.is_empty() {
-                "it cleans up or prints; the final stage never has those files"
-            } else {
-                "it installs what the build needs; the final image has what the app needs"
+            match (run.installs.is_empty(), before_build) {
+                (true, _) => "it cleans up or prints; the final stage never has those files",
+                (false, true) => {
+                    "it installs what the build needs; the final image has what the app needs"
+                }
+                (false, false) => {
+                    "the final stage installs what the app needs at run time with its own line"
+                }
             }
-        } else if id < self.build_point {
+        } else if before_build && run.files.is_empty() {
             "it runs before the build and prepares it"
         } else {
             return self.place_runtime_setup(id, run, &line, plan);
@@ -92,9 +97,10 @@ impl Layout<'_> {
         Ok(())
     }
 
-    /// A RUN after the build that sets up the runtime: in the final stage when its image
-    /// can run it; else, when it only makes folders, in the builder with the folders
-    /// copied over; else an error.
+    /// A RUN that may set up the runtime (after the build, or one that writes files
+    /// before it): in the final stage when its image can run it (in the builder too
+    /// before the build, which it may prepare); else, when it only makes folders, in
+    /// the builder with the folders copied over; else an error.
     fn place_runtime_setup(
         &self,
         id: ItemId,
@@ -103,11 +109,18 @@ impl Layout<'_> {
         plan: &mut Plan,
     ) -> Result<(), String> {
         let image = &self.image;
+        let before_build = id < self.build_point;
         if image.can_run(run.others.is_empty()) {
             plan.final_stage.push(Step::Keep(id));
+            let what = if before_build {
+                plan.builder.push(Step::Keep(id));
+                format!("`{line}` kept in both stages")
+            } else {
+                format!("`{line}` in the final stage")
+            };
             plan.decisions.push(Decision::new(
-                format!("`{line}` in the final stage"),
-                "it runs after the build and sets up the runtime",
+                what,
+                "it writes files that may set up the runtime",
             ));
             return Ok(());
         }
@@ -118,14 +131,26 @@ impl Layout<'_> {
             .flatten()
         else {
             return Err(format!(
-                "`{line}` runs after the build and may set up the runtime, and {} cannot run it",
+                "`{line}` {} and may set up the runtime, and {} cannot run it",
+                if before_build {
+                    "writes files before the build"
+                } else {
+                    "runs after the build"
+                },
                 image.describe()
             ));
         };
         plan.builder.push(Step::Keep(id));
+        // A folder the sources go into is the builder's: copied, it would bring them.
+        let holds_sources = |dir: &String| {
+            self.facts
+                .copy_dests
+                .values()
+                .any(|dest| dest == dir || dest.starts_with(&format!("{dir}/")))
+        };
         let new: Vec<&String> = dirs
             .iter()
-            .filter(|dir| !self.final_dirs.contains(*dir))
+            .filter(|dir| !self.final_dirs.contains(*dir) && !holds_sources(dir))
             .collect();
         for dir in &new {
             plan.final_stage.push(Step::New(format!(
@@ -144,8 +169,9 @@ impl Layout<'_> {
     }
 }
 
-/// The folders a runtime RUN makes, when `mkdir` and `chmod` (of those folders or of
-/// the binaries, which are executable as built) are all it does.
+/// The folders a runtime RUN makes, when `mkdir` and `chmod` of the binaries (which
+/// are executable as built) are all it does: a folder's own mode would not come along
+/// with a copy of it.
 fn made_dirs(facts: &Facts, id: ItemId, run: &RunFacts) -> Option<Vec<String>> {
     let cwd = facts.workdir(id).ok()?;
     let vars = facts.vars_at(id);
@@ -166,9 +192,9 @@ fn made_dirs(facts: &Facts, id: ItemId, run: &RunFacts) -> Option<Vec<String>> {
         match words.as_slice() {
             [mkdir, args @ ..] if mkdir == "mkdir" => dirs.extend(paths(args)?),
             [chmod, _mode, args @ ..] if chmod == "chmod" => {
-                let made = paths(args)?.into_iter().all(|path| {
-                    dirs.contains(&path) || facts.binaries.iter().any(|binary| binary.path == path)
-                });
+                let made = paths(args)?
+                    .into_iter()
+                    .all(|path| facts.binaries.iter().any(|binary| binary.path == path));
                 if !made {
                     return None;
                 }

@@ -52,15 +52,15 @@ pub(super) fn final_packages(
     let installed = Installed::read(facts, cgo)?;
     if image.kind != Kind::Alpine {
         installed.check_preinstalled(facts, image)?;
-        if image.kind == Kind::Scratch && installed.tzdata {
+        if image.kind == Kind::Scratch && facts.has_time_zones() {
             decisions.push(Decision::new(
                 "/usr/share/zoneinfo copied from the builder",
-                "the original installs tzdata, and scratch has no time zone files",
+                "the original has time zone files (tzdata), and scratch has none",
             ));
         }
         return Ok(None);
     }
-    let list = installed.apk_list()?;
+    let list = installed.apk_list(facts.has_time_zones())?;
     decisions.push(Decision::new(
         format!("`apk add --no-cache {}` in the final stage", list.join(" ")),
         "Alpine has no CA certificates by default; the rest are what the app uses at run time",
@@ -74,7 +74,6 @@ struct Installed {
     runtime: Vec<(String, Manager, ItemId)>,
     /// Runtime libraries of the headers a cgo build links, with those headers.
     libraries: Vec<(String, Manager, String)>,
-    tzdata: bool,
 }
 
 impl Installed {
@@ -85,13 +84,15 @@ impl Installed {
         let mut installed = Installed {
             runtime: Vec::new(),
             libraries: Vec::new(),
-            tzdata: false,
         };
+        let last_build = facts.last_build();
         for (&id, run) in &facts.runs {
+            // After the build, what a RUN installs is for the app, whatever it is.
+            let after_build = last_build.is_some_and(|build| id > build);
             for install in &run.installs {
                 for package in &install.packages {
                     let package = package.as_str();
-                    installed.tzdata |= package == "tzdata";
+                    let for_app = after_build && !matches!(package, "ca-certificates" | "tzdata");
                     if cgo && is_linked_header(package) {
                         let Some(library) = packages::runtime_for(package, install.manager) else {
                             return Err(format!(
@@ -103,7 +104,7 @@ impl Installed {
                             install.manager,
                             package.to_owned(),
                         ));
-                    } else if !is_build_only(package) {
+                    } else if for_app || !is_build_only(package) {
                         installed
                             .runtime
                             .push((package.to_owned(), install.manager, id));
@@ -136,11 +137,11 @@ impl Installed {
         Ok(())
     }
 
-    /// The `apk add` list: CA certificates, time zones when the original installs them,
+    /// The `apk add` list: CA certificates, time zones when the original has them,
     /// then the runtime packages and libraries; an error for a Debian package.
-    fn apk_list(&self) -> Result<Vec<String>, String> {
+    fn apk_list(&self, time_zones: bool) -> Result<Vec<String>, String> {
         let mut list = vec!["ca-certificates".to_owned()];
-        if self.tzdata {
+        if time_zones {
             list.push("tzdata".into());
         }
         let runtime = self
