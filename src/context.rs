@@ -1,7 +1,11 @@
 //! The build context next to a Dockerfile, read once: the dependency manifests and
 //! lock files the transformers decide from, and the facts they need about the source
-//! tree (top-level folders, Go files that use cgo). This is the only file IO of the
-//! rewrite; a lone Dockerfile (or stdin) has an empty context.
+//! tree (top-level folders; the Go source, which `go_sources` walks and `go_file`
+//! reads). This is the only file IO of the rewrite; a lone Dockerfile (or stdin) has an
+//! empty context.
+
+mod go_file;
+mod go_sources;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -9,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use crate::recent::RecentFolders;
+
+pub use go_sources::{GoSources, Unread};
 
 /// Files whose contents the transformers read, by name relative to the context root.
 const MANIFESTS: &[&str] = &[
@@ -51,8 +57,8 @@ pub struct BuildContext {
     /// Where that folder is in the build context, for a [`folder`](Self::folder) of it:
     /// `backend/` (empty for the context's root).
     prefix: String,
-    /// What the `.go` files under the context are, found on first asking: only Go
-    /// needs it, and it reads the source tree.
+    /// The Go source under the context, walked on first asking: only Go needs it, and
+    /// it reads the source tree.
     go: OnceLock<GoSources>,
 }
 
@@ -93,26 +99,21 @@ impl BuildContext {
         context
     }
 
-    /// Some `.go` file under the context (three folders deep, vendor and hidden
-    /// folders left out) imports "C".
-    pub fn uses_cgo(&self) -> bool {
-        self.go_sources().cgo
+    /// What the Go source under the context is (the `.go` files a Linux build compiles,
+    /// what they import, what the go.mod files require), walked on first asking.
+    pub fn go_sources(&self) -> &GoSources {
+        self.go.get_or_init(|| {
+            self.root
+                .as_deref()
+                .map(GoSources::scan)
+                .unwrap_or_default()
+        })
     }
 
-    /// The context holds Go source: a go.mod or a `.go` file (as deep as
-    /// [`uses_cgo`](Self::uses_cgo) looks).
+    /// The context holds Go source: a go.mod or a `.go` file (as far as
+    /// [`go_sources`](Self::go_sources) walks).
     pub fn has_go_sources(&self) -> bool {
         self.has("go.mod") || self.go_sources().found
-    }
-
-    fn go_sources(&self) -> GoSources {
-        *self.go.get_or_init(|| {
-            let mut sources = GoSources::default();
-            if let Some(root) = self.root.as_deref() {
-                sources.scan(root, 3);
-            }
-            sources
-        })
     }
 
     /// The Dockerfile is a dev container's: its folder is `.devcontainer` or holds a
@@ -288,52 +289,6 @@ impl ContextCache {
     }
 }
 
-/// What the `.go` files of a source tree are.
-#[derive(Clone, Copy, Debug, Default)]
-struct GoSources {
-    /// There is at least one, or a go.mod.
-    found: bool,
-    /// One of them imports "C".
-    cgo: bool,
-}
-
-impl GoSources {
-    /// Looks at the `.go` files under `dir` (to `depth` levels, skipping vendor and
-    /// hidden folders), until one imports "C".
-    fn scan(&mut self, dir: &Path, depth: usize) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            if self.cgo {
-                return;
-            }
-            let path = entry.path();
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            // The entry's own type (no system call; a link to a folder is not followed).
-            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-                if depth > 0 && !name.starts_with('.') && name != "vendor" && name != "node_modules"
-                {
-                    self.scan(&path, depth - 1);
-                }
-            } else if name == "go.mod" {
-                self.found = true;
-            } else if name.ends_with(".go") {
-                self.found = true;
-                self.cgo = fs::read_to_string(&path).is_ok_and(|source| imports_c(&source));
-            }
-        }
-    }
-}
-
-fn imports_c(source: &str) -> bool {
-    source.lines().any(|line| {
-        let line = line.trim();
-        line == "import \"C\"" || line == "\"C\""
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,7 +317,11 @@ mod tests {
         assert_eq!(context.script("go.mod"), None);
         assert!(context.requirement_files.contains("requirements-dev.txt"));
         assert!(context.dirs.contains("templates"));
-        assert!(context.uses_cgo() && context.has_go_sources());
+        assert_eq!(
+            context.go_sources().cgo_file.as_deref(),
+            Some("native/c.go")
+        );
+        assert!(context.has_go_sources());
         assert!(!context.is_dev_container());
     }
 
@@ -378,7 +337,7 @@ mod tests {
         )
         .unwrap();
         let context = BuildContext::read(dir.path());
-        assert!(context.has_go_sources() && !context.uses_cgo());
+        assert!(context.has_go_sources() && context.go_sources().cgo_file.is_none());
     }
 
     #[test]
@@ -455,7 +414,7 @@ mod tests {
     #[test]
     fn a_missing_folder_is_an_empty_context() {
         let context = BuildContext::read(Path::new("/nonexistent/restage"));
-        assert!(!context.present && context.files.is_empty() && !context.uses_cgo());
-        assert!(!context.has_go_sources());
+        assert!(!context.present && context.files.is_empty());
+        assert!(!context.has_go_sources() && context.go_sources().unread.is_none());
     }
 }

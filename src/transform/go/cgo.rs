@@ -1,11 +1,82 @@
 //! Whether the binary needs cgo, and why: a `CGO_ENABLED` setting decides; without one,
-//! a .go file that imports "C", `-race`, or a C toolchain the build installs does. It
-//! does not place `CGO_ENABLED=0` (`runs` does) or pick the C library (`image` does).
+//! a .go file that imports "C", a package known to need cgo (required in go.mod or
+//! imported), `-race`, or a C toolchain the build installs does, and so does Go source
+//! restage could not read all of. It does not place `CGO_ENABLED=0` (`runs` does), pick
+//! the C library (`image` does) or read the source (`context::GoSources` does).
 
 use crate::analyze::ItemId;
+use crate::context::{GoSources, Unread};
 
 use super::Start;
 use super::facts::Facts;
+
+/// Go packages whose ordinary Linux build needs cgo, by import path, with what they are.
+/// A path stands for the packages below it too, and a module's path for its later major
+/// versions (`…/v2`); it is matched against the modules go.mod requires and the packages
+/// the .go files import. A package that also builds without cgo behind `//go:build !cgo`
+/// is listed when that build is a stub or loses what the package is for: the original,
+/// built with cgo (the golang images have gcc), did not have that. Left out as they do
+/// without cgo on Linux: `github.com/shirou/gopsutil`, `modernc.org/sqlite`,
+/// `github.com/glebarez/sqlite`, `github.com/ebitengine/purego`, and gopacket but for
+/// its `pcap` package.
+const NEEDS_CGO: &[(&str, &str)] = &[
+    // Its `!cgo` build is a stub whose Open fails: "Binary was compiled with
+    // 'CGO_ENABLED=0', go-sqlite3 requires cgo to work. This is a stub".
+    (
+        "github.com/mattn/go-sqlite3",
+        "SQLite's cgo binding (without cgo it is a stub that fails at run time)",
+    ),
+    // GORM's SQLite drivers import github.com/mattn/go-sqlite3 (a go.mod older than Go
+    // 1.17 does not list it beside them).
+    (
+        "gorm.io/driver/sqlite",
+        "GORM's SQLite driver, built on github.com/mattn/go-sqlite3",
+    ),
+    (
+        "github.com/jinzhu/gorm/dialects/sqlite",
+        "GORM v1's SQLite dialect, built on github.com/mattn/go-sqlite3",
+    ),
+    // "CGO_ENABLED must NOT be set to 0" (its README): librdkafka, linked in through cgo.
+    (
+        "github.com/confluentinc/confluent-kafka-go",
+        "Confluent's Kafka client, a cgo binding of librdkafka",
+    ),
+    (
+        "gopkg.in/confluentinc/confluent-kafka-go.v1",
+        "Confluent's Kafka client, a cgo binding of librdkafka",
+    ),
+    // Its Go files need cgo (`CGO_ENABLED=0` builds of its users failed: "build
+    // constraints exclude all Go files"); libraries that fall back without it (sarama,
+    // badger) lose zstd.
+    ("github.com/DataDog/zstd", "a cgo binding of zstd"),
+    ("github.com/valyala/gozstd", "a cgo binding of zstd"),
+    ("github.com/tecbot/gorocksdb", "a cgo binding of RocksDB"),
+    ("github.com/linxGnu/grocksdb", "a cgo binding of RocksDB"),
+    // Only pcap: the rest of gopacket (layers, afpacket) is Go.
+    (
+        "github.com/google/gopacket/pcap",
+        "gopacket's cgo binding of libpcap",
+    ),
+    (
+        "github.com/gopacket/gopacket/pcap",
+        "gopacket's cgo binding of libpcap",
+    ),
+    // "C compiler with CGO_ENABLED=1" (its README): Oracle's ODPI-C.
+    (
+        "github.com/godror/godror",
+        "an Oracle driver built on ODPI-C through cgo",
+    ),
+    ("github.com/h2non/bimg", "a cgo binding of libvips"),
+    ("github.com/davidbyttow/govips", "a cgo binding of libvips"),
+    ("github.com/go-gl/gl", "a cgo binding of OpenGL"),
+    ("github.com/go-gl/glfw", "a cgo binding of GLFW"),
+    // "A C compiler is required as Ebitengine uses not only Go but also C" (its install
+    // guide; Windows alone does without).
+    (
+        "github.com/hajimehoshi/ebiten",
+        "Ebitengine, which needs cgo on Linux",
+    ),
+];
 
 /// Packages that install a C toolchain, which says the build means to use cgo.
 pub(super) const CGO_TOOLCHAIN: &[&str] = &[
@@ -19,7 +90,8 @@ pub(super) const CGO_TOOLCHAIN: &[&str] = &[
     "libc6-dev",
 ];
 
-/// Why the binary needs cgo, if it does.
+/// Why the binary needs cgo, if it does or restage cannot rule it out (Go source it
+/// could not read all of: the build then keeps cgo, as the original's did).
 pub(super) fn cgo_reason(facts: &Facts, start: &Start) -> Option<String> {
     let mut settings: Vec<bool> = facts
         .runs
@@ -36,8 +108,12 @@ pub(super) fn cgo_reason(facts: &Facts, start: &Start) -> Option<String> {
     if !settings.is_empty() {
         return None;
     }
-    if facts.input.context.uses_cgo() {
-        return Some("a .go file in the context imports \"C\"".into());
+    let sources = facts.input.context.go_sources();
+    if let Some(file) = &sources.cgo_file {
+        return Some(format!("`{file}` imports \"C\""));
+    }
+    if let Some(why) = known_cgo(sources) {
+        return Some(why);
     }
     let race = match start {
         Start::GoRun { build, .. } => build.race,
@@ -52,10 +128,44 @@ pub(super) fn cgo_reason(facts: &Facts, start: &Start) -> Option<String> {
     {
         return Some("`-race` needs cgo".into());
     }
-    facts
+    if let Some(package) = facts
         .installed_packages()
         .find(|package| CGO_TOOLCHAIN.contains(package))
-        .map(|package| format!("the build installs `{package}`, a C toolchain for cgo"))
+    {
+        return Some(format!(
+            "the build installs `{package}`, a C toolchain for cgo"
+        ));
+    }
+    Some(match sources.unread.as_ref()? {
+        Unread::Budget(entries) => format!(
+            "the context is larger than restage reads (more than {entries} files and folders), and cgo cannot be ruled out in what it did not read"
+        ),
+        Unread::Path(path) => {
+            format!(
+                "restage could not read `{path}` in the context, and cgo cannot be ruled out there"
+            )
+        }
+    })
+}
+
+/// Why a package of [`NEEDS_CGO`] that go.mod requires or a .go file imports makes the
+/// binary need cgo, if one does.
+fn known_cgo(sources: &GoSources) -> Option<String> {
+    let requires = sources
+        .requires
+        .iter()
+        .map(|(module, go_mod)| (module, go_mod, "requires"));
+    let imports = sources
+        .imports
+        .iter()
+        .map(|(package, file)| (package, file, "imports"));
+    requires.chain(imports).find_map(|(path, file, verb)| {
+        let (_, what) = NEEDS_CGO.iter().find(|(known, _)| {
+            path.strip_prefix(known)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })?;
+        Some(format!("`{file}` {verb} `{path}`, {what}"))
+    })
 }
 
 /// The `CGO_ENABLED` an ENV or ARG sets at `id`, if any.
@@ -64,5 +174,78 @@ pub(super) fn env_cgo(facts: &Facts, id: ItemId) -> Option<bool> {
         Some("0") => Some(false),
         Some("1") => Some(true),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(requires: &[&str], imports: &[&str]) -> GoSources {
+        let located = |paths: &[&str], file: &str| {
+            paths
+                .iter()
+                .map(|path| (path.to_string(), file.to_owned()))
+                .collect()
+        };
+        GoSources {
+            requires: located(requires, "go.mod"),
+            imports: located(imports, "cmd/app/main.go"),
+            ..GoSources::default()
+        }
+    }
+
+    fn why(requires: &[&str], imports: &[&str]) -> Option<String> {
+        known_cgo(&sources(requires, imports))
+    }
+
+    #[test]
+    fn known_modules_and_packages_need_cgo() {
+        assert_eq!(
+            why(
+                &["github.com/gin-gonic/gin", "github.com/mattn/go-sqlite3"],
+                &[]
+            )
+            .as_deref(),
+            Some(
+                "`go.mod` requires `github.com/mattn/go-sqlite3`, SQLite's cgo binding (without cgo it is a stub that fails at run time)"
+            )
+        );
+        for module in [
+            "github.com/confluentinc/confluent-kafka-go/v2",
+            "gopkg.in/confluentinc/confluent-kafka-go.v1",
+            "github.com/go-gl/glfw/v3.3/glfw",
+            "github.com/hajimehoshi/ebiten/v2",
+        ] {
+            assert!(why(&[module], &[]).is_some(), "{module}");
+        }
+        assert_eq!(
+            why(
+                &["github.com/google/gopacket"],
+                &["github.com/google/gopacket/pcap"]
+            )
+            .as_deref(),
+            Some(
+                "`cmd/app/main.go` imports `github.com/google/gopacket/pcap`, gopacket's cgo binding of libpcap"
+            )
+        );
+    }
+
+    #[test]
+    fn modules_that_do_without_cgo_do_not() {
+        let none = why(
+            &[
+                "github.com/google/gopacket",
+                "github.com/shirou/gopsutil/v3",
+                "modernc.org/sqlite",
+                "github.com/mattn/go-sqlite3-extra",
+                "github.com/go-gl/mathgl",
+            ],
+            &[
+                "github.com/google/gopacket/layers",
+                "github.com/ebitengine/purego",
+            ],
+        );
+        assert_eq!(none, None);
     }
 }
