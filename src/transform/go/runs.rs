@@ -88,7 +88,7 @@ impl Layout<'_> {
             .collect();
         plan.builder.push(Step::edit(analysis, id, edits));
         let why = if self.facts.input.context.has_go_sources() {
-            "no .go file imports \"C\", so the binary is static and runs without a C library"
+            "no .go file built for Linux imports \"C\", and no package known to need cgo is required or imported, so the binary is static and runs without a C library"
         } else {
             "nothing in the Dockerfile asks for cgo, so the binary is built static and runs without a C library"
         };
