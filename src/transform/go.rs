@@ -30,10 +30,10 @@ use std::collections::BTreeSet;
 
 use crate::analyze::ItemId;
 use crate::ecosystem::Ecosystem;
-use crate::syntax::Keyword;
+use crate::syntax::{Command, Keyword};
 
 use super::packages::{self, Manager};
-use super::plan::{Step, builder_name};
+use super::plan::{Step, builder_name, is_plain_path};
 use super::shell::one_line;
 use super::{Decision, Decline, Input, Plan};
 use binaries::Binary;
@@ -88,8 +88,9 @@ struct Layout<'a> {
     final_copies: Vec<Step>,
     /// Folders the final stage has, so that a RUN's `mkdir` is not copied again.
     final_dirs: BTreeSet<String>,
-    /// The COPY after which the builder downloads modules in their own layer.
-    download_after: Option<ItemId>,
+    /// The COPY after which the builder downloads modules in their own layer, and the
+    /// RUN line that does.
+    download_after: Option<(ItemId, String)>,
     /// The instruction after which the final stage copies from the builder (`None`: first).
     anchor: Option<ItemId>,
     decisions: Vec<Decision>,
@@ -181,16 +182,19 @@ impl<'a> Layout<'a> {
             plan.final_stage
                 .push(Step::New(packages::install_line(Manager::Apk, &names)));
         }
-        if input
+        let first_workdir = input
             .analysis
             .with_keyword(input.stage, Keyword::Workdir)
             .next()
-            .is_none()
-        {
+            .and_then(|id| match input.analysis.instruction(id).command() {
+                Some(Command::Workdir(dir)) => Some(dir),
+                _ => None,
+            });
+        if first_workdir.is_none_or(|dir| !dir.starts_with(['/', '$'])) {
             plan.final_stage.push(Step::New("WORKDIR /go".into()));
             plan.decisions.push(Decision::new(
                 "`WORKDIR /go` in the final stage",
-                "the golang image starts in /go; the app keeps that working directory",
+                "the golang image starts in /go, where a relative WORKDIR starts from too; the app keeps that working directory",
             ));
         }
         if self.anchor.is_none() {
@@ -246,14 +250,28 @@ impl<'a> Layout<'a> {
             plan.final_stage.extend(steps);
             plan.decisions.push(Decision::new(what, why));
         }
-        if self.download_after == Some(id) {
-            plan.builder.push(Step::New("RUN go mod download".into()));
+        if let Some((_, line)) = self
+            .download_after
+            .as_ref()
+            .filter(|(after, _)| *after == id)
+        {
+            plan.builder.push(Step::New(line.clone()));
         }
     }
 
     /// The builder's `go build` in place of a `go run` start command.
     fn build_go_run(&self, id: ItemId, build: &GoBuild, binary: &str, plan: &mut Plan) {
         let line = go_run_build(build, binary, !self.cgo);
+        let input = self.facts.input;
+        let user = input.analysis.user_at(input.stage, ItemId(usize::MAX));
+        if let Some(user) = user.filter(|user| !matches!(user.as_str(), "root" | "0" | "0:0")) {
+            // The app's user may not write where the binary goes (/usr/local/bin).
+            plan.builder.push(Step::New("USER root".into()));
+            plan.decisions.push(Decision::new(
+                "`USER root` before the builder's `go build`",
+                format!("`{user}`, the app's user, may not write {binary}; the final stage runs as `{user}` still"),
+            ));
+        }
         plan.builder.push(Step::New(line.clone()));
         plan.replaced.push(id);
         plan.decisions.push(Decision::new(
@@ -266,8 +284,9 @@ impl<'a> Layout<'a> {
     }
 }
 
-/// The COPY after which the builder downloads modules in their own layer, if any.
-fn module_download(facts: &Facts, decisions: &mut Vec<Decision>) -> Option<ItemId> {
+/// The COPY after which the builder downloads modules in their own layer, with the
+/// line that does (in the folder go.mod went to), if any.
+fn module_download(facts: &Facts, decisions: &mut Vec<Decision>) -> Option<(ItemId, String)> {
     let context = facts.input.context;
     let analysis = facts.input.analysis;
     let already = facts
@@ -293,25 +312,46 @@ fn module_download(facts: &Facts, decisions: &mut Vec<Decision>) -> Option<ItemI
             .vars_at(module_copy)
             .get("GOFLAGS")
             .is_some_and(|flags| flags.contains("-mod=vendor"));
-    let requires = context
-        .file("go.mod")
-        .is_none_or(|go_mod| go_mod.contains("require"));
+    let go_mod = context.file("go.mod");
+    let requires = go_mod.is_none_or(|go_mod| go_mod.contains("require"));
+    let local_replace = go_mod.is_some_and(replaces_with_folder);
     let line = one_line(analysis.text(module_copy));
-    let why = match (already, later_copy, vendored, requires) {
+    let why = match (already, later_copy, vendored, requires, local_replace) {
         (true, ..) => return None,
         (_, false, ..) => {
             "go.mod comes in with the sources, so there is no layer of its own to download into"
         }
-        (_, _, true, _) => "the modules are vendored",
-        (_, _, _, false) => "go.mod requires no modules",
+        (_, _, true, ..) => "the modules are vendored",
+        (_, _, _, false, _) => "go.mod requires no modules",
+        (.., true) => {
+            "go.mod replaces a module with a folder of the sources, which a download before they come in would not find"
+        }
         _ => {
+            let root = facts.module.root.clone().unwrap_or_default();
+            let download = match facts.workdir(module_copy) {
+                Ok(dir) if dir == root => "RUN go mod download".to_owned(),
+                _ if is_plain_path(&root) && root.starts_with('/') => {
+                    format!("RUN cd {root} && go mod download")
+                }
+                _ => return None,
+            };
             decisions.push(Decision::new(
-                format!("`RUN go mod download` after `{line}`"),
+                format!("`{download}` after `{line}`"),
                 "modules download in their own layer, which stays cached until go.mod or go.sum change",
             ));
-            return Some(module_copy);
+            return Some((module_copy, download));
         }
     };
     decisions.push(Decision::new("no `go mod download` step", why));
     None
+}
+
+/// Whether go.mod replaces a module with a local folder (`replace a => ./lib`).
+fn replaces_with_folder(go_mod: &str) -> bool {
+    go_mod.split_once("replace").is_some_and(|(_, after)| {
+        after.lines().any(|line| {
+            line.split_once("=>")
+                .is_some_and(|(_, target)| target.trim_start().starts_with(['.', '/']))
+        })
+    })
 }

@@ -86,36 +86,64 @@ pub(super) fn final_copies(
 
 /// Where the started binary is in the builder and where the final stage puts it: on
 /// the final image's PATH when the start command names it without a folder.
-fn started_binary(facts: &Facts, start: &Start, decisions: &mut Vec<Decision>) -> (String, String) {
+/// When the binary stays where other lines name it, the ENV line that puts its folder
+/// on PATH comes third.
+fn started_binary(
+    facts: &Facts,
+    start: &Start,
+    decisions: &mut Vec<Decision>,
+) -> (String, String, Option<String>) {
     let (id, binary, by_name) = match start {
         Start::Binary {
             id,
             binary,
             by_name,
         } => (*id, binary, *by_name),
-        Start::GoRun { binary, .. } => return (binary.clone(), binary.clone()),
+        Start::GoRun { binary, .. } => return (binary.clone(), binary.clone(), None),
     };
     let on_path = facts
         .vars_with(id, SYSTEM_PATH)
         .get("PATH")
         .is_some_and(|path| path.split(':').any(|dir| dir == parent(&binary.path)));
     if !by_name || on_path {
-        return (binary.path.clone(), binary.path.clone());
+        return (binary.path.clone(), binary.path.clone(), None);
     }
     let name = file_name(&binary.path);
+    let analysis = facts.input.analysis;
+    let named_elsewhere = facts
+        .input
+        .stage
+        .body
+        .iter()
+        .any(|&other| other != id && analysis.text(other).contains(binary.path.as_str()));
+    if named_elsewhere {
+        let dir = parent(&binary.path);
+        decisions.push(Decision::new(
+            format!("`ENV PATH={dir}:$PATH` in the final stage"),
+            format!(
+                "the app is started as `{name}`, found on the golang image's PATH, and other lines name `{}`, so it stays there",
+                binary.path
+            ),
+        ));
+        return (
+            binary.path.clone(),
+            binary.path.clone(),
+            Some(format!("ENV PATH={dir}:$PATH")),
+        );
+    }
     decisions.push(Decision::new(
         format!("`{}` copied to /usr/local/bin", binary.path),
         format!(
             "the app is started as `{name}`, found on the golang image's PATH, which the final image does not have"
         ),
     ));
-    (binary.path.clone(), format!("/usr/local/bin/{name}"))
+    (binary.path.clone(), format!("/usr/local/bin/{name}"), None)
 }
 
 /// The started binary and every other binary the build writes, but the tools that
 /// `go install pkg@version` installs for the build.
 fn copy_binaries(facts: &Facts, start: &Start, copies: &mut Copies, decisions: &mut Vec<Decision>) {
-    let (started, to) = started_binary(facts, start, decisions);
+    let (started, to, path) = started_binary(facts, start, decisions);
     let mut copied: Vec<&str> = Vec::new();
     if !facts.binaries.iter().any(|binary| binary.path == started) {
         copies.add(&started, &to, None);
@@ -138,6 +166,7 @@ fn copy_binaries(facts: &Facts, start: &Start, copies: &mut Copies, decisions: &
         }
         copied.push(&binary.path);
     }
+    copies.steps.extend(path.map(Step::New));
     let listed: Vec<String> = copied.iter().map(|path| format!("`{path}`")).collect();
     decisions.push(Decision::new(
         format!(

@@ -1,6 +1,6 @@
 //! The users the app runs as: a RUN that creates one goes to the final stage when its
 //! image can run it (and to the builder too when the build needs the user), and every
-//! USER must name a user the final image has. Where USER itself goes is the plan's part.
+//! USER and final `--chown` must name a user the final image has. Where USER itself goes is the plan's part.
 
 use crate::analyze::ItemId;
 use crate::ecosystem::Variant;
@@ -10,10 +10,12 @@ use crate::transform::{Decision, Plan};
 
 use super::Layout;
 use super::command::{RunFacts, expand};
+use super::copies::carried_copy;
 use super::facts::Facts;
 use super::image::{FinalImage, Kind};
 
-/// USER instructions the final image can honour.
+/// USER instructions and the owners of COPYs the final stage gets (`--chown`) that the
+/// final image can honour.
 pub(super) fn check_users(facts: &Facts, image: &FinalImage) -> Result<(), String> {
     let analysis = facts.input.analysis;
     let creates_users = facts.runs.values().any(|run| !run.users.is_empty());
@@ -29,6 +31,22 @@ pub(super) fn check_users(facts: &Facts, image: &FinalImage) -> Result<(), Strin
             "`USER {user}` needs a user that a RUN creates, and {} cannot run RUNs; a numeric user (`USER 65532`, distroless's nonroot) would do",
             image.describe()
         ));
+    }
+    for &id in &facts.input.stage.body {
+        let Some(Command::Copy(copy)) = analysis.instruction(id).command() else {
+            continue;
+        };
+        let Some(owner) = copy.chown else {
+            continue;
+        };
+        let to_final = facts.whole_copies.contains(&id) || carried_copy(facts, id, "").is_some();
+        let owner = expand(&owner, &facts.vars_at(id)).unwrap_or(owner);
+        if to_final && !image.knows_user(&owner) && !(image.kind == Kind::Alpine && creates_users) {
+            return Err(format!(
+                "`--chown={owner}` gives the final stage's files to a user or group that {} does not have; a numeric owner (`--chown=65532:65532`, distroless's nonroot) would do",
+                image.describe()
+            ));
+        }
     }
     Ok(())
 }
