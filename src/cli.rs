@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use restage::ecosystem::Ecosystem;
+use restage::transform::GoFinal;
 use restage::verify::VerifyArgs;
 
 const EXAMPLES: &str = "\
@@ -108,7 +109,7 @@ pub struct RewriteArgs {
 
     /// Final image of Go rewrites: distroless, scratch, alpine or any image reference.
     #[arg(long, value_name = "IMAGE", help_heading = "Rewrite")]
-    pub go_final: Option<String>,
+    pub go_final: Option<GoFinal>,
 
     /// Keep the full Python/Node base in the final stage instead of its slim variant.
     #[arg(long, overrides_with = "slim", help_heading = "Rewrite")]

@@ -19,11 +19,19 @@ pub const FILE_NAME: &str = "restage.toml";
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
-    pub go_final: Option<String>,
+    #[serde(default, deserialize_with = "go_final")]
+    pub go_final: Option<GoFinal>,
     pub slim: Option<bool>,
     #[serde(default, deserialize_with = "ecosystem")]
     pub ecosystem: Option<Ecosystem>,
     pub serve_static: Option<bool>,
+}
+
+fn go_final<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<GoFinal>, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    name.parse().map(Some).map_err(serde::de::Error::custom)
 }
 
 fn ecosystem<'de, D: serde::Deserializer<'de>>(
@@ -42,7 +50,7 @@ fn ecosystem<'de, D: serde::Deserializer<'de>>(
 /// The options given on the command line; `None` leaves the choice to the configuration.
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
-    pub go_final: Option<String>,
+    pub go_final: Option<GoFinal>,
     pub slim: Option<bool>,
     pub ecosystem: Option<Ecosystem>,
     pub serve_static: Option<bool>,
@@ -57,12 +65,8 @@ impl Overrides {
         Options {
             go_final: self
                 .go_final
-                .as_deref()
-                .or(config.go_final.as_deref())
-                .map(|name| {
-                    name.parse::<GoFinal>()
-                        .unwrap_or_else(|never| match never {})
-                })
+                .clone()
+                .or(config.go_final)
                 .unwrap_or(defaults.go_final),
             slim: self.slim.or(config.slim).unwrap_or(defaults.slim),
             ecosystem: self.ecosystem.or(config.ecosystem).or(defaults.ecosystem),
@@ -179,14 +183,14 @@ mod tests {
         std::fs::create_dir_all(&nested).unwrap();
         let finder = Finder::default();
         let config = finder.for_dir(&nested).unwrap().unwrap();
-        assert_eq!(config.go_final.as_deref(), Some("scratch"));
+        assert_eq!(config.go_final, Some(GoFinal::Scratch));
 
         let options = Overrides::default().resolve(Some(&config));
         assert_eq!((options.go_final, options.slim), (GoFinal::Scratch, false));
         assert!(options.serve_static);
 
         let cli = Overrides {
-            go_final: Some("gcr.io/distroless/base".into()),
+            go_final: Some(GoFinal::Image("gcr.io/distroless/base".into())),
             slim: Some(true),
             ecosystem: Some(Ecosystem::Go),
             serve_static: None,
@@ -215,6 +219,19 @@ mod tests {
             error.error.message
         );
         assert_eq!(error.error.offset, 12);
+    }
+
+    #[test]
+    fn a_go_final_that_is_no_image_is_located() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join(FILE_NAME), "go-final = \"bad image!\"\n").unwrap();
+        let error = Finder::default().for_dir(root.path()).unwrap_err();
+        assert!(
+            error.error.message.contains("is not an image reference"),
+            "{}",
+            error.error.message
+        );
+        assert_eq!(error.error.offset, 11);
     }
 
     #[test]

@@ -36,12 +36,15 @@ impl Palette {
     }
 }
 
-/// The unified diff between two versions of `path`, or `None` when they are equal.
+/// The unified diff between two versions of `path`, or `None` when they are equal. Its
+/// headers are `a/<path>` and `b/<path>`, an absolute path without its leading `/` (as
+/// `git diff --no-index` writes them: `a//tmp/x` is a path `git apply` rejects).
 pub fn unified_diff(path: &str, old: &str, new: &str) -> Option<String> {
     if old == new {
         return None;
     }
     let diff = similar::TextDiff::from_lines(old, new);
+    let path = path.trim_start_matches('/');
     let text = diff
         .unified_diff()
         .context_radius(3)
@@ -226,6 +229,11 @@ mod tests {
             "{diff:?}"
         );
         assert_eq!(unified_diff("D", "same", "same"), None);
+        let absolute = unified_diff("/tmp/x/Dockerfile", "FROM a\n", "FROM b\n").unwrap();
+        assert!(
+            absolute.starts_with("--- a/tmp/x/Dockerfile\n+++ b/tmp/x/Dockerfile\n"),
+            "{absolute}"
+        );
     }
 
     #[test]

@@ -1257,6 +1257,15 @@ fn an_unknown_flag_is_a_usage_error() {
     Project::new().run(&["--frobnicate"]).code(2);
     Project::new().run(&["--format", "yaml"]).code(2);
     Project::new().run(&["--color", "sometimes"]).code(2);
+    // A --go-final that could not make a FROM line is the user's error, not restage's.
+    let bad = Project::new().run(&["--go-final", "bad image!!", "."]);
+    bad.code(2);
+    assert!(
+        bad.stderr.contains("is not an image reference"),
+        "{}",
+        bad.stderr
+    );
+    Project::new().run(&["--go-final", "", "."]).code(2);
 }
 
 #[test]

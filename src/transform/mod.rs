@@ -85,14 +85,27 @@ pub enum GoFinal {
 }
 
 impl std::str::FromStr for GoFinal {
-    type Err = std::convert::Infallible;
+    type Err = String;
 
+    /// `distroless`, `scratch`, `alpine`, or an image reference (letters, digits and
+    /// `._/:@-`, as `registry:5000/name:tag@sha256:…` has them); anything else would
+    /// not make a FROM line.
     fn from_str(name: &str) -> Result<GoFinal, Self::Err> {
+        let reference = !name.is_empty()
+            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._/:@-".contains(c));
         Ok(match name {
             "distroless" => GoFinal::Distroless,
             "scratch" => GoFinal::Scratch,
             "alpine" => GoFinal::Alpine,
-            image => GoFinal::Image(image.to_owned()),
+            image if reference => GoFinal::Image(image.to_owned()),
+            other => {
+                return Err(format!(
+                    "`{other}` is not an image reference; expected distroless, scratch, alpine or an image such as gcr.io/distroless/base-debian12"
+                ));
+            }
         })
     }
 }

@@ -242,7 +242,7 @@ pub(super) fn healthchecks(
             (Kind::Other, _) => {}
             (Kind::Distroless | Kind::Scratch, _) if !built => {
                 return Err(format!(
-                    "`{written}` runs `{program}`, which {} does not have (go_final=alpine has wget)",
+                    "`{written}` runs `{program}`, which {} does not have (with `--go-final alpine` the final stage installs curl; busybox has wget)",
                     image.describe()
                 ));
             }

@@ -68,8 +68,12 @@ impl Layout<'_> {
         let stage = self.facts.input.stage;
         let on_alpine = stage.base.variant == Variant::Alpine && busybox && run.others.is_empty();
         if !self.image.can_run(on_alpine) {
+            let hint = match self.image.kind {
+                Kind::Distroless => " (distroless has the user nonroot, 65532)",
+                _ => "",
+            };
             return Err(format!(
-                "`{line}` creates a user, which {} cannot run (distroless has the user nonroot, 65532)",
+                "`{line}` creates a user, which {} cannot run{hint}",
                 self.image.describe()
             ));
         }
