@@ -73,16 +73,21 @@ impl Facts<'_> {
         } else {
             "go build"
         };
+        let output = build.output.as_deref().map(&resolve).transpose()?;
         if packages.iter().any(|package| package.contains("...")) {
-            return match (build.install, &build.output) {
-                (false, None) => Ok(Vec::new()),
+            // `-o file` takes the one command there is (with several the original fails).
+            let file = output.as_deref().filter(|output| {
+                !build.install && !output.ends_with('/') && !self.is_dir(&join(&cwd, output))
+            });
+            return match (build.install, &build.output, file) {
+                (_, _, Some(file)) => Ok(vec![Binary::built(join(&cwd, file), id)]),
+                (false, None, _) => Ok(Vec::new()),
                 _ => Err(format!(
                     "`{verb} {}` writes a binary for every command under it; restage cannot tell which",
                     packages.join(" ")
                 )),
             };
         }
-        let output = build.output.as_deref().map(&resolve).transpose()?;
         // `-o file` names the binary itself; the default name matters otherwise.
         if let Some(output) = output
             .as_deref()

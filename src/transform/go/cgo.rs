@@ -105,6 +105,15 @@ pub(super) fn cgo_reason(facts: &Facts, start: &Start) -> Option<String> {
     if settings.contains(&true) {
         return Some("the Dockerfile sets `CGO_ENABLED=1`".into());
     }
+    let analysis = facts.input.analysis;
+    if let Some((&id, _)) = facts.runs.iter().find(|&(&id, run)| {
+        run.is_build() && run.cgo.is_none() && analysis.text(id).contains("CGO_ENABLED=$")
+    }) {
+        return Some(format!(
+            "`{}` takes CGO_ENABLED from a variable, which a build may set to 1",
+            crate::transform::shell::one_line(analysis.text(id))
+        ));
+    }
     if !settings.is_empty() {
         return None;
     }

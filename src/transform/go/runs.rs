@@ -62,7 +62,9 @@ impl Layout<'_> {
             ));
         }
         let static_already = run.cgo == Some(false) || env_cgo(&self.facts, id) == Some(false);
-        if !run.is_build() || self.cgo || static_already {
+        // A line that sets CGO_ENABLED itself (`CGO_ENABLED=$CGO`) keeps its choice.
+        let sets_cgo = self.facts.input.analysis.text(id).contains("CGO_ENABLED=");
+        if !run.is_build() || self.cgo || static_already || sets_cgo {
             plan.builder.push(Step::Keep(id));
             return Ok(());
         }
