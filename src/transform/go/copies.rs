@@ -184,12 +184,16 @@ fn copy_runtime_files(
     copies: &mut Copies,
     decisions: &mut Vec<Decision>,
 ) -> Result<(), String> {
-    let context = facts.input.context;
     let analysis = facts.input.analysis;
     for &id in &facts.whole_copies {
         let Some(Command::Copy(whole)) = analysis.instruction(id).command() else {
             continue;
         };
+        let folder = match facts.whole_folders[&id].as_str() {
+            "" => None,
+            folder => facts.input.context.folder(folder),
+        };
+        let context = folder.as_ref().unwrap_or(facts.input.context);
         if !context.has_go_sources() {
             return Err(format!(
                 "no Go source in the build context (no go.mod, no .go file): restage cannot see which runtime files (templates, config) `{}` brings in, nor whether the code needs cgo; run restage on the Dockerfile in its build context",

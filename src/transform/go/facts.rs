@@ -56,8 +56,11 @@ pub struct Facts<'a> {
     pub runs: BTreeMap<ItemId, RunFacts>,
     pub module: Module,
     pub binaries: Vec<Binary>,
-    /// COPY/ADD instructions that copy the whole context.
+    /// COPY/ADD instructions that copy the whole context, or the whole of a folder of it
+    /// that holds the module (`COPY backend/ .`).
     pub whole_copies: Vec<ItemId>,
+    /// The folder of the context each of those copies (empty for its root).
+    pub whole_folders: BTreeMap<ItemId, String>,
     /// COPY instructions that name go.mod or go.sum without copying everything.
     pub module_copies: Vec<ItemId>,
     /// Where each COPY or ADD from the build context writes, absolute.
@@ -77,6 +80,7 @@ impl<'a> Facts<'a> {
             },
             binaries: Vec::new(),
             whole_copies: Vec::new(),
+            whole_folders: BTreeMap::new(),
             module_copies: Vec::new(),
             copy_dests: BTreeMap::new(),
             dirs: SYSTEM_DIRS.iter().map(|dir| (*dir).to_owned()).collect(),
@@ -173,14 +177,35 @@ impl<'a> Facts<'a> {
             .sources
             .iter()
             .any(|source| source == "." || source == "./");
+        // A folder of the context with the module in it, copied whole into a folder.
+        let module_folder = match copy.sources.as_slice() {
+            [source] if !whole && into_dir => {
+                let folder = source.trim_start_matches("./").trim_end_matches('/');
+                context.folder(folder).and_then(|sub| {
+                    sub.file("go.mod")
+                        .map(|go_mod| (folder.to_owned(), module_path(go_mod)))
+                })
+            }
+            _ => None,
+        };
         let names_module = copy.sources.iter().any(|source| {
             matches!(
                 file_name(source),
                 "go.mod" | "go.sum" | "go.*" | "go.mod*" | "*.mod"
             )
         });
-        if whole {
+        if let Some((folder, path)) = module_folder {
             self.whole_copies.push(id);
+            self.whole_folders.insert(id, folder);
+            self.add_dir(&resolved);
+            self.module = Module {
+                path,
+                root: Some(resolved),
+                known: true,
+            };
+        } else if whole {
+            self.whole_copies.push(id);
+            self.whole_folders.insert(id, String::new());
             self.add_dir(&resolved);
             if context.has("go.mod") || !context.has_go_sources() {
                 self.module.root = Some(resolved);
