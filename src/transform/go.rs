@@ -279,7 +279,9 @@ impl<'a> Layout<'a> {
                 "`{}` starts `{binary}` instead",
                 one_line(self.facts.input.analysis.text(id))
             ),
-            format!("`go run` compiles at every start; the builder compiles once (`{line}`)"),
+            format!(
+                "`go run` compiles at every start and needs the toolchain; the builder compiles once (`{line}`)"
+            ),
         ));
     }
 }

@@ -126,11 +126,8 @@ pub(super) fn start_edits(
         let words: Vec<String> = std::iter::once(binary.clone())
             .chain(build.arguments.iter().cloned())
             .collect();
+        // The decision is the plan's, which writes the build.
         edits.push((*id, replace_arguments(facts, *id, &exec_form(&words))));
-        decisions.push(Decision::new(
-            format!("`{}` starts the built binary", one_line(analysis.text(*id))),
-            format!("`go run` compiles at every start and needs the toolchain; the builder builds `{binary}` once"),
-        ));
     }
     if image.has_shell() {
         return Ok(edits);
