@@ -97,6 +97,7 @@ impl<'a> Facts<'a> {
             }
         }
         facts.check_modules()?;
+        facts.check_paths()?;
         facts.read_binaries()?;
         Ok(facts)
     }
@@ -140,6 +141,34 @@ impl<'a> Facts<'a> {
             }
         }
         self.runs.insert(id, run_facts);
+        Ok(())
+    }
+
+    /// An error where a WORKDIR, COPY destination or build output takes its path from a
+    /// build argument (see [`Facts::build_arg_in_path`]).
+    fn check_paths(&self) -> Result<(), String> {
+        let analysis = self.input.analysis;
+        for &id in &self.input.stage.body {
+            let paths: Vec<String> = match analysis.instruction(id).command() {
+                Some(Command::Workdir(dir)) => vec![dir],
+                Some(Command::Copy(copy)) => vec![copy.dest],
+                Some(Command::Run(_)) => self.runs[&id]
+                    .builds
+                    .iter()
+                    .flat_map(|(build, _)| build.output.iter().chain(&build.chdir).cloned())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if let Some((path, name)) = paths
+                .iter()
+                .find_map(|path| Some((path, self.build_arg_in_path(path, id)?)))
+            {
+                return Err(format!(
+                    "`{}` takes the path `{path}` from the build argument {name}: restage would write the final stage's copies with its default, which `--build-arg {name}=…` makes wrong",
+                    one_line(analysis.text(id))
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -242,6 +271,30 @@ impl<'a> Facts<'a> {
 
     /// As `vars_at`, with `path` as the image's own PATH.
     pub fn vars_with(&self, id: ItemId, path: &str) -> BTreeMap<String, String> {
+        self.vars_reading(id, path, |_, value| value)
+    }
+
+    /// The build argument whose value the path `text` (a WORKDIR, COPY destination or
+    /// `-o` of the instruction `id`) takes, if any: restage writes such paths into the
+    /// final stage with the argument's default, which `--build-arg` would make wrong.
+    pub fn build_arg_in_path(&self, text: &str, id: ItemId) -> Option<String> {
+        if !text.contains('$') {
+            return None;
+        }
+        let marked = self.vars_reading(id, GOLANG_PATH, |name, _| Some(format!("\0{name}\0")));
+        let expanded = expand(text, &marked)?;
+        let (_, rest) = expanded.split_once('\0')?;
+        rest.split_once('\0').map(|(name, _)| name.to_owned())
+    }
+
+    /// The variables in force at `id`, each ARG's value as `arg_value` gives it from
+    /// the ARG's name and its default.
+    fn vars_reading(
+        &self,
+        id: ItemId,
+        path: &str,
+        arg_value: impl Fn(&str, Option<String>) -> Option<String>,
+    ) -> BTreeMap<String, String> {
         let analysis = self.input.analysis;
         let mut vars = BTreeMap::from([
             ("GOPATH".to_owned(), "/go".to_owned()),
@@ -280,6 +333,7 @@ impl<'a> Facts<'a> {
                             Some(value) => expand(unquote(value), &vars),
                             None => globals.get(&decl.name).cloned(),
                         };
+                        let value = arg_value(&decl.name, value);
                         match value {
                             Some(value) => vars.insert(decl.name, value),
                             None => vars.remove(&decl.name),
