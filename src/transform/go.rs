@@ -236,11 +236,13 @@ impl<'a> Layout<'a> {
     /// build or brings in Go source), with what the app reads at run time in the final
     /// stage, and the module download after it when it is the one.
     fn place_copy(&self, id: ItemId, plan: &mut Plan) {
-        let for_build = id < self.build_point || brings_build_sources(&self.facts, id);
+        let carried = carried_copy(&self.facts, id, self.builder);
+        let for_build =
+            id < self.build_point || brings_build_sources(&self.facts, id) || carried.is_none();
         if for_build {
             plan.builder.push(Step::Keep(id));
         }
-        if let Some((steps, why)) = carried_copy(&self.facts, id, self.builder) {
+        if let Some((steps, why)) = carried {
             let text = one_line(self.facts.input.analysis.text(id));
             let what = match steps.as_slice() {
                 [Step::Keep(_)] if for_build => format!("`{text}` also in the final stage"),

@@ -90,6 +90,12 @@ pub(super) const CGO_TOOLCHAIN: &[&str] = &[
     "libc6-dev",
 ];
 
+/// Whether the RUN `id` sets CGO_ENABLED in its own line (to a value or a variable):
+/// restage then leaves the line's choice alone.
+pub(super) fn sets_cgo_itself(facts: &Facts, id: ItemId) -> bool {
+    facts.input.analysis.text(id).contains("CGO_ENABLED=")
+}
+
 /// Why the binary needs cgo, if it does or restage cannot rule it out (Go source it
 /// could not read all of: the build then keeps cgo, as the original's did).
 pub(super) fn cgo_reason(facts: &Facts, start: &Start) -> Option<String> {
@@ -105,13 +111,14 @@ pub(super) fn cgo_reason(facts: &Facts, start: &Start) -> Option<String> {
     if settings.contains(&true) {
         return Some("the Dockerfile sets `CGO_ENABLED=1`".into());
     }
-    let analysis = facts.input.analysis;
-    if let Some((&id, _)) = facts.runs.iter().find(|&(&id, run)| {
-        run.is_build() && run.cgo.is_none() && analysis.text(id).contains("CGO_ENABLED=$")
-    }) {
+    if let Some((&id, _)) = facts
+        .runs
+        .iter()
+        .find(|&(&id, run)| run.is_build() && run.cgo.is_none() && sets_cgo_itself(facts, id))
+    {
         return Some(format!(
             "`{}` takes CGO_ENABLED from a variable, which a build may set to 1",
-            crate::transform::shell::one_line(analysis.text(id))
+            crate::transform::shell::one_line(facts.input.analysis.text(id))
         ));
     }
     if !settings.is_empty() {

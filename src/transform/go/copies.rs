@@ -110,12 +110,15 @@ fn started_binary(
     }
     let name = file_name(&binary.path);
     let analysis = facts.input.analysis;
-    let named_elsewhere = facts
-        .input
-        .stage
-        .body
-        .iter()
-        .any(|&other| other != id && analysis.text(other).contains(binary.path.as_str()));
+    // Another line than the start command and the builds, naming the path as a word.
+    let named_elsewhere = facts.input.stage.body.iter().any(|&other| {
+        other != id
+            && !facts.runs.get(&other).is_some_and(|run| run.is_build())
+            && analysis
+                .text(other)
+                .split(|c: char| c.is_whitespace() || "\"'[],=;&|".contains(c))
+                .any(|word| word == binary.path)
+    });
     if named_elsewhere {
         let dir = parent(&binary.path);
         decisions.push(Decision::new(
@@ -289,7 +292,8 @@ pub(super) fn carried_copy(
         .sources
         .iter()
         .filter(|source| {
-            files::is_runtime_source(source) || !files::is_build_source(context, source)
+            files::is_runtime_source(source)
+                || !(files::is_build_source(context, source) || files::is_repository_source(source))
         })
         .collect();
     if runtime.is_empty() {

@@ -208,7 +208,9 @@ impl<'a> Facts<'a> {
             .any(|source| source == "." || source == "./");
         // A folder of the context with the module in it, copied whole into a folder.
         let module_folder = match copy.sources.as_slice() {
-            [source] if !whole && into_dir => {
+            // Only where no module is known yet: a module folder beside the app's
+            // (`replace … => ./shared`) is not the app.
+            [source] if !whole && into_dir && !self.module.known => {
                 let folder = source.trim_start_matches("./").trim_end_matches('/');
                 context.folder(folder).and_then(|sub| {
                     sub.file("go.mod")

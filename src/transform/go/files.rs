@@ -80,6 +80,9 @@ const REPOSITORY_ENTRIES: &[&str] = &[
     "testdata",
     "e2e",
     "*_test.go",
+    // Inputs of code generation, which the build reads.
+    "proto",
+    "*.proto",
     "docker-compose*",
     "compose.*",
 ];
@@ -161,13 +164,12 @@ fn is_config_file(name: &str) -> bool {
 pub fn runtime_entries(context: &BuildContext) -> Vec<String> {
     let dirs = context.dirs.iter().filter(|dir| {
         RUNTIME_DIRS.contains(&dir.as_str())
-            || !(is_repository_entry(dir) || is_build_source(context, dir))
+            || !(is_repository_source(dir) || is_build_source(context, dir))
     });
     let files = context.top_files.iter().filter(|file| {
-        !(is_repository_entry(file)
+        !(is_repository_source(file)
             || file.ends_with(".go")
-            || BUILD_ENTRIES.contains(&file.as_str())
-            || REPOSITORY_FILES.contains(&file.as_str()))
+            || BUILD_ENTRIES.contains(&file.as_str()))
     });
     dirs.chain(files)
         .filter(|name| context.sends_any(name))
@@ -175,10 +177,14 @@ pub fn runtime_entries(context: &BuildContext) -> Vec<String> {
         .collect()
 }
 
-fn is_repository_entry(name: &str) -> bool {
-    REPOSITORY_ENTRIES
-        .iter()
-        .any(|pattern| glob::matches(pattern, name))
+/// Whether a COPY source or context entry is the repository's own (CI, docs, tooling,
+/// build scripts), not the app's.
+pub fn is_repository_source(source: &str) -> bool {
+    let name = file_name(source.trim_end_matches('/'));
+    REPOSITORY_FILES.contains(&name)
+        || REPOSITORY_ENTRIES
+            .iter()
+            .any(|pattern| glob::matches(pattern, name))
 }
 
 #[cfg(test)]

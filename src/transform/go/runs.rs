@@ -3,13 +3,16 @@
 //! it, or an honest refusal when it cannot. RUNs that create users are `users`' part.
 
 use crate::analyze::{ItemId, join};
-use crate::syntax::Span;
+use crate::syntax::{Keyword, Span};
 use crate::transform::plan::{Step, is_plain_path};
 use crate::transform::shell::{self, one_line};
 use crate::transform::{Decision, Plan};
 
 use super::Layout;
-use super::cgo::env_cgo;
+
+/// Folders a build writes for itself: the home folder, GOPATH, Go's own and scratch.
+const BUILD_PLACES: &[&str] = &["/root", "/go", "/usr/local/go", "/tmp", "/var/cache"];
+use super::cgo::{env_cgo, sets_cgo_itself};
 use super::command::{RunFacts, expand};
 use super::facts::Facts;
 
@@ -36,7 +39,7 @@ impl Layout<'_> {
                     "the final stage installs what the app needs at run time with its own line"
                 }
             }
-        } else if before_build && run.files.is_empty() {
+        } else if before_build && !self.writes_for_runtime(id, run) {
             "it runs before the build and prepares it"
         } else {
             return self.place_runtime_setup(id, run, &line, plan);
@@ -45,6 +48,49 @@ impl Layout<'_> {
         plan.decisions
             .push(Decision::new(format!("`{line}` only in the builder"), why));
         Ok(())
+    }
+
+    /// Whether a RUN before the build writes what may set up the runtime: a folder no
+    /// COPY or WORKDIR names (`mkdir /app/uploads`), or an absolute path outside the
+    /// build's own places (`ln -s … /etc/localtime`). The sources' folders, the home and
+    /// GOPATH folders and /tmp are the build's (`cp config.example.yaml config.yaml`,
+    /// `echo … > /root/.netrc`).
+    fn writes_for_runtime(&self, id: ItemId, run: &RunFacts) -> bool {
+        let Ok(cwd) = self.facts.workdir(id) else {
+            return true;
+        };
+        let vars = self.facts.vars_at(id);
+        let analysis = self.facts.input.analysis;
+        // The folders the COPYs and WORKDIRs name: the sources' places.
+        let named: Vec<String> = self
+            .facts
+            .copy_dests
+            .values()
+            .cloned()
+            .chain(
+                analysis
+                    .with_keyword(self.facts.input.stage, Keyword::Workdir)
+                    .filter_map(|at| self.facts.workdir(ItemId(at.0 + 1)).ok()),
+            )
+            .collect();
+        let within = |path: &str, dir: &str| path == dir || path.starts_with(&format!("{dir}/"));
+        let for_build = |path: &str| BUILD_PLACES.iter().any(|place| within(path, place));
+        run.files.iter().any(|words| {
+            let targets = words
+                .iter()
+                .skip(1)
+                .filter(|word| !word.starts_with('-') && *word != ">")
+                .filter_map(|word| expand(word, &vars));
+            match words.first().map(String::as_str) {
+                // A folder the sources go into (or one above it) is the build's.
+                Some("mkdir") => targets
+                    .map(|dir| join(&cwd, &dir))
+                    .any(|dir| !(for_build(&dir) || named.iter().any(|known| within(known, &dir)))),
+                _ => targets.filter(|path| path.starts_with('/')).any(|path| {
+                    !(for_build(&path) || named.iter().any(|known| within(&path, known)))
+                }),
+            }
+        })
     }
 
     /// A build or toolchain RUN goes to the builder, with `CGO_ENABLED=0` before each
@@ -62,9 +108,7 @@ impl Layout<'_> {
             ));
         }
         let static_already = run.cgo == Some(false) || env_cgo(&self.facts, id) == Some(false);
-        // A line that sets CGO_ENABLED itself (`CGO_ENABLED=$CGO`) keeps its choice.
-        let sets_cgo = self.facts.input.analysis.text(id).contains("CGO_ENABLED=");
-        if !run.is_build() || self.cgo || static_already || sets_cgo {
+        if !run.is_build() || self.cgo || static_already || sets_cgo_itself(&self.facts, id) {
             plan.builder.push(Step::Keep(id));
             return Ok(());
         }

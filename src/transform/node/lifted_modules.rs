@@ -68,7 +68,7 @@ impl Layout<'_> {
         let Some(lifted) = self.lifted.as_ref().filter(|l| l.run <= self.prune_after) else {
             return Ok(());
         };
-        let context = self.input.context;
+        let context = self.project.context(self.input.context);
         if !context.dirs.contains("node_modules") || context.ignores("node_modules") {
             return Ok(());
         }
