@@ -337,7 +337,13 @@ fn module_download(facts: &Facts, decisions: &mut Vec<Decision>) -> Option<(Item
                 _ if is_plain_path(&root) && root.starts_with('/') => {
                     format!("RUN cd {root} && go mod download")
                 }
-                _ => return None,
+                _ => {
+                    decisions.push(Decision::new(
+                        "no `go mod download` step",
+                        "restage cannot name the folder go.mod goes to",
+                    ));
+                    return None;
+                }
             };
             decisions.push(Decision::new(
                 format!("`{download}` after `{line}`"),
@@ -350,12 +356,29 @@ fn module_download(facts: &Facts, decisions: &mut Vec<Decision>) -> Option<(Item
     None
 }
 
-/// Whether go.mod replaces a module with a local folder (`replace a => ./lib`).
+/// Whether go.mod replaces a module with a local folder (`replace a => ./lib`): only
+/// replace directives have `=>`, on one line or in a block.
 fn replaces_with_folder(go_mod: &str) -> bool {
-    go_mod.split_once("replace").is_some_and(|(_, after)| {
-        after.lines().any(|line| {
-            line.split_once("=>")
-                .is_some_and(|(_, target)| target.trim_start().starts_with(['.', '/']))
-        })
+    go_mod.lines().any(|line| {
+        let line = line.split("//").next().unwrap_or_default();
+        line.split_once("=>")
+            .is_some_and(|(_, target)| target.trim_start().starts_with(['.', '/']))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replaces_with_folder;
+
+    #[test]
+    fn local_replaces_on_a_line_or_in_a_block() {
+        assert!(replaces_with_folder("module m\nreplace a => ./lib\n"));
+        assert!(replaces_with_folder(
+            "module m\nreplace (\n\ta v1 => ../a\n)\n"
+        ));
+        assert!(!replaces_with_folder("module m\nreplace a => b v1.2.0\n"));
+        assert!(!replaces_with_folder(
+            "module example.com/replacer\nrequire a v1 // => ./x\n"
+        ));
+    }
 }
