@@ -28,7 +28,7 @@ mod site_like;
 mod stdlib_shadows;
 mod targets;
 
-use crate::analyze::ItemId;
+use crate::analyze::{ItemId, file_name, join};
 use crate::ecosystem::{Ecosystem, Release};
 use crate::syntax::{Command, Form, Keyword};
 use crate::transform::shell::{self, one_line};
@@ -270,6 +270,13 @@ impl Layout<'_> {
             {
                 plan.final_stage.push(Step::Keep(id));
                 self.after_builder.push(id);
+            }
+            Keyword::Copy | Keyword::Add if removed_by_install(self.input, id, runs) => {
+                plan.builder.push(Step::Keep(id));
+                plan.decisions.push(Decision::new(
+                    format!("`{}` only in the builder", one_line(analysis.text(id))),
+                    "the dependency install removes what it copies (a wheelhouse): the original's running container did not have it",
+                ));
             }
             Keyword::Env | Keyword::Workdir | Keyword::Shell | Keyword::Copy | Keyword::Add => {
                 plan.builder.push(Step::Keep(id));
@@ -597,6 +604,55 @@ fn creates_users(input: &Input, id: ItemId) -> bool {
             )
         })
     })
+}
+
+/// Whether a dependency install after the COPY or ADD `id` removes the folder or file
+/// it wrote (`COPY wheels /wheels` … `pip install /wheels/* && rm -rf /wheels`).
+fn removed_by_install(input: &Input, id: ItemId, runs: &[(ItemId, Run)]) -> bool {
+    let analysis = input.analysis;
+    let Some(Command::Copy(copy)) = analysis.instruction(id).command() else {
+        return false;
+    };
+    let workdir = |at: ItemId| {
+        analysis
+            .workdir_at(input.stage, at)
+            .unwrap_or_else(|| "/".into())
+    };
+    if copy.dest.contains('$') {
+        return false;
+    }
+    let dest = join(&workdir(id), &copy.dest);
+    let into_folder = copy.dest.ends_with('/') || copy.dest == "." || copy.sources.len() > 1;
+    let written: Vec<String> = if into_folder {
+        copy.sources
+            .iter()
+            .map(|source| join(&dest, file_name(source.trim_end_matches('/'))))
+            .collect()
+    } else {
+        vec![dest]
+    };
+    let removed: Vec<String> = runs
+        .iter()
+        .filter(|(run, kind)| *run > id && matches!(kind, Run::Dependencies(_)))
+        .flat_map(|&(run, _)| {
+            run_commands(input, run)
+                .into_iter()
+                .filter(|words| {
+                    words
+                        .first()
+                        .is_some_and(|program| shell::program_name(program) == "rm")
+                })
+                .flat_map(move |words| {
+                    words[1..]
+                        .iter()
+                        .filter(|word| !word.starts_with('-') && !word.contains('$'))
+                        .map(|word| join(&workdir(run), word))
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    written.iter().all(|path| removed.contains(path))
 }
 
 /// The simple commands of the RUN `id`, each as its words from its program on.
