@@ -116,6 +116,12 @@ impl BuildContext {
         self.has("go.mod") || self.go_sources().found
     }
 
+    /// Whether the folder at `path` (relative, `cmd/server`) holds Go source, as the one
+    /// walk of the context found it (a folder past the walk's budget counts as not).
+    pub fn holds_go_sources(&self, path: &str) -> bool {
+        self.go_sources().folders.contains(path)
+    }
+
     /// The Dockerfile is a dev container's: its folder is `.devcontainer` or holds a
     /// `devcontainer.json` (the Development Containers spec). That builds a development
     /// environment, whose compilers and tools are the point, not an app image.
@@ -322,6 +328,7 @@ mod tests {
             Some("native/c.go")
         );
         assert!(context.has_go_sources());
+        assert!(context.holds_go_sources("native") && !context.holds_go_sources("templates"));
         assert!(!context.is_dev_container());
     }
 

@@ -10,7 +10,7 @@
 //! leaves out (a `vendor/` kept out of git among it), and the walk goes breadth first,
 //! so that a budget that runs out has seen the app's own folders before deep ones.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs::{self, File};
 use std::io::Read;
 use std::path::Path;
@@ -41,6 +41,9 @@ pub struct GoSources {
     /// Modules that the go.mod files require (`// indirect` too), each with the first
     /// go.mod that does.
     pub requires: BTreeMap<String, String>,
+    /// The folders (relative, `cmd/api`) with a `.go` file or a go.mod in them or
+    /// below them.
+    pub folders: BTreeSet<String>,
     /// What the walk did not read, if anything.
     pub unread: Option<Unread>,
 }
@@ -97,10 +100,10 @@ impl GoSources {
                         folders.push_back(format!("{path}/"));
                     }
                 } else if kind.is_file() && name == "go.mod" {
-                    sources.found = true;
+                    sources.found_in(&folder);
                     sources.read_go_mod(&root.join(&path), &path);
                 } else if kind.is_file() && name.ends_with(".go") {
-                    sources.found = true;
+                    sources.found_in(&folder);
                     if go_file::compiled_by_name(&name) {
                         sources.read_go_file(&root.join(&path), path);
                     }
@@ -108,6 +111,14 @@ impl GoSources {
             }
         }
         sources
+    }
+
+    /// Notes Go source in `folder` (a prefix such as `cmd/api/`) and the folders above it.
+    fn found_in(&mut self, folder: &str) {
+        self.found = true;
+        for (at, _) in folder.match_indices('/') {
+            self.folders.insert(folder[..at].to_owned());
+        }
     }
 
     /// Takes in the modules the go.mod at `at` requires.

@@ -233,8 +233,9 @@ impl<'a> Layout<'a> {
     }
 
     /// A COPY or ADD: in the builder where the build may read it (it comes before the
-    /// build or brings in Go source), with what the app reads at run time in the final
-    /// stage, and the module download after it when it is the one.
+    /// build or brings in Go source) or the final stage takes none of it, with what the
+    /// app reads at run time in the final stage, and the module download after it when
+    /// it is the one.
     fn place_copy(&self, id: ItemId, plan: &mut Plan) {
         let carried = carried_copy(&self.facts, id, self.builder);
         let for_build =

@@ -90,12 +90,6 @@ pub(super) const CGO_TOOLCHAIN: &[&str] = &[
     "libc6-dev",
 ];
 
-/// Whether the RUN `id` sets CGO_ENABLED in its own line (to a value or a variable):
-/// restage then leaves the line's choice alone.
-pub(super) fn sets_cgo_itself(facts: &Facts, id: ItemId) -> bool {
-    facts.input.analysis.text(id).contains("CGO_ENABLED=")
-}
-
 /// Why the binary needs cgo, if it does or restage cannot rule it out (Go source it
 /// could not read all of: the build then keeps cgo, as the original's did).
 pub(super) fn cgo_reason(facts: &Facts, start: &Start) -> Option<String> {
@@ -114,7 +108,7 @@ pub(super) fn cgo_reason(facts: &Facts, start: &Start) -> Option<String> {
     if let Some((&id, _)) = facts
         .runs
         .iter()
-        .find(|&(&id, run)| run.is_build() && run.cgo.is_none() && sets_cgo_itself(facts, id))
+        .find(|(_, run)| run.is_build() && run.cgo.is_none() && run.sets_cgo)
     {
         return Some(format!(
             "`{}` takes CGO_ENABLED from a variable, which a build may set to 1",

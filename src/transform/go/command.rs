@@ -134,6 +134,9 @@ pub struct RunFacts {
     pub others: Vec<String>,
     /// `CGO_ENABLED=` set in the line (`Some(true)` for 1).
     pub cgo: Option<bool>,
+    /// The line sets `CGO_ENABLED=` itself, to a value or a variable (`$CGO`): its
+    /// choice stays.
+    pub sets_cgo: bool,
 }
 
 impl RunFacts {
@@ -141,6 +144,7 @@ impl RunFacts {
         let mut facts = RunFacts {
             installs: packages::installs(line),
             cgo: cgo_setting(line),
+            sets_cgo: line.contains("CGO_ENABLED="),
             ..RunFacts::default()
         };
         let mut cwd = workdir.to_owned();

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::analyze::{ItemId, file_name, join, parent};
+use crate::glob;
 use crate::syntax::{Command, Keyword};
 use crate::transform::Decision;
 use crate::transform::plan::{Step, is_plain_owner, is_plain_path};
@@ -269,6 +270,32 @@ pub(super) fn brings_build_sources(facts: &Facts, id: ItemId) -> bool {
                 .any(|source| files::is_build_source(facts.input.context, source)))
 }
 
+/// Whether the final stage gets something of the original COPY `id`: what it copies
+/// from another image, the runtime files of a whole copy, or its runtime sources.
+pub(super) fn reaches_final(facts: &Facts, id: ItemId) -> bool {
+    match facts.input.analysis.instruction(id).command() {
+        Some(Command::Copy(copy)) => {
+            copy.from.is_some()
+                || facts.whole_copies.contains(&id)
+                || !runtime_sources(facts, &copy).is_empty()
+        }
+        _ => false,
+    }
+}
+
+/// The sources of a COPY from the build context that the app may read at run time:
+/// neither Go source nor the repository's own files, or under a name apps read from.
+fn runtime_sources<'c>(facts: &Facts, copy: &'c crate::syntax::Copy) -> Vec<&'c String> {
+    let context = facts.input.context;
+    copy.sources
+        .iter()
+        .filter(|source| {
+            files::is_runtime_source(source)
+                || !(files::is_build_source(context, source) || files::is_repository_source(source))
+        })
+        .collect()
+}
+
 /// What the final stage takes of an original COPY, and why: all of it when it brings
 /// in no Go source (the app's own files, or a copy from another image), the runtime
 /// files from the builder when it mixes them with sources.
@@ -288,22 +315,16 @@ pub(super) fn carried_copy(
         return None;
     }
     let context = facts.input.context;
-    let runtime: Vec<&String> = copy
-        .sources
-        .iter()
-        .filter(|source| {
-            files::is_runtime_source(source)
-                || !(files::is_build_source(context, source) || files::is_repository_source(source))
-        })
-        .collect();
+    let runtime = runtime_sources(facts, &copy);
     if runtime.is_empty() {
         return None;
     }
     let names: Vec<String> = runtime.iter().map(|source| format!("`{source}`")).collect();
     let why = format!("the app may read {} at run time", names.join(", "));
     let plain_files = runtime.iter().all(|source| {
-        !source.contains(['*', '?', '[', '$'])
-            && !context.dirs.contains(source.trim_end_matches('/'))
+        !(glob::is_pattern(source)
+            || source.contains('$')
+            || context.dirs.contains(source.trim_end_matches('/')))
     });
     let into_dir = copy.dest.ends_with('/') || copy.sources.len() > 1;
     if !brings_build_sources(facts, id) || !plain_files || !into_dir || !context.present {

@@ -142,9 +142,7 @@ pub fn is_build_source(context: &BuildContext, source: &str) -> bool {
         // Without the context, a name with an extension is a file, not a package folder.
         return !is_runtime_source(path) && !name.contains('.');
     }
-    context
-        .folder(path)
-        .is_some_and(|folder| folder.has_go_sources())
+    context.holds_go_sources(path)
 }
 
 fn is_config_file(name: &str) -> bool {
@@ -235,7 +233,7 @@ mod tests {
     }
 
     #[test]
-    fn without_a_context_only_files_are_runtime_sources() {
+    fn without_a_context_files_and_runtime_folders_are_runtime_sources() {
         let context = BuildContext::default();
         assert!(!is_build_source(&context, "app.ini") && !is_build_source(&context, "templates/"));
         assert!(is_build_source(&context, "cmd") && is_build_source(&context, "main.go"));

@@ -12,7 +12,7 @@ use super::Layout;
 
 /// Folders a build writes for itself: the home folder, GOPATH, Go's own and scratch.
 const BUILD_PLACES: &[&str] = &["/root", "/go", "/usr/local/go", "/tmp", "/var/cache"];
-use super::cgo::{env_cgo, sets_cgo_itself};
+use super::cgo::env_cgo;
 use super::command::{RunFacts, expand};
 use super::facts::Facts;
 
@@ -108,7 +108,7 @@ impl Layout<'_> {
             ));
         }
         let static_already = run.cgo == Some(false) || env_cgo(&self.facts, id) == Some(false);
-        if !run.is_build() || self.cgo || static_already || sets_cgo_itself(&self.facts, id) {
+        if !run.is_build() || self.cgo || static_already || run.sets_cgo {
             plan.builder.push(Step::Keep(id));
             return Ok(());
         }

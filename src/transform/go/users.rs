@@ -10,7 +10,7 @@ use crate::transform::{Decision, Plan};
 
 use super::Layout;
 use super::command::{RunFacts, expand};
-use super::copies::carried_copy;
+use super::copies::reaches_final;
 use super::facts::Facts;
 use super::image::{FinalImage, Kind};
 
@@ -39,7 +39,7 @@ pub(super) fn check_users(facts: &Facts, image: &FinalImage) -> Result<(), Strin
         let Some(owner) = copy.chown else {
             continue;
         };
-        let to_final = facts.whole_copies.contains(&id) || carried_copy(facts, id, "").is_some();
+        let to_final = reaches_final(facts, id);
         let owner = expand(&owner, &facts.vars_at(id)).unwrap_or(owner);
         if to_final && !image.knows_user(&owner) && !(image.kind == Kind::Alpine && creates_users) {
             return Err(format!(
