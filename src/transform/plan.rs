@@ -166,8 +166,10 @@ impl<'a> Emitter<'a> {
         self.ensure_line_break();
     }
 
+    /// Ends the line written last; a byte order mark alone is no line: it leads the first.
     fn ensure_line_break(&mut self) {
-        if !self.out.is_empty() && !self.out.ends_with('\n') {
+        let written = self.out.strip_prefix('\u{feff}').unwrap_or(&self.out);
+        if !written.is_empty() && !written.ends_with('\n') {
             self.out.push_str(self.line_break);
         }
     }
