@@ -21,6 +21,10 @@ pub enum Step {
     Edit(ItemId, String),
     /// A new instruction, written in upper case (`RUN …`), without a line break.
     New(String),
+    /// A new instruction over several lines: its first line (`RUN …`), then the text of
+    /// each line it continues on, each line but the last ending in a continuation in the
+    /// file's escape character, line ending and indentation.
+    Continued(Vec<String>),
 }
 
 #[derive(Clone, Debug)]
@@ -57,7 +61,17 @@ impl Step {
     fn id(&self) -> Option<ItemId> {
         match self {
             Step::Keep(id) | Step::Edit(id, _) => Some(*id),
-            Step::New(_) => None,
+            Step::New(_) | Step::Continued(_) => None,
+        }
+    }
+
+    /// A new instruction's logical line (its lines joined by a blank); none for an
+    /// original one.
+    pub fn new_text(&self) -> Option<String> {
+        match self {
+            Step::New(text) => Some(text.clone()),
+            Step::Continued(lines) => Some(lines.join(" ")),
+            Step::Keep(_) | Step::Edit(..) => None,
         }
     }
 }
@@ -188,6 +202,34 @@ impl<'a> Emitter<'a> {
         self.out.push_str(self.line_break);
     }
 
+    /// A new instruction over `lines`, each continuing the one before.
+    fn continued(&mut self, lines: &[String]) {
+        let continuation = format!(
+            " {}{}{}",
+            self.analysis.dockerfile.escape(),
+            self.line_break,
+            self.continuation_indent()
+        );
+        self.line(&lines.join(&continuation));
+    }
+
+    /// How the file indents the lines an instruction continues on: as its first such
+    /// line, or by four blanks.
+    fn continuation_indent(&self) -> &'a str {
+        let dockerfile = self.analysis.dockerfile;
+        dockerfile
+            .instructions()
+            .flat_map(|instruction| instruction.lines.iter().skip(1))
+            .find_map(|line| match line.kind {
+                LineKind::Text { text, .. } => {
+                    let written = dockerfile.slice(text);
+                    Some(&written[..written.len() - written.trim_start_matches([' ', '\t']).len()])
+                }
+                _ => None,
+            })
+            .unwrap_or("    ")
+    }
+
     /// Where the items before `id`'s comments end: the comments, blank lines and
     /// directives that lead into the previous instruction stay with it.
     fn prefix_start(&self, id: ItemId) -> usize {
@@ -254,6 +296,7 @@ impl<'a> Emitter<'a> {
                 self.ensure_line_break();
             }
             Step::New(text) => self.line(text),
+            Step::Continued(lines) => self.continued(lines),
         }
     }
 
@@ -269,7 +312,7 @@ impl<'a> Emitter<'a> {
             .map(|step| match step {
                 Step::Keep(id) => (Some(*id), self.analysis.text(*id).to_owned()),
                 Step::Edit(id, text) => (Some(*id), text.clone()),
-                Step::New(text) => (None, text.clone()),
+                Step::New(_) | Step::Continued(_) => (None, step.new_text().unwrap_or_default()),
             })
             .collect();
         let last_run = steps

@@ -21,6 +21,7 @@ mod pip;
 mod project;
 mod pth_files;
 mod python_2;
+mod python_run;
 mod requirements;
 mod run;
 mod search_path;

@@ -148,10 +148,13 @@ impl Missing {
         let last = *input.stage.body.last().expect("a stage has instructions");
         for (at, step) in plan.final_stage.iter().enumerate() {
             let (line, commands, id) = match step {
-                Step::New(text) => match text.strip_prefix("RUN ") {
-                    Some(command) => (text.clone(), simple_commands(command), last),
-                    None => continue,
-                },
+                Step::New(_) | Step::Continued(_) => {
+                    let text = step.new_text().unwrap_or_default();
+                    match text.strip_prefix("RUN ") {
+                        Some(command) => (text.clone(), simple_commands(command), last),
+                        None => continue,
+                    }
+                }
                 Step::Keep(id) | Step::Edit(id, _) => {
                     let line = one_line(analysis.text(*id));
                     match analysis.instruction(*id).command() {

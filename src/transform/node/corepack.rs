@@ -34,7 +34,9 @@ impl Layout<'_> {
                         .iter()
                         .any(|package| package == "corepack")
             }),
-            Step::New(text) => text.contains("corepack enable"),
+            Step::New(_) | Step::Continued(_) => step
+                .new_text()
+                .is_some_and(|text| text.contains("corepack enable")),
             Step::Edit(..) => false,
         });
         if !enabled {

@@ -7,6 +7,7 @@
 //! install takes it (`-c`): the versions stay, and where the project needs another one
 //! the build stops with pip's conflict, not with other versions than the original ran.
 
+use super::python_run;
 use crate::transform::Decision;
 use crate::transform::plan::Step;
 
@@ -30,11 +31,10 @@ open(sys.argv[1], 'w').write(''.join(lines))";
 
 /// The builder's step before the project install, and the decision that says why.
 pub fn step(pinned: &Pinned, command: &str) -> (Step, Decision) {
-    let arguments: String = std::iter::once(&pinned.file)
+    let arguments: Vec<&String> = std::iter::once(&pinned.file)
         .chain(&pinned.earlier)
-        .map(|argument| format!(", \"{argument}\""))
         .collect();
-    let step = Step::New(format!("RUN [\"python\", \"-c\", \"{SCRIPT}\"{arguments}]"));
+    let step = python_run::step(SCRIPT, &arguments);
     let decision = Decision::new(
         format!(
             "`{command}` keeps the versions in {} (`-c {}`)",
@@ -102,11 +102,10 @@ mod tests {
             file: "/tmp/pydeps-3.pins".into(),
             earlier: vec!["/opt/pydeps".into(), "/opt/pydeps-2".into()],
         };
-        let (Step::New(line), decision) = step(&pinned, "pip install .") else {
-            panic!("a new step");
-        };
-        let words: Vec<String> = serde_json::from_str(line.strip_prefix("RUN ").unwrap()).unwrap();
-        assert_eq!(words[..3], ["python", "-c", SCRIPT]);
+        let (step, decision) = step(&pinned, "pip install .");
+        let words = python_run::words(&step);
+        assert_eq!(words[..2], ["python", "-c"]);
+        assert_eq!(words[2], SCRIPT.replace("; ", ";     "));
         assert_eq!(
             words[3..],
             ["/tmp/pydeps-3.pins", "/opt/pydeps", "/opt/pydeps-2"]

@@ -6,7 +6,7 @@
 //! step: a requirement that copies a standard-library module declines, and so does
 //! Python 2, which needs its `.pth` files.
 
-use super::{pth_files, stdlib_shadows};
+use super::{pth_files, python_run, stdlib_shadows};
 use crate::ecosystem::{Base, Ecosystem};
 use crate::transform::plan::Step;
 use crate::transform::shell::one_line;
@@ -36,12 +36,10 @@ pub fn conflict(input: &Input) -> Option<String> {
     ))
 }
 
-/// The step after the last install, for `folders`, and the decisions that say why. The
-/// scripts use no double quote or backslash, so they stand in a JSON string as they are.
+/// The step after the last install, for `folders`, and the decisions that say why.
 pub fn step(folders: &[String]) -> (Step, Vec<Decision>) {
-    let arguments: String = folders.iter().map(|f| format!(", \"{f}\"")).collect();
     let script = format!("{}; {}", stdlib_shadows::SCRIPT, pth_files::SCRIPT);
-    let step = Step::New(format!("RUN [\"python\", \"-c\", \"{script}\"{arguments}]"));
+    let step = python_run::step(&script, folders);
     let decisions = vec![
         stdlib_shadows::decision(folders),
         pth_files::decision(folders),
@@ -57,16 +55,12 @@ mod tests {
 
     #[test]
     fn the_step_is_exec_form_json_running_both_scripts() {
-        let (Step::New(line), decisions) = step(&["/opt/pydeps".into(), "/opt/pydeps-2".into()])
-        else {
-            panic!("a new step");
-        };
-        let json = line.strip_prefix("RUN ").unwrap();
-        let words: Vec<String> = serde_json::from_str(json).unwrap();
+        let (step, decisions) = step(&["/opt/pydeps".into(), "/opt/pydeps-2".into()]);
+        let words = python_run::words(&step);
         assert_eq!(words[..2], ["python", "-c"]);
         assert_eq!(
             words[2],
-            format!("{}; {}", stdlib_shadows::SCRIPT, pth_files::SCRIPT)
+            format!("{}; {}", stdlib_shadows::SCRIPT, pth_files::SCRIPT).replace("; ", ";     ")
         );
         assert_eq!(words[3..], ["/opt/pydeps", "/opt/pydeps-2"]);
         assert_eq!(decisions.len(), 2);
@@ -81,11 +75,7 @@ mod tests {
             fs::write(dir.path().join("json.py"), "").unwrap();
             fs::write(dir.path().join("hook.pth"), "import os\n").unwrap();
             let target = dir.path().to_str().unwrap().to_string();
-            let (Step::New(line), _) = step(&[target]) else {
-                panic!("a new step");
-            };
-            let words: Vec<String> =
-                serde_json::from_str(line.strip_prefix("RUN ").unwrap()).unwrap();
+            let words = python_run::words(&step(&[target]).0);
             assert_eq!(words[1], "-c");
             assert!(python.runs(&words[2], &words[3..]), "{python:?}");
             assert!(!dir.path().join("json.py").exists(), "{python:?}");
