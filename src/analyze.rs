@@ -3,7 +3,7 @@
 //! instruction, and the command that starts the app. Pure reading; no rewriting.
 
 use crate::ecosystem::Base;
-use crate::syntax::{Command, Dockerfile, Form, Instruction, ItemKind, Keyword};
+use crate::syntax::{Command, Dockerfile, Form, Instruction, ItemKind, Keyword, LineKind, Span};
 
 /// An instruction of the file, by its index among the file's items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -66,6 +66,27 @@ impl<'a> Analysis<'a> {
     /// The instruction's text as written (heredoc bodies included).
     pub fn text(&self, id: ItemId) -> &'a str {
         &self.dockerfile.text()[self.instruction(id).span.start..self.instruction(id).span.end]
+    }
+
+    /// The comment lines inside instruction `id`'s continuations that fall within
+    /// `span`, unindented, each with its line break: what a rewrite that replaces or
+    /// moves that text writes above the instruction it puts there, so that no comment
+    /// is lost.
+    pub fn comments_within(&self, id: ItemId, span: Span) -> String {
+        self.instruction(id)
+            .lines
+            .iter()
+            .filter(|line| {
+                line.kind == LineKind::Comment
+                    && span.start <= line.span.start
+                    && line.span.end <= span.end
+            })
+            .map(|line| {
+                self.dockerfile
+                    .slice(line.span)
+                    .trim_start_matches([' ', '\t'])
+            })
+            .collect()
     }
 
     /// The only stage, when the file has exactly one.

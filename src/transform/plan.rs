@@ -19,7 +19,8 @@ pub enum Step {
     Keep(ItemId),
     /// An original instruction with its text replaced (comments above it stay).
     Edit(ItemId, String),
-    /// A new instruction, written in upper case (`RUN …`), without a line break.
+    /// A new instruction, written in upper case (`RUN …`), without a line break, after
+    /// the comment lines that lead into it, if any (each with its line break).
     New(String),
     /// A new instruction over several lines: its first line (`RUN …`), then the text of
     /// each line it continues on, each line but the last ending in a continuation in the
@@ -45,17 +46,8 @@ const BUILDER: &str = "builder";
 
 impl Step {
     /// The instruction `id` with byte ranges of its text (absolute spans) replaced.
-    pub fn edit(analysis: &Analysis, id: ItemId, mut edits: Vec<(Span, String)>) -> Step {
-        let span = analysis.instruction(id).span;
-        let mut text = analysis.text(id).to_owned();
-        edits.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
-        for (range, replacement) in edits {
-            text.replace_range(
-                range.start - span.start..range.end - span.start,
-                &replacement,
-            );
-        }
-        Step::Edit(id, text)
+    pub fn edit(analysis: &Analysis, id: ItemId, edits: Vec<(Span, String)>) -> Step {
+        Step::Edit(id, edited(analysis, id, edits))
     }
 
     fn id(&self) -> Option<ItemId> {
@@ -74,6 +66,20 @@ impl Step {
             Step::Keep(_) | Step::Edit(..) => None,
         }
     }
+}
+
+/// The text of instruction `id` with byte ranges of it (absolute spans) replaced.
+pub fn edited(analysis: &Analysis, id: ItemId, mut edits: Vec<(Span, String)>) -> String {
+    let span = analysis.instruction(id).span;
+    let mut text = analysis.text(id).to_owned();
+    edits.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
+    for (range, replacement) in edits {
+        text.replace_range(
+            range.start - span.start..range.end - span.start,
+            &replacement,
+        );
+    }
+    text
 }
 
 /// The name COPY --from uses for the builder stage. The original stage name, if any,
@@ -188,16 +194,25 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// A new line of the file's own conventions.
+    /// A new instruction in the file's own keyword case, after the comment lines that
+    /// lead into it, as they are.
     fn line(&mut self, text: &str) {
         self.ensure_line_break();
-        match text.split_once(' ') {
+        let mut instruction = text;
+        while let Some((_, rest)) = instruction
+            .split_once('\n')
+            .filter(|_| instruction.starts_with('#'))
+        {
+            instruction = rest;
+        }
+        self.out.push_str(&text[..text.len() - instruction.len()]);
+        match instruction.split_once(' ') {
             Some((keyword, rest)) if self.lowercase => {
                 self.out.push_str(&keyword.to_ascii_lowercase());
                 self.out.push(' ');
                 self.out.push_str(rest);
             }
-            _ => self.out.push_str(text),
+            _ => self.out.push_str(instruction),
         }
         self.out.push_str(self.line_break);
     }

@@ -5,7 +5,7 @@
 use crate::analyze::{ItemId, join, parent};
 use crate::syntax::{Command, Form, Healthcheck, Keyword, LineKind, Span};
 use crate::transform::Decision;
-use crate::transform::plan::Step;
+use crate::transform::plan::{Step, edited};
 use crate::transform::shell::{self, one_line, program_name};
 
 use super::Start;
@@ -192,7 +192,8 @@ pub(super) fn replace_arguments(facts: &Facts, id: ItemId, arguments: &str) -> S
     replace_from(facts, id, keyword_end, arguments)
 }
 
-/// The instruction `id` with its text from byte `start` to its end replaced.
+/// The instruction `id` with its text from byte `start` to its end replaced; the
+/// comment lines of its continuations there go above it.
 pub(super) fn replace_from(facts: &Facts, id: ItemId, start: usize, arguments: &str) -> Step {
     let analysis = facts.input.analysis;
     let instruction = analysis.instruction(id);
@@ -205,11 +206,9 @@ pub(super) fn replace_from(facts: &Facts, id: ItemId, start: usize, arguments: &
             _ => None,
         })
         .unwrap_or(instruction.span.end);
-    Step::edit(
-        analysis,
-        id,
-        vec![(Span::new(start, end), format!(" {arguments}"))],
-    )
+    let replaced = Span::new(start, end);
+    let text = edited(analysis, id, vec![(replaced, format!(" {arguments}"))]);
+    Step::Edit(id, analysis.comments_within(id, replaced) + &text)
 }
 
 /// Checks HEALTHCHECKs against the final image, putting a shell-form one that runs a

@@ -423,8 +423,8 @@ fn split_point(kinds: &[(Range<usize>, Kind)]) -> Option<usize> {
 
 /// The commands that follow the install in its RUN (`pip install -r requirements.txt
 /// && python manage.py collectstatic`), from `at` in the logical `line` on, as a RUN of
-/// their own for the final stage, and the span of the builder's RUN they leave (from the
-/// end of the install's last word). `None` unless an `&&` joins them to the install in
+/// their own for the final stage (the comment lines before them above it), and the span
+/// of the builder's RUN they leave (from the end of the install's last word). `None` unless an `&&` joins them to the install in
 /// a RUN without flags.
 fn after_install(input: &Input, id: ItemId, line: &str, at: usize) -> Option<(Span, String)> {
     let analysis = input.analysis;
@@ -455,10 +455,11 @@ fn after_install(input: &Input, id: ItemId, line: &str, at: usize) -> Option<(Sp
         // `RUN --…` would read as the RUN's own flag.
         return None;
     }
-    Some((
-        Span::new(raw(install_end - 1) + 1, end),
-        format!("RUN {rest}"),
-    ))
+    // The comment lines between the install and the commands are theirs: they go above
+    // the final stage's RUN.
+    let moved = Span::new(raw(install_end - 1) + 1, end);
+    let comments = analysis.comments_within(id, Span::new(moved.start, raw(at)));
+    Some((moved, format!("{comments}RUN {rest}")))
 }
 
 /// Whether a command changes what later commands of its shell see: a `cd`, or a `set`
