@@ -122,6 +122,42 @@ impl BuildContext {
         self.go_sources().folders.contains(path)
     }
 
+    /// The commands (folders of package main, relative) that a `./...` pattern at
+    /// `folder` builds, as the go command matches it: that folder and those below it, but
+    /// for `vendor/`, folders named `_…` and the folders of another module; `None` when
+    /// the walk did not see all of the Go source.
+    pub fn go_commands_under(&self, folder: &str) -> Option<Vec<String>> {
+        let sources = self.go_sources();
+        if sources.unread.is_some() {
+            return None;
+        }
+        let below = |path: &str| -> Option<String> {
+            match folder {
+                "" => Some(path.to_owned()),
+                _ if path == folder => Some(String::new()),
+                _ => Some(path.strip_prefix(folder)?.strip_prefix('/')?.to_owned()),
+            }
+        };
+        let other_modules: Vec<String> = sources
+            .modules
+            .iter()
+            .filter_map(|module| below(module))
+            .filter(|module| !module.is_empty())
+            .collect();
+        let matched = sources.commands.iter().filter(|command| {
+            below(command).is_some_and(|relative| {
+                let in_module = |module: &String| {
+                    relative == *module || relative.starts_with(&format!("{module}/"))
+                };
+                relative
+                    .split('/')
+                    .all(|part| part != "vendor" && !part.starts_with('_'))
+                    && !other_modules.iter().any(in_module)
+            })
+        });
+        Some(matched.cloned().collect())
+    }
+
     /// The Dockerfile is a dev container's: its folder is `.devcontainer` or holds a
     /// `devcontainer.json` (the Development Containers spec). That builds a development
     /// environment, whose compilers and tools are the point, not an app image.

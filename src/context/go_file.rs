@@ -86,8 +86,12 @@ pub(super) fn compiled_by_name(name: &str) -> bool {
 pub(super) enum Header<'a> {
     /// Its build constraints leave it out of a Linux build.
     Excluded,
-    /// It is compiled and imports these packages.
-    Imports(Vec<&'a str>),
+    /// It is compiled, belongs to the package named (empty for text that is not Go) and
+    /// imports these packages.
+    Compiled {
+        package: &'a str,
+        imports: Vec<&'a str>,
+    },
     /// The text ends before the header does: only part of the file was read.
     Cut,
 }
@@ -96,14 +100,14 @@ pub(super) enum Header<'a> {
 /// its beginning.
 pub(super) fn header(text: &str, whole: bool) -> Header<'_> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Some(imports) = imports(text, whole) else {
+    let Some((package, imports)) = package_and_imports(text, whole) else {
         return Header::Cut;
     };
     // The constraints stand before the package clause, which `imports` has seen.
     if constraint(text) == Truth::No {
         Header::Excluded
     } else {
-        Header::Imports(imports)
+        Header::Compiled { package, imports }
     }
 }
 
@@ -295,17 +299,25 @@ impl Expression<'_> {
     }
 }
 
-/// The paths of the import declarations that follow the package clause, as the Go
-/// tokenizer sees them (comments and string literals are not code); `None` when the
-/// text ends inside them and is not the whole file. Text that is not Go imports nothing.
-fn imports(text: &str, whole: bool) -> Option<Vec<&str>> {
+/// The package clause's name and the paths of the import declarations that follow it,
+/// as the Go tokenizer sees them (comments and string literals are not code); `None`
+/// when the text ends inside them and is not the whole file. Text that is not Go is of
+/// no package and imports nothing.
+fn package_and_imports(text: &str, whole: bool) -> Option<(&str, Vec<&str>)> {
     let mut tokens = Tokens { rest: text, whole };
-    let mut paths = Vec::new();
-    match (tokens.next(), tokens.next()) {
-        (Token::Word("package"), Token::Word(_)) => {}
+    let package = match (tokens.next(), tokens.next()) {
+        (Token::Word("package"), Token::Word(name)) => name,
         (Token::Cut, _) | (_, Token::Cut) => return None,
-        _ => return Some(paths),
-    }
+        _ => return Some(("", Vec::new())),
+    };
+    let imports = imports(&mut tokens)?;
+    Some((package, imports))
+}
+
+/// The paths of the import declarations `tokens` go on with; `None` when the text ends
+/// inside them.
+fn imports<'a>(tokens: &mut Tokens<'a>) -> Option<Vec<&'a str>> {
+    let mut paths = Vec::new();
     loop {
         match tokens.next() {
             Token::Mark(';') => {}
@@ -430,7 +442,7 @@ mod tests {
 
     fn imports_of(source: &str) -> Vec<&str> {
         match header(source, true) {
-            Header::Imports(paths) => paths,
+            Header::Compiled { imports, .. } => imports,
             other => panic!("{other:?} for {source}"),
         }
     }
@@ -469,6 +481,27 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_package_name() {
+        assert!(matches!(
+            header(
+                "// Command api.\npackage main // the app\n\nimport \"fmt\"\n",
+                true
+            ),
+            Header::Compiled {
+                package: "main",
+                ..
+            }
+        ));
+        assert!(matches!(
+            header("package main_test\n", true),
+            Header::Compiled {
+                package: "main_test",
+                ..
+            }
+        ));
+    }
+
+    #[test]
     fn reads_named_and_grouped_imports() {
         assert_eq!(
             imports_of(
@@ -486,12 +519,18 @@ mod tests {
         }
         assert_eq!(
             header(&source[..source.len() - 3], false),
-            Header::Imports(vec!["fmt", "C"])
+            Header::Compiled {
+                package: "db",
+                imports: vec!["fmt", "C"]
+            }
         );
         assert_eq!(header("package db\n/* a long comment", false), Header::Cut);
         assert_eq!(
             header("package db\n/* a long comment", true),
-            Header::Imports(vec![])
+            Header::Compiled {
+                package: "db",
+                imports: vec![]
+            }
         );
     }
 
@@ -531,14 +570,23 @@ mod tests {
         // A `// +build` line that no blank line follows is a comment.
         assert_eq!(
             header("// +build windows\npackage db\n", true),
-            Header::Imports(vec![])
+            Header::Compiled {
+                package: "db",
+                imports: vec![]
+            }
         );
     }
 
     #[test]
     fn a_go_build_line_wins_over_plus_build() {
         let source = "//go:build linux\n// +build windows\n\npackage db\n";
-        assert_eq!(header(source, true), Header::Imports(vec![]));
+        assert_eq!(
+            header(source, true),
+            Header::Compiled {
+                package: "db",
+                imports: vec![]
+            }
+        );
     }
 
     #[test]

@@ -44,6 +44,12 @@ pub struct GoSources {
     /// The folders (relative, `cmd/api`) with a `.go` file or a go.mod in them or
     /// below them.
     pub folders: BTreeSet<String>,
+    /// The folders (relative, empty for the root) with a `.go` file of package main
+    /// compiled on Linux: the commands that a `./...` pattern builds.
+    pub commands: BTreeSet<String>,
+    /// The folders with a go.mod (empty for the root): a `./...` pattern does not go
+    /// into a module of its own.
+    pub modules: BTreeSet<String>,
     /// What the walk did not read, if anything.
     pub unread: Option<Unread>,
 }
@@ -101,11 +107,14 @@ impl GoSources {
                     }
                 } else if kind.is_file() && name == "go.mod" {
                     sources.found_in(&folder);
+                    sources
+                        .modules
+                        .insert(folder.trim_end_matches('/').to_owned());
                     sources.read_go_mod(&root.join(&path), &path);
                 } else if kind.is_file() && name.ends_with(".go") {
                     sources.found_in(&folder);
                     if go_file::compiled_by_name(&name) {
-                        sources.read_go_file(&root.join(&path), path);
+                        sources.read_go_file(&root.join(&path), path, &folder);
                     }
                 }
             }
@@ -136,13 +145,21 @@ impl GoSources {
         }
     }
 
-    /// Takes in what the `.go` file at `at` imports, if Linux builds compile it.
-    fn read_go_file(&mut self, at: &Path, path: String) {
-        let Some(imports) = compiled_imports(at) else {
+    /// Takes in the package of the `.go` file at `at` in `folder` and what it imports,
+    /// if Linux builds compile it.
+    fn read_go_file(&mut self, at: &Path, path: String, folder: &str) {
+        let Some(compiled) = compiled_header(at) else {
             self.unread.get_or_insert(Unread::Path(path));
             return;
         };
-        for import in imports.into_iter().flatten() {
+        let Some((package, imports)) = compiled else {
+            return;
+        };
+        if package == "main" {
+            self.commands
+                .insert(folder.trim_end_matches('/').to_owned());
+        }
+        for import in imports {
             if import == "C" {
                 self.cgo_file.get_or_insert_with(|| path.clone());
             } else {
@@ -152,9 +169,9 @@ impl GoSources {
     }
 }
 
-/// The packages the `.go` file at `at` imports, `Some(None)` when Linux builds leave it
-/// out, and `None` when its header could not be read.
-fn compiled_imports(at: &Path) -> Option<Option<Vec<String>>> {
+/// The package of the `.go` file at `at` and the packages it imports, `Some(None)` when
+/// Linux builds leave it out, and `None` when its header could not be read.
+fn compiled_header(at: &Path) -> Option<Option<(String, Vec<String>)>> {
     let mut file = File::open(at).ok()?;
     let mut bytes = Vec::new();
     for limit in [FIRST_READ, MAX_READ] {
@@ -163,8 +180,9 @@ fn compiled_imports(at: &Path) -> Option<Option<Vec<String>>> {
         let whole = (bytes.len() as u64) < limit;
         match go_file::header(&String::from_utf8_lossy(&bytes), whole) {
             Header::Excluded => return Some(None),
-            Header::Imports(paths) => {
-                return Some(Some(paths.into_iter().map(str::to_owned).collect()));
+            Header::Compiled { package, imports } => {
+                let imports = imports.into_iter().map(str::to_owned).collect();
+                return Some(Some((package.to_owned(), imports)));
             }
             Header::Cut => {}
         }

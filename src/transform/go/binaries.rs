@@ -74,29 +74,38 @@ impl Facts<'_> {
             "go build"
         };
         let output = build.output.as_deref().map(&resolve).transpose()?;
+        let written = match &build.output {
+            Some(output) => format!("{verb} -o {output} {}", packages.join(" ")),
+            None => format!("{verb} {}", packages.join(" ")),
+        };
+        let to_file = output.as_deref().filter(|output| {
+            !build.install && !output.ends_with('/') && !self.is_dir(&join(&cwd, output))
+        });
         if packages.iter().any(|package| package.contains("...")) {
-            // `-o file` takes the one command there is (with several the original fails).
-            let file = output.as_deref().filter(|output| {
-                !build.install && !output.ends_with('/') && !self.is_dir(&join(&cwd, output))
-            });
-            return match (build.install, &build.output, file) {
-                (_, _, Some(file)) => Ok(vec![Binary::built(join(&cwd, file), id)]),
-                (false, None, _) => Ok(Vec::new()),
-                _ => Err(format!(
-                    "`{verb} {}` writes a binary for every command under it; restage cannot tell which",
-                    packages.join(" ")
-                )),
+            return match (build.install, to_file) {
+                // `-o file` takes the one command there is (with several the original fails).
+                (_, Some(file)) => Ok(vec![Binary::built(join(&cwd, file), id)]),
+                (false, None) if output.is_none() => Ok(Vec::new()),
+                _ => self.commands(&packages, &cwd).map_or_else(
+                    || Err(format!(
+                        "`{written}` writes a binary for every command under it, and restage cannot see which commands the build context has there"
+                    )),
+                    |commands| self.binaries_of(id, verb, &commands, &cwd, output.as_deref(), &vars),
+                ),
             };
         }
         // `-o file` names the binary itself; the default name matters otherwise.
-        if let Some(output) = output
-            .as_deref()
-            .filter(|_| !build.install && packages.len() == 1)
-        {
-            let path = join(&cwd, output);
-            if !output.ends_with('/') && !self.is_dir(&path) {
-                return Ok(vec![Binary::built(path, id)]);
-            }
+        if let Some(file) = to_file.filter(|_| packages.len() == 1) {
+            return Ok(vec![Binary::built(join(&cwd, file), id)]);
+        }
+        if let (Some(_), [_, _, ..]) = (&output, packages.as_slice()) {
+            // `-o folder/` of several packages: a binary for each that is a command.
+            let commands = self.commands(&packages, &cwd).ok_or_else(|| {
+                format!(
+                    "`{written}` builds several packages into one folder, and restage cannot see which of them are commands"
+                )
+            })?;
+            return self.binaries_of(id, verb, &commands, &cwd, output.as_deref(), &vars);
         }
         let names: Vec<String> = if packages[0].ends_with(".go") {
             vec![file_name(&packages[0]).trim_end_matches(".go").to_owned()]
@@ -113,14 +122,67 @@ impl Facts<'_> {
             // `go build` of several packages without -o only compiles them.
             None if names.len() > 1 => return Ok(Vec::new()),
             None => join(&cwd, &names[0]),
-            Some(output) if names.len() > 1 => {
-                return Err(format!(
-                    "`go build -o {output}` builds several packages into one folder"
-                ));
-            }
             Some(output) => join(&join(&cwd, output), &names[0]),
         };
         Ok(vec![Binary::built(path, id)])
+    }
+
+    /// The folders in the image of the commands that `packages` (some of them `./...`
+    /// patterns) name, as the build context has them; `None` where restage cannot see
+    /// it (a folder no whole copy of the context fills, a walk that did not see all).
+    fn commands(&self, packages: &[String], cwd: &str) -> Option<Vec<String>> {
+        let context = self.input.context;
+        let mut commands = Vec::new();
+        for package in packages {
+            if !package.starts_with('.') {
+                return None;
+            }
+            let (base, pattern) = match package.strip_suffix("...") {
+                Some(base) => (base.trim_end_matches('/'), true),
+                None => (package.as_str(), false),
+            };
+            let dir = join(cwd, base);
+            let folder = self.context_folder(&dir)?;
+            let found = context.go_commands_under(&folder)?;
+            let below = |command: &String| match command.strip_prefix(&folder) {
+                Some(rest) if folder.is_empty() || rest.is_empty() || rest.starts_with('/') => {
+                    Some(join(&dir, rest.trim_start_matches('/')))
+                }
+                _ => None,
+            };
+            commands.extend(
+                found
+                    .iter()
+                    .filter(|command| pattern || **command == folder)
+                    .filter_map(below),
+            );
+        }
+        Some(commands)
+    }
+
+    /// The binaries that `verb` of the commands in the image folders `commands` writes:
+    /// into `output`, a folder, or where `go install` puts them.
+    fn binaries_of(
+        &self,
+        id: ItemId,
+        verb: &str,
+        commands: &[String],
+        cwd: &str,
+        output: Option<&str>,
+        vars: &BTreeMap<String, String>,
+    ) -> Result<Vec<Binary>, String> {
+        let names: Vec<String> = commands
+            .iter()
+            .map(|dir| self.package_name(dir, "/", verb))
+            .collect::<Result<_, _>>()?;
+        if verb == "go install" {
+            return Ok(installed(id, &names, commands, vars));
+        }
+        let folder = join(cwd, output.unwrap_or("."));
+        Ok(names
+            .iter()
+            .map(|name| Binary::built(join(&folder, name), id))
+            .collect())
     }
 
     /// The default executable name of a package, as the go command chooses it.

@@ -257,6 +257,24 @@ impl<'a> Facts<'a> {
         Ok(())
     }
 
+    /// The folder of the build context (relative, empty for its root) that the image
+    /// has at `dir`, as the last whole copy that covers it put it there.
+    pub fn context_folder(&self, dir: &str) -> Option<String> {
+        self.whole_copies.iter().rev().find_map(|id| {
+            let dest = self.copy_dests.get(id)?;
+            let rest = match dir.strip_prefix(dest.as_str())? {
+                "" => "",
+                rest if dest == "/" => rest,
+                rest => rest.strip_prefix('/')?,
+            };
+            Some(
+                join(&self.whole_folders[id], rest)
+                    .trim_matches('/')
+                    .to_owned(),
+            )
+        })
+    }
+
     fn add_dir(&mut self, dir: &str) {
         insert_with_parents(&mut self.dirs, dir);
     }
