@@ -124,8 +124,8 @@ impl BuildContext {
 
     /// The commands (folders of package main, relative) that a `./...` pattern at
     /// `folder` builds, as the go command matches it: that folder and those below it, but
-    /// for `vendor/`, folders named `_…` and the folders of another module; `None` when
-    /// the walk did not see all of the Go source.
+    /// for `vendor/`, folders named `_…`, the folders of another module and those that
+    /// `.dockerignore` keeps out; `None` when the walk did not see all of the Go source.
     pub fn go_commands_under(&self, folder: &str) -> Option<Vec<String>> {
         let sources = self.go_sources();
         if sources.unread.is_some() {
@@ -153,7 +153,7 @@ impl BuildContext {
                     .split('/')
                     .all(|part| part != "vendor" && !part.starts_with('_'))
                     && !other_modules.iter().any(in_module)
-            })
+            }) && self.sends_any(command)
         });
         Some(matched.cloned().collect())
     }
