@@ -250,6 +250,37 @@ fn write_into_a_read_only_folder_fails_cleanly() {
 
 #[cfg(unix)]
 #[test]
+fn write_refuses_a_file_the_user_may_not_write_in_a_folder_they_may() {
+    // r--rw-r--: not read-only (the group may write), but neither its owner (the caller)
+    // nor `nobody` may; the folder is open to all, so a rename would replace the file.
+    use std::os::unix::fs::PermissionsExt;
+    let project = Project::new();
+    project.python_app("app");
+    let path = project.join("app/Dockerfile");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o464)).unwrap();
+    fs::set_permissions(project.join("app"), fs::Permissions::from_mode(0o777)).unwrap();
+    let before = fs::metadata(&path).unwrap();
+    let Some(output) = project.run_unprivileged(&["--write", "app"]) else {
+        eprintln!("skipped: running as root without setpriv, every file is writable here");
+        return;
+    };
+    output.code(2);
+    assert!(
+        output
+            .stderr
+            .contains("error: cannot write app/Dockerfile: permission denied\n"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(project.read("app/Dockerfile"), PYTHON_APP);
+    let after = fs::metadata(&path).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!((after.ino(), after.uid()), (before.ino(), before.uid()));
+    assert!(project.leftovers("app").is_empty());
+}
+
+#[cfg(unix)]
+#[test]
 fn a_named_symlink_is_followed_and_stays_a_link() {
     let project = Project::new();
     project.python_app("real");
