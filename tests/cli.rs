@@ -127,6 +127,30 @@ fn output_comes_in_a_stable_order_whatever_the_threads() {
     assert_eq!(headers, sorted);
 }
 
+#[cfg(unix)]
+#[test]
+fn more_jobs_than_the_system_allows_do_not_panic() {
+    // Under a memory limit a thousand threads' stacks do not fit: restage starts no more
+    // workers than files (and no more than 256), and goes on with the ones it has.
+    let project = Project::new();
+    project.python_app("a").python_app("b").python_app("c");
+    for jobs in ["1000", &usize::MAX.to_string()] {
+        let output = std::process::Command::new("sh")
+            .args(["-c", "ulimit -v 400000 && exec \"$0\" \"$@\""])
+            .arg(assert_cmd::cargo::cargo_bin("restage"))
+            .args(["--check", "-j", jobs, "."])
+            .current_dir(project.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "-j {jobs}: {stderr}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            "would rewrite a/Dockerfile\nwould rewrite b/Dockerfile\nwould rewrite c/Dockerfile\n"
+        );
+    }
+}
+
 // ---- --write ----------------------------------------------------------------------
 
 #[test]
