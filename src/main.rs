@@ -195,8 +195,9 @@ impl Printer {
             }
         });
         // Once nobody reads the output, a dry run has no reason to go on; `--write`
-        // still writes every file it was asked to.
-        if self.out_closed && self.mode != Mode::Write {
+        // still writes every file it was asked to, and `--check` still owes the exit
+        // code of every file (`restage --check --format json | head -1`).
+        if self.out_closed && matches!(self.mode, Mode::Diff | Mode::Stdout) {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())

@@ -6,8 +6,6 @@
 mod harness;
 
 use std::fs;
-use std::io::Read;
-use std::process::Stdio;
 
 use harness::{MULTISTAGE, PYTHON_APP, PYTHON_FULL, Project, UNKNOWN_BASE};
 
@@ -1222,34 +1220,30 @@ fn a_closed_pipe_is_not_an_error() {
     for index in 0..300 {
         project.python_app(&format!("svc{index:03}"));
     }
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restage"))
-        .current_dir(project.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = [0u8; 64];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut first)
-        .unwrap();
-    drop(child.stdout.take());
-    let mut stderr = String::new();
-    child
-        .stderr
-        .as_mut()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "{stderr}");
+    let (code, stderr) = project.run_closing_stdout(&[]);
+    assert_eq!(code, 0, "{stderr}");
     assert!(
         !stderr.contains("error:") && !stderr.contains("panicked"),
         "{stderr}"
     );
     assert!(!stderr.to_lowercase().contains("broken pipe"), "{stderr}");
+}
+
+#[test]
+fn check_still_exits_1_after_the_pipe_closes() {
+    // More records than a pipe holds, the one file that would change last: the reader
+    // goes away (`| head -1`) long before restage gets to it.
+    let project = Project::new();
+    for index in 0..1000 {
+        project.file(&format!("done{index:04}/Dockerfile"), MULTISTAGE);
+    }
+    project.python_app("zz");
+    let (code, stderr) = project.run_closing_stdout(&["--check", "--format", "json", "-j", "2"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.ends_with("1 would be rewritten, 1000 unchanged, 0 declined, 0 errors\n"),
+        "{stderr}"
+    );
 }
 
 #[test]
