@@ -80,8 +80,15 @@ fn finish(written: io::Result<()>, code: ExitCode) -> ExitCode {
 }
 
 fn rewrite(args: &RewriteArgs) -> ExitCode {
-    let stdin_named = args.paths.iter().any(|path| path.as_os_str() == "-");
-    if args.write && stdin_named {
+    let stdin_named = args
+        .paths
+        .iter()
+        .filter(|path| path.as_os_str() == "-")
+        .count();
+    if stdin_named > 1 {
+        return usage_error("- (stdin) can be named only once; it can be read only once");
+    }
+    if args.write && stdin_named > 0 {
         return usage_error(
             "--write cannot write back to stdin; use --stdout to print the rewrite",
         );

@@ -337,6 +337,21 @@ fn write_cannot_write_back_to_stdin() {
     );
 }
 
+#[test]
+fn stdin_can_be_named_only_once() {
+    let project = Project::new();
+    let output = project.run_stdin(&["--check", "-", "-"], PYTHON_APP);
+    output.code(2);
+    assert!(
+        output
+            .stderr
+            .contains("error: - (stdin) can be named only once"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(output.stdout, "");
+}
+
 // ---- --check ----------------------------------------------------------------------
 
 #[test]
