@@ -58,10 +58,12 @@ pub fn write_atomically(path: &Path, original: &[u8], new: &[u8]) -> Result<(), 
         .tempfile_in(folder)
         .map_err(io)?;
     temp.write_all(new).map_err(io)?;
+    // The owner first: a change of owner clears the setuid and setgid bits, which the
+    // mode then puts back.
+    keep_owner(temp.as_file(), &metadata);
     temp.as_file()
         .set_permissions(metadata.permissions())
         .map_err(io)?;
-    keep_owner(temp.as_file(), &metadata);
     temp.as_file().sync_all().map_err(io)?;
     // The last look before the rename: a write that lands between here and the rename
     // is the only one that can still be lost.

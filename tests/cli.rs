@@ -352,6 +352,27 @@ fn stdin_can_be_named_only_once() {
     assert_eq!(output.stdout, "");
 }
 
+#[cfg(unix)]
+#[test]
+fn write_keeps_the_owner_and_the_setuid_and_setgid_bits() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let project = Project::new();
+    project.python_app("app");
+    let path = project.join("app/Dockerfile");
+    if std::os::unix::fs::chown(&path, Some(1234), Some(5678)).is_err() {
+        eprintln!("skipped: only root can give a file to another user");
+        return;
+    }
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o6775)).unwrap();
+    project.run(&["-q", "--write", "app"]).code(0);
+    let written = fs::metadata(&path).unwrap();
+    assert!(project.read("app/Dockerfile").contains("AS builder"));
+    assert_eq!(
+        (written.mode() & 0o7777, written.uid(), written.gid()),
+        (0o6775, 1234, 5678)
+    );
+}
+
 // ---- --check ----------------------------------------------------------------------
 
 #[test]
