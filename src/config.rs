@@ -126,7 +126,9 @@ impl Finder {
     }
 
     /// `dir` as [`std::path::absolute`] makes it, without asking the system for the
-    /// working folder each time.
+    /// working folder each time. A path with `..` in it is resolved by the system
+    /// instead: `absolute` keeps the `..` (`/w/here/../proj`), whose parents would lead
+    /// the search up through `/w/here`, a folder the file is not in.
     fn absolute(&self, dir: &Path) -> PathBuf {
         let cwd = self
             .cwd
@@ -136,7 +138,15 @@ impl Finder {
             Some(cwd) if dir.is_relative() => cwd.join(dir),
             _ => dir.to_owned(),
         };
-        std::path::absolute(&joined).unwrap_or(joined)
+        let climbs = joined
+            .components()
+            .any(|part| part == std::path::Component::ParentDir);
+        let resolved = if climbs {
+            std::fs::canonicalize(&joined)
+        } else {
+            std::path::absolute(&joined)
+        };
+        resolved.unwrap_or(joined)
     }
 }
 

@@ -901,6 +901,18 @@ fn restage_toml_can_force_the_ecosystem() {
 }
 
 #[test]
+fn restage_toml_is_searched_from_where_the_file_is_not_through_its_path() {
+    // `here/../svc` is `svc`: the search goes up from it, not through `here`.
+    let project = Project::new();
+    project
+        .file("here/restage.toml", "slim = false\n")
+        .file("svc/Dockerfile", PYTHON_FULL)
+        .file("svc/requirements.txt", "flask\n");
+    let rewrite = project.stdout_of(&["--stdout", "here/../svc/Dockerfile"]);
+    assert!(rewrite.contains("FROM python:3.11-slim"), "{rewrite}");
+}
+
+#[test]
 fn a_bad_restage_toml_is_an_error_located_in_it() {
     let project = Project::new();
     project
