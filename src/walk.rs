@@ -30,13 +30,39 @@ pub struct WalkOptions {
     pub no_ignore: bool,
 }
 
-/// Whether a file name is one restage looks for inside folders.
+/// Endings of names that look like Dockerfiles but are not built as they are:
+/// BuildKit's ignore file for one Dockerfile (`Dockerfile.dockerignore`), the leftovers
+/// of editors, merges and patches, and templates that a tool renders first (which
+/// rewriting would break, or which are rewritten once rendered).
+const NOT_BUILT: &[&str] = &[
+    ".dockerignore",
+    "~",
+    ".bak",
+    ".old",
+    ".orig",
+    ".rej",
+    ".swp",
+    ".tmp",
+    ".in",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".tmpl",
+    ".tpl",
+    ".template",
+];
+
+/// Whether a file name is one restage looks for inside folders: the names Docker and
+/// Podman build by default (`Dockerfile`, Docker's fallback `dockerfile`,
+/// `Containerfile`) and the usual names of variants (`Dockerfile.prod`,
+/// `Containerfile.dev`, `api.Dockerfile`), less [`NOT_BUILT`].
 pub fn is_dockerfile_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    name == "Dockerfile"
-        || name == "Containerfile"
+    let named = matches!(name, "Dockerfile" | "dockerfile" | "Containerfile")
         || name.starts_with("Dockerfile.")
-        || (lower.ends_with(".dockerfile") && lower.len() > ".dockerfile".len())
+        || name.starts_with("Containerfile.")
+        || (lower.ends_with(".dockerfile") && lower.len() > ".dockerfile".len());
+    named && !NOT_BUILT.iter().any(|ending| lower.ends_with(ending))
 }
 
 /// The inputs for `paths` (the current folder when empty), in order.
@@ -141,10 +167,12 @@ mod tests {
     fn dockerfile_names() {
         for name in [
             "Dockerfile",
+            "dockerfile",
             "Dockerfile.prod",
             "api.Dockerfile",
             "api.dockerfile",
             "Containerfile",
+            "Containerfile.dev",
         ] {
             assert!(is_dockerfile_name(name), "{name}");
         }
@@ -154,6 +182,16 @@ mod tests {
             ".dockerfile",
             "Makefile",
             "Dockerfile-old",
+            "Dockerfile.dockerignore",
+            "Dockerfile.prod.dockerignore",
+            "Dockerfile~",
+            "Dockerfile.orig",
+            "Dockerfile.prod.BAK",
+            "Containerfile.rej",
+            "Dockerfile.j2",
+            "api.Dockerfile.tmpl",
+            "Dockerfile.in",
+            "Dockerfile.template",
         ] {
             assert!(!is_dockerfile_name(name), "{name}");
         }

@@ -1006,7 +1006,9 @@ fn folders_are_searched_for_every_dockerfile_name() {
         "api.Dockerfile",
         "worker.dockerfile",
         "Containerfile",
+        "Containerfile.dev",
         "nested/deeper/Dockerfile",
+        "lower/dockerfile",
     ] {
         project.file(name, PYTHON_APP);
     }
@@ -1016,15 +1018,24 @@ fn folders_are_searched_for_every_dockerfile_name() {
         "Dockerfile.md.txt/README",
         "notes.txt",
         "Makefile",
+        "Dockerfile.orig",
+        "Dockerfile.prod.bak",
+        "Dockerfile~",
+        "Dockerfile.j2",
+        "Containerfile.template",
     ] {
         project.file(other, PYTHON_APP);
     }
+    // BuildKit's ignore file for one Dockerfile sits beside it under its name.
+    project.file("Dockerfile.dockerignore", "node_modules\n*.pyc\n");
+    project.file("Dockerfile.prod.dockerignore", "*.pyc\n");
     let output = project.run(&["--check"]);
     output.code(1);
     assert_eq!(
         output.stdout,
-        "would rewrite Containerfile\nwould rewrite Dockerfile\nwould rewrite Dockerfile.prod\n\
-         would rewrite api.Dockerfile\nwould rewrite nested/deeper/Dockerfile\nwould rewrite worker.dockerfile\n"
+        "would rewrite Containerfile\nwould rewrite Containerfile.dev\nwould rewrite Dockerfile\n\
+         would rewrite Dockerfile.prod\nwould rewrite api.Dockerfile\nwould rewrite lower/dockerfile\n\
+         would rewrite nested/deeper/Dockerfile\nwould rewrite worker.dockerfile\n"
     );
 }
 
