@@ -7,7 +7,13 @@
 //! Symlinks: one named on the command line is followed (its target is read and, with
 //! `--write`, rewritten; the link stays a link). Symlinks met while searching a folder
 //! are skipped, as ripgrep does, so no file is reached twice under two names.
+//!
+//! A file reached twice through the paths named (`a a/Dockerfile`, `a ./a`, a folder and
+//! a symlink to it) is processed once, under the name it was first reached by: the same
+//! file written twice would be refused the second time as changed since it was read.
+//! Only named paths can overlap, so a run that names one folder keeps no list of files.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// One thing to process.
@@ -75,6 +81,7 @@ pub fn inputs(
     } else {
         paths.to_vec()
     };
+    let mut seen = (paths.len() > 1).then(HashSet::new);
     paths
         .into_iter()
         .flat_map(move |path| -> Box<dyn Iterator<Item = Input> + Send> {
@@ -95,6 +102,12 @@ pub fn inputs(
                 }
                 Ok(_) => Box::new(std::iter::once(Input::File(path))),
             }
+        })
+        .filter(move |input| match (input, &mut seen) {
+            (Input::File(path), Some(seen)) => {
+                seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()))
+            }
+            _ => true,
         })
 }
 

@@ -1506,16 +1506,34 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+#[cfg(unix)]
 #[test]
-fn the_same_folder_twice_is_processed_twice_in_order() {
-    let project = Project::new();
-    project.python_app("a");
-    let output = project.run(&["--check", "a", "a/Dockerfile"]);
-    output.code(1);
-    assert_eq!(
-        output.stdout,
-        "would rewrite a/Dockerfile\nwould rewrite a/Dockerfile\n"
-    );
+fn a_file_reached_twice_is_processed_once_whatever_the_threads() {
+    for paths in [
+        &["a", "a"][..],
+        &["a", "a/Dockerfile"],
+        &["a/Dockerfile", "./a/Dockerfile"],
+        &["a", "link/Dockerfile"],
+        &["link", "a"],
+    ] {
+        for jobs in ["1", "4"] {
+            let project = Project::new();
+            project.python_app("a");
+            std::os::unix::fs::symlink("a", project.join("link")).unwrap();
+            let first = paths[0].trim_end_matches("/Dockerfile");
+            let check = project.run(&[&["--check", "-j", jobs], paths].concat());
+            check.code(1);
+            assert_eq!(check.stdout, format!("would rewrite {first}/Dockerfile\n"));
+            let write = project.run(&[&["--write", "-j", jobs], paths].concat());
+            write.code(0);
+            assert_eq!(write.stdout, format!("rewrote {first}/Dockerfile\n"));
+            assert_eq!(
+                write.summary(),
+                "1 rewritten, 0 unchanged, 0 declined, 0 errors",
+                "{paths:?} -j {jobs}"
+            );
+        }
+    }
 }
 
 /// What `restage --explain [options] app/Dockerfile` prints for a lone Dockerfile of `text`.
