@@ -190,16 +190,13 @@ pub fn process(input: Input, settings: &Settings) -> Report {
             empty_folder: true,
             ..Report::new(display_path(&path), Status::Unchanged)
         },
-        Input::Stdin => {
-            let mut bytes = Vec::new();
-            if let Err(error) = std::io::stdin().lock().read_to_end(&mut bytes) {
-                return Report::failed(
-                    STDIN.into(),
-                    format!("cannot read stdin: {}", io_message(&error)),
-                );
-            }
-            rewrite(STDIN.into(), None, bytes, settings)
-        }
+        Input::Stdin => match read_at_most(std::io::stdin().lock(), Vec::new()) {
+            Ok(bytes) => rewrite(STDIN.into(), None, bytes, settings),
+            Err(error) => Report::failed(
+                STDIN.into(),
+                format!("cannot read stdin: {}", io_message(&error)),
+            ),
+        },
         Input::File(path) => {
             let shown = display_path(&path);
             match read_file(&path) {
@@ -213,13 +210,27 @@ pub fn process(input: Input, settings: &Settings) -> Report {
     }
 }
 
+/// The most a file or stdin may hold: a thousand times the largest Dockerfiles seen,
+/// and little enough to hold in memory. A file that keeps growing (a log named by
+/// mistake) or stdin from a never-ending source stops here instead of at the memory
+/// limit.
+const MAX_INPUT: u64 = 64 * 1024 * 1024;
+
 /// A whole file. Unlike `std::fs::read` it does not ask for the file's size first: a
 /// Dockerfile fits the first buffer, and a bulk run saves a system call per file.
 fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(16 * 1024);
-    std::fs::File::open(path)?
-        .take(u64::MAX)
-        .read_to_end(&mut bytes)?;
+    read_at_most(std::fs::File::open(path)?, Vec::with_capacity(16 * 1024))
+}
+
+/// Everything `reader` gives, appended to `bytes`, or an error past [`MAX_INPUT`].
+fn read_at_most(reader: impl Read, mut bytes: Vec<u8>) -> std::io::Result<Vec<u8>> {
+    reader.take(MAX_INPUT + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            "larger than 64 MiB, which no Dockerfile is",
+        ));
+    }
     Ok(bytes)
 }
 

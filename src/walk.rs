@@ -12,6 +12,10 @@
 //! a symlink to it) is processed once, under the name it was first reached by: the same
 //! file written twice would be refused the second time as changed since it was read.
 //! Only named paths can overlap, so a run that names one folder keeps no list of files.
+//!
+//! A named path that is neither a folder nor a regular file (a named pipe, a device, a
+//! socket) is refused: reading it could block or never end, and `--write` would put a
+//! regular file in its place.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -100,7 +104,11 @@ pub fn inputs(
                         Some(_) => Box::new(walk),
                     }
                 }
-                Ok(_) => Box::new(std::iter::once(Input::File(path))),
+                Ok(meta) if meta.is_file() => Box::new(std::iter::once(Input::File(path))),
+                Ok(_) => Box::new(std::iter::once(Input::Missing {
+                    path,
+                    message: "not a regular file (a named pipe, a device or a socket)".into(),
+                })),
             }
         })
         .filter(move |input| match (input, &mut seen) {

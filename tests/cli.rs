@@ -1227,6 +1227,66 @@ fn a_binary_file_is_refused_without_printing_it() {
     assert!(!output.stderr.contains('\0'));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_or_device_is_refused_not_read() {
+    let project = Project::new();
+    project.python_app("app");
+    let made = std::process::Command::new("mkfifo")
+        .arg(project.join("app/pipe"))
+        .status();
+    if !made.is_ok_and(|status| status.success()) {
+        eprintln!("skipped: no mkfifo on this machine");
+        return;
+    }
+    // Read, a pipe without a writer would block forever; written, it would be replaced.
+    let output = project.run(&["--write", "app/pipe", "/dev/zero", "app"]);
+    output.code(2);
+    for name in ["app/pipe", "/dev/zero"] {
+        assert!(
+            output.stderr.contains(&format!(
+                "error: {name}: not a regular file (a named pipe, a device or a socket)\n"
+            )),
+            "{}",
+            output.stderr
+        );
+    }
+    assert_eq!(output.stdout, "rewrote app/Dockerfile\n");
+    let pipe = fs::symlink_metadata(project.join("app/pipe")).unwrap();
+    use std::os::unix::fs::FileTypeExt;
+    assert!(pipe.file_type().is_fifo());
+}
+
+#[test]
+fn input_larger_than_64_mib_is_refused() {
+    let project = Project::new();
+    let huge = fs::File::create(project.join("Dockerfile")).unwrap();
+    huge.set_len(64 * 1024 * 1024 + 1).unwrap();
+    let output = project.run(&["Dockerfile"]);
+    output.code(2);
+    assert!(
+        output.stderr.contains(
+            "error: cannot read Dockerfile: larger than 64 MiB, which no Dockerfile is\n"
+        ),
+        "{}",
+        output.stderr
+    );
+    #[cfg(unix)]
+    {
+        let endless = std::process::Command::new(harness::restage().get_program())
+            .arg("-")
+            .stdin(fs::File::open("/dev/zero").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(endless.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&endless.stderr)
+                .contains("error: cannot read stdin: larger than 64 MiB"),
+            "{endless:?}"
+        );
+    }
+}
+
 #[test]
 fn an_empty_dockerfile_is_an_error() {
     let project = Project::new();

@@ -177,7 +177,9 @@ impl Project {
         command
             .current_dir(self.path())
             .args(args)
-            .env_remove("NO_COLOR");
+            .env_remove("NO_COLOR")
+            // A restage that hangs (reading a named pipe) fails its test, not the run.
+            .timeout(std::time::Duration::from_secs(120));
         for (key, value) in env {
             command.env(key, value);
         }
