@@ -293,7 +293,15 @@ fn located(error: &ParseError, source: &[u8], path: &str) -> FileError {
 /// not in the Dockerfile.
 fn config_error(error: &ConfigError) -> FileError {
     let path = display_path(relative_to_cwd(&error.path));
-    let located = located(&error.error, &error.source, &path);
+    let Some(source) = &error.source else {
+        return FileError {
+            message: format!("cannot read {path}: {}", error.error.message),
+            line: None,
+            column: None,
+            rendered: None,
+        };
+    };
+    let located = located(&error.error, source, &path);
     FileError {
         message: format!("{path}: {}", located.message),
         line: None,

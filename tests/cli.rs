@@ -950,6 +950,33 @@ fn a_bad_restage_toml_is_an_error_located_in_it() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn an_unreadable_restage_toml_is_an_error_without_a_snippet() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = Project::new();
+    project
+        .python_app("app")
+        .file("app/restage.toml", "slim = false\n");
+    let config = project.join("app/restage.toml");
+    fs::set_permissions(&config, fs::Permissions::from_mode(0o000)).unwrap();
+    let output = project.run_unprivileged(&["app"]);
+    fs::set_permissions(&config, fs::Permissions::from_mode(0o644)).unwrap();
+    let Some(output) = output else {
+        eprintln!("skipped: running as root without setpriv, every file is readable here");
+        return;
+    };
+    output.code(2);
+    assert!(
+        output
+            .stderr
+            .starts_with("error: cannot read app/restage.toml: permission denied\n"),
+        "{}",
+        output.stderr
+    );
+    assert!(!output.stderr.contains("-->"), "{}", output.stderr);
+}
+
 // ---- colour -----------------------------------------------------------------------
 
 #[test]
