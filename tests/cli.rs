@@ -1315,6 +1315,30 @@ fn input_larger_than_64_mib_is_refused() {
 }
 
 #[test]
+fn an_error_on_a_long_line_shows_the_part_around_the_caret() {
+    let project = Project::new();
+    let long = format!(
+        "FROM python:3.12\n{}FORM x{}\n",
+        " ".repeat(5_000_000),
+        "y".repeat(1000)
+    );
+    project.file("Dockerfile", long);
+    let output = project.run(&[]);
+    output.code(2);
+    assert!(output.stderr.len() < 1000, "{} bytes", output.stderr.len());
+    assert!(
+        output.stderr.contains(&format!(
+            "--> Dockerfile:2:5000001\n  |\n2 | …{}FORM x{}…\n  | {}^\n",
+            " ".repeat(60),
+            "y".repeat(54),
+            " ".repeat(61)
+        )),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
 fn an_empty_dockerfile_is_an_error() {
     let project = Project::new();
     project.file("Dockerfile", "");
