@@ -5,8 +5,9 @@
 //! failure the temp file is removed and the original is left as it was.
 //!
 //! It refuses when the file changed since restage read it (another tool or an editor
-//! wrote it meanwhile) and when the file is read-only: a rename would replace a
-//! read-only file without complaint, which is not what a read-only bit asks for.
+//! wrote it meanwhile), when the file is read-only, and when the user may not write the
+//! file itself: a rename needs only a writable folder, and would replace a file the user
+//! may not write (someone else's, taking it over) without complaint.
 //!
 //! Symlinks: the file a symlink points at is rewritten, in its own folder, and the link
 //! stays a link (renaming over the link itself would turn it into a copy).
@@ -46,6 +47,7 @@ pub fn write_atomically(path: &Path, original: &[u8], new: &[u8]) -> Result<(), 
     if metadata.permissions().readonly() {
         return Err(ApplyError::ReadOnly);
     }
+    may_write(&target).map_err(io)?;
     if fs::read(&target).map_err(io)? != original {
         return Err(ApplyError::Changed);
     }
@@ -56,10 +58,12 @@ pub fn write_atomically(path: &Path, original: &[u8], new: &[u8]) -> Result<(), 
         .tempfile_in(folder)
         .map_err(io)?;
     temp.write_all(new).map_err(io)?;
+    // The owner first: a change of owner clears the setuid and setgid bits, which the
+    // mode then puts back.
+    keep_owner(temp.as_file(), &metadata);
     temp.as_file()
         .set_permissions(metadata.permissions())
         .map_err(io)?;
-    keep_owner(temp.as_file(), &metadata);
     temp.as_file().sync_all().map_err(io)?;
     // The last look before the rename: a write that lands between here and the rename
     // is the only one that can still be lost.
@@ -67,6 +71,19 @@ pub fn write_atomically(path: &Path, original: &[u8], new: &[u8]) -> Result<(), 
         return Err(ApplyError::Changed);
     }
     temp.persist(&target).map_err(|error| io(error.error))?;
+    Ok(())
+}
+
+/// Whether the user may write the file itself, as `open` for writing would judge (the
+/// effective user and groups, ACLs included), without opening it.
+#[cfg(unix)]
+fn may_write(file: &Path) -> std::io::Result<()> {
+    use rustix::fs::{Access, AtFlags, CWD, accessat};
+    accessat(CWD, file, Access::WRITE_OK, AtFlags::EACCESS).map_err(std::io::Error::from)
+}
+
+#[cfg(not(unix))]
+fn may_write(_file: &Path) -> std::io::Result<()> {
     Ok(())
 }
 

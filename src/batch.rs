@@ -19,6 +19,7 @@ use std::io::Read;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::Scope;
 
 use restage::context::{BuildContext, ContextCache};
 use restage::diagnostic::Diagnostic;
@@ -189,16 +190,13 @@ pub fn process(input: Input, settings: &Settings) -> Report {
             empty_folder: true,
             ..Report::new(display_path(&path), Status::Unchanged)
         },
-        Input::Stdin => {
-            let mut bytes = Vec::new();
-            if let Err(error) = std::io::stdin().lock().read_to_end(&mut bytes) {
-                return Report::failed(
-                    STDIN.into(),
-                    format!("cannot read stdin: {}", io_message(&error)),
-                );
-            }
-            rewrite(STDIN.into(), None, bytes, settings)
-        }
+        Input::Stdin => match read_at_most(std::io::stdin().lock(), Vec::new()) {
+            Ok(bytes) => rewrite(STDIN.into(), None, bytes, settings),
+            Err(error) => Report::failed(
+                STDIN.into(),
+                format!("cannot read stdin: {}", io_message(&error)),
+            ),
+        },
         Input::File(path) => {
             let shown = display_path(&path);
             match read_file(&path) {
@@ -212,13 +210,27 @@ pub fn process(input: Input, settings: &Settings) -> Report {
     }
 }
 
+/// The most a file or stdin may hold: a thousand times the largest Dockerfiles seen,
+/// and little enough to hold in memory. A file that keeps growing (a log named by
+/// mistake) or stdin from a never-ending source stops here instead of at the memory
+/// limit.
+const MAX_INPUT: u64 = 64 * 1024 * 1024;
+
 /// A whole file. Unlike `std::fs::read` it does not ask for the file's size first: a
 /// Dockerfile fits the first buffer, and a bulk run saves a system call per file.
 fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(16 * 1024);
-    std::fs::File::open(path)?
-        .take(u64::MAX)
-        .read_to_end(&mut bytes)?;
+    read_at_most(std::fs::File::open(path)?, Vec::with_capacity(16 * 1024))
+}
+
+/// Everything `reader` gives, appended to `bytes`, or an error past [`MAX_INPUT`].
+fn read_at_most(reader: impl Read, mut bytes: Vec<u8>) -> std::io::Result<Vec<u8>> {
+    reader.take(MAX_INPUT + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            "larger than 64 MiB, which no Dockerfile is",
+        ));
+    }
     Ok(bytes)
 }
 
@@ -281,7 +293,15 @@ fn located(error: &ParseError, source: &[u8], path: &str) -> FileError {
 /// not in the Dockerfile.
 fn config_error(error: &ConfigError) -> FileError {
     let path = display_path(relative_to_cwd(&error.path));
-    let located = located(&error.error, &error.source, &path);
+    let Some(source) = &error.source else {
+        return FileError {
+            message: format!("cannot read {path}: {}", error.error.message),
+            line: None,
+            column: None,
+            rendered: None,
+        };
+    };
+    let located = located(&error.error, source, &path);
     FileError {
         message: format!("{path}: {}", located.message),
         line: None,
@@ -352,53 +372,97 @@ fn deliver(report: &mut Report, mode: Mode, file: Option<&Path>, original: Vec<u
     }
 }
 
-/// Processes `inputs` on `jobs` threads and hands each report to `emit` in input order.
-/// When `emit` breaks, no further files are started; the ones already started finish.
+/// The most workers a batch runs, whatever `--jobs` asks: far more than the cores of
+/// any machine, and few enough that their stacks fit a modest memory limit.
+pub const MAX_JOBS: usize = 256;
+
+/// Processes `inputs` on up to `jobs` threads (at most [`MAX_JOBS`]) and hands each
+/// report to `emit` in input order. When `emit` breaks, no further files are started;
+/// the ones already started finish.
 ///
 /// No file is handed between threads: a worker takes the next input itself (discovery
 /// runs on whichever worker asks), and when it finishes a file it emits every report
 /// whose turn has come, its own and any later ones that were waiting for it. A
 /// worker waits only when `window` files are between discovery and output.
+///
+/// The calling thread is the first worker, and a worker starts another only when it
+/// takes an input and another is waiting behind it: a batch never has more workers
+/// than files, and a thread the system refuses leaves the batch to those it has.
 pub fn run(
     inputs: impl Iterator<Item = Input> + Send,
     settings: &Settings,
     jobs: usize,
     emit: impl FnMut(Report) -> ControlFlow<()> + Send,
 ) {
-    let window = jobs * 4;
-    let queue = Mutex::new(Queue {
-        inputs: inputs.enumerate(),
-        taken: 0,
-        emitted: 0,
-        waiting: 0,
-        stop: false,
-    });
-    let room = Condvar::new();
-    let output = Mutex::new(Output {
-        pending: BTreeMap::new(),
-        next: 0,
-        emit,
-        stopped: false,
-    });
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| {
-                while let Some((index, input)) = Queue::take(&queue, &room, window) {
-                    let report = process(input, settings);
-                    let mut output = lock(&output);
-                    output.pending.insert(index, report);
-                    let (emitted, stopped) = output.flush();
-                    // Lock order: output, then queue (`take` holds only the queue).
-                    let mut queue = lock(&queue);
-                    queue.emitted = emitted;
-                    queue.stop = stopped;
-                    if queue.waiting > 0 {
-                        room.notify_all();
-                    }
-                }
-            });
+    let jobs = jobs.clamp(1, MAX_JOBS);
+    let batch = Batch {
+        queue: Mutex::new(Queue {
+            inputs: inputs.enumerate().peekable(),
+            taken: 0,
+            emitted: 0,
+            waiting: 0,
+            stop: false,
+            workers: 1,
+            more_workers: jobs > 1,
+            jobs,
+        }),
+        room: Condvar::new(),
+        output: Mutex::new(Output {
+            pending: BTreeMap::new(),
+            next: 0,
+            emit,
+            stopped: false,
+        }),
+        settings,
+        window: jobs * 4,
+    };
+    std::thread::scope(|scope| batch.work(scope));
+}
+
+/// What the workers of a batch share.
+struct Batch<'a, I: Iterator, E> {
+    queue: Mutex<Queue<I>>,
+    room: Condvar,
+    output: Mutex<Output<E>>,
+    settings: &'a Settings,
+    window: usize,
+}
+
+impl<I, E> Batch<'_, I, E>
+where
+    I: Iterator<Item = (usize, Input)> + Send,
+    E: FnMut(Report) -> ControlFlow<()> + Send,
+{
+    /// One worker: takes and processes inputs until there are none or the batch stops.
+    fn work<'scope, 'env>(&'scope self, scope: &'scope Scope<'scope, 'env>) {
+        while let Some(taken) = Queue::take(&self.queue, &self.room, self.window) {
+            if taken.start_worker {
+                self.start_worker(scope);
+            }
+            let report = process(taken.input, self.settings);
+            let mut output = lock(&self.output);
+            output.pending.insert(taken.index, report);
+            let (emitted, stopped) = output.flush();
+            // Lock order: output, then queue (`take` holds only the queue).
+            let mut queue = lock(&self.queue);
+            queue.emitted = emitted;
+            queue.stop = stopped;
+            if queue.waiting > 0 {
+                self.room.notify_all();
+            }
         }
-    });
+    }
+
+    /// Starts one more worker; when the system refuses a thread (a process or memory
+    /// limit), the batch goes on with the workers it has and starts no more.
+    fn start_worker<'scope, 'env>(&'scope self, scope: &'scope Scope<'scope, 'env>) {
+        let started = std::thread::Builder::new().spawn_scoped(scope, move || self.work(scope));
+        if started.is_err() {
+            let mut queue = lock(&self.queue);
+            queue.workers -= 1;
+            queue.more_workers = false;
+        }
+    }
 }
 
 /// The reports waiting for the ones before them, and where output has got.
@@ -423,20 +487,33 @@ impl<E: FnMut(Report) -> ControlFlow<()>> Output<E> {
     }
 }
 
-/// The inputs not yet taken, and how far output has got.
-struct Queue<I> {
-    inputs: I,
+/// The inputs not yet taken, how far output has got, and how many workers there are.
+struct Queue<I: Iterator> {
+    /// Peekable: a worker is started only for an input that is there.
+    inputs: std::iter::Peekable<I>,
     taken: usize,
     emitted: usize,
     /// Workers waiting for room in the window.
     waiting: usize,
     stop: bool,
+    /// Workers running or being started.
+    workers: usize,
+    /// False once `jobs` workers run or the system refused one.
+    more_workers: bool,
+    jobs: usize,
+}
+
+/// An input a worker took, and whether it is to start another worker for the next.
+struct Taken {
+    index: usize,
+    input: Input,
+    start_worker: bool,
 }
 
 impl<I: Iterator<Item = (usize, Input)>> Queue<I> {
     /// The next input, once fewer than `window` files are taken and not yet output;
     /// `None` at the end or after a stop.
-    fn take(queue: &Mutex<Queue<I>>, room: &Condvar, window: usize) -> Option<(usize, Input)> {
+    fn take(queue: &Mutex<Queue<I>>, room: &Condvar, window: usize) -> Option<Taken> {
         let mut queue = lock(queue);
         while !queue.stop && queue.taken - queue.emitted >= window {
             queue.waiting += 1;
@@ -448,9 +525,18 @@ impl<I: Iterator<Item = (usize, Input)>> Queue<I> {
         if queue.stop {
             return None;
         }
-        let next = queue.inputs.next()?;
+        let (index, input) = queue.inputs.next()?;
         queue.taken += 1;
-        Some(next)
+        let start_worker = queue.more_workers && queue.inputs.peek().is_some();
+        if start_worker {
+            queue.workers += 1;
+            queue.more_workers = queue.workers < queue.jobs;
+        }
+        Some(Taken {
+            index,
+            input,
+            start_worker,
+        })
     }
 }
 
@@ -504,8 +590,10 @@ mod tests {
         let (jobs, mut emitted) = (3, 0);
         run(counted, &settings(), jobs, |_| {
             emitted += 1;
+            // Discovery runs one input ahead of the window (to know whether a worker
+            // is wanted for it).
             let ahead = taken.load(std::sync::atomic::Ordering::SeqCst) - emitted;
-            assert!(ahead < jobs * 4, "{ahead} files ahead of the output");
+            assert!(ahead <= jobs * 4, "{ahead} files ahead of the output");
             ControlFlow::Continue(())
         });
         assert_eq!(emitted, 2_000);

@@ -141,7 +141,7 @@ pub struct RewriteArgs {
     #[arg(long, help_heading = "Discovery")]
     pub no_ignore: bool,
 
-    /// Number of files processed at once [default: the number of CPUs].
+    /// Number of files processed at once [default: the number of CPUs; at most 256].
     #[arg(short, long, value_name = "N", help_heading = "Discovery")]
     pub jobs: Option<std::num::NonZeroUsize>,
 }

@@ -13,6 +13,8 @@ use restage::recent::RecentFolders;
 use restage::syntax::ParseError;
 use restage::transform::{GoFinal, Options};
 
+use crate::walk::io_message;
+
 pub const FILE_NAME: &str = "restage.toml";
 
 /// The keys of `restage.toml`. Unknown keys are an error, so a typo does not pass silently.
@@ -82,8 +84,9 @@ impl Overrides {
 #[derive(Clone, Debug)]
 pub struct ConfigError {
     pub path: PathBuf,
-    /// The file's text, for showing where the error is (empty when it could not be read).
-    pub source: Vec<u8>,
+    /// The file's text, for showing where the error is; `None` when it could not be
+    /// read, and the error is the reason (there is no place in it to show).
+    pub source: Option<Vec<u8>>,
     pub error: ParseError,
 }
 
@@ -126,7 +129,9 @@ impl Finder {
     }
 
     /// `dir` as [`std::path::absolute`] makes it, without asking the system for the
-    /// working folder each time.
+    /// working folder each time. A path with `..` in it is resolved by the system
+    /// instead: `absolute` keeps the `..` (`/w/here/../proj`), whose parents would lead
+    /// the search up through `/w/here`, a folder the file is not in.
     fn absolute(&self, dir: &Path) -> PathBuf {
         let cwd = self
             .cwd
@@ -136,25 +141,29 @@ impl Finder {
             Some(cwd) if dir.is_relative() => cwd.join(dir),
             _ => dir.to_owned(),
         };
-        std::path::absolute(&joined).unwrap_or(joined)
+        let climbs = joined
+            .components()
+            .any(|part| part == std::path::Component::ParentDir);
+        let resolved = if climbs {
+            std::fs::canonicalize(&joined)
+        } else {
+            std::path::absolute(&joined)
+        };
+        resolved.unwrap_or(joined)
     }
 }
 
 fn read(path: &Path) -> Result<Config, ConfigError> {
-    let fail = |source: Vec<u8>, error: ParseError| ConfigError {
+    let fail = |source: Option<Vec<u8>>, error: ParseError| ConfigError {
         path: path.to_owned(),
         source,
         error,
     };
-    let source = std::fs::read(path).map_err(|error| {
-        fail(
-            Vec::new(),
-            ParseError::new(format!("cannot read {FILE_NAME}: {error}"), 0),
-        )
-    })?;
+    let source =
+        std::fs::read(path).map_err(|error| fail(None, ParseError::new(io_message(&error), 0)))?;
     let text = std::str::from_utf8(&source).map_err(|error| {
         fail(
-            source.clone(),
+            Some(source.clone()),
             ParseError::new(format!("{FILE_NAME} is not UTF-8"), error.valid_up_to()),
         )
     })?;
@@ -163,7 +172,7 @@ fn read(path: &Path) -> Result<Config, ConfigError> {
         let message = format!("invalid {FILE_NAME}: {}", error.message());
         let parse_error = ParseError::new(message, offset)
             .with_hint("the keys are go-final (a string), slim (true or false), ecosystem (python, go or node) and serve-static (true or false)");
-        fail(source.clone(), parse_error)
+        fail(Some(source.clone()), parse_error)
     })
 }
 

@@ -33,6 +33,7 @@ impl Diagnostic {
     }
 
     pub fn render(&self) -> String {
+        let (line_text, caret_at) = excerpt(&self.line_text, self.position.column - 1);
         let line_number = self.position.line.to_string();
         let gutter = " ".repeat(line_number.len());
         let mut out = String::new();
@@ -43,11 +44,10 @@ impl Diagnostic {
             self.path, self.position.line, self.position.column
         );
         let _ = writeln!(out, "{gutter} |");
-        let _ = writeln!(out, "{line_number} | {}", self.line_text);
-        let caret_indent: String = self
-            .line_text
+        let _ = writeln!(out, "{line_number} | {line_text}");
+        let caret_indent: String = line_text
             .chars()
-            .take(self.position.column - 1)
+            .take(caret_at)
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
         let _ = writeln!(out, "{gutter} | {caret_indent}^");
@@ -56,6 +56,30 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// The most characters of a line an error shows: a generated or minified line can run to
+/// megabytes, of which the part around the caret is what helps.
+const SHOWN_CHARS: usize = 120;
+
+/// The part of `line` shown around the character at `at`, cut with `…` where it is longer
+/// than [`SHOWN_CHARS`], and the caret's character index in it.
+fn excerpt(line: &str, at: usize) -> (String, usize) {
+    let count = line.chars().count();
+    if count <= SHOWN_CHARS {
+        return (line.to_owned(), at);
+    }
+    let start = at.saturating_sub(SHOWN_CHARS / 2).min(count - SHOWN_CHARS);
+    let mut shown: String = line.chars().skip(start).take(SHOWN_CHARS).collect();
+    let mut caret_at = at - start;
+    if start > 0 {
+        shown.insert(0, '…');
+        caret_at += 1;
+    }
+    if start + SHOWN_CHARS < count {
+        shown.push('…');
+    }
+    (shown, caret_at)
 }
 
 #[cfg(test)]

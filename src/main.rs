@@ -80,8 +80,15 @@ fn finish(written: io::Result<()>, code: ExitCode) -> ExitCode {
 }
 
 fn rewrite(args: &RewriteArgs) -> ExitCode {
-    let stdin_named = args.paths.iter().any(|path| path.as_os_str() == "-");
-    if args.write && stdin_named {
+    let stdin_named = args
+        .paths
+        .iter()
+        .filter(|path| path.as_os_str() == "-")
+        .count();
+    if stdin_named > 1 {
+        return usage_error("- (stdin) can be named only once; it can be read only once");
+    }
+    if args.write && stdin_named > 0 {
         return usage_error(
             "--write cannot write back to stdin; use --stdout to print the rewrite",
         );
@@ -195,8 +202,9 @@ impl Printer {
             }
         });
         // Once nobody reads the output, a dry run has no reason to go on; `--write`
-        // still writes every file it was asked to.
-        if self.out_closed && self.mode != Mode::Write {
+        // still writes every file it was asked to, and `--check` still owes the exit
+        // code of every file (`restage --check --format json | head -1`).
+        if self.out_closed && matches!(self.mode, Mode::Diff | Mode::Stdout) {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())

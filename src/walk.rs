@@ -7,7 +7,17 @@
 //! Symlinks: one named on the command line is followed (its target is read and, with
 //! `--write`, rewritten; the link stays a link). Symlinks met while searching a folder
 //! are skipped, as ripgrep does, so no file is reached twice under two names.
+//!
+//! A file reached twice through the paths named (`a a/Dockerfile`, `a ./a`, a folder and
+//! a symlink to it) is processed once, under the name it was first reached by: the same
+//! file written twice would be refused the second time as changed since it was read.
+//! Only named paths can overlap, so a run that names one folder keeps no list of files.
+//!
+//! A named path that is neither a folder nor a regular file (a named pipe, a device, a
+//! socket) is refused: reading it could block or never end, and `--write` would put a
+//! regular file in its place.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// One thing to process.
@@ -30,13 +40,39 @@ pub struct WalkOptions {
     pub no_ignore: bool,
 }
 
-/// Whether a file name is one restage looks for inside folders.
+/// Endings of names that look like Dockerfiles but are not built as they are:
+/// BuildKit's ignore file for one Dockerfile (`Dockerfile.dockerignore`), the leftovers
+/// of editors, merges and patches, and templates that a tool renders first (which
+/// rewriting would break, or which are rewritten once rendered).
+const NOT_BUILT: &[&str] = &[
+    ".dockerignore",
+    "~",
+    ".bak",
+    ".old",
+    ".orig",
+    ".rej",
+    ".swp",
+    ".tmp",
+    ".in",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".tmpl",
+    ".tpl",
+    ".template",
+];
+
+/// Whether a file name is one restage looks for inside folders: the names Docker and
+/// Podman build by default (`Dockerfile`, Docker's fallback `dockerfile`,
+/// `Containerfile`) and the usual names of variants (`Dockerfile.prod`,
+/// `Containerfile.dev`, `api.Dockerfile`), less [`NOT_BUILT`].
 pub fn is_dockerfile_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    name == "Dockerfile"
-        || name == "Containerfile"
+    let named = matches!(name, "Dockerfile" | "dockerfile" | "Containerfile")
         || name.starts_with("Dockerfile.")
-        || (lower.ends_with(".dockerfile") && lower.len() > ".dockerfile".len())
+        || name.starts_with("Containerfile.")
+        || (lower.ends_with(".dockerfile") && lower.len() > ".dockerfile".len());
+    named && !NOT_BUILT.iter().any(|ending| lower.ends_with(ending))
 }
 
 /// The inputs for `paths` (the current folder when empty), in order.
@@ -49,6 +85,7 @@ pub fn inputs(
     } else {
         paths.to_vec()
     };
+    let mut seen = (paths.len() > 1).then(HashSet::new);
     paths
         .into_iter()
         .flat_map(move |path| -> Box<dyn Iterator<Item = Input> + Send> {
@@ -67,8 +104,18 @@ pub fn inputs(
                         Some(_) => Box::new(walk),
                     }
                 }
-                Ok(_) => Box::new(std::iter::once(Input::File(path))),
+                Ok(meta) if meta.is_file() => Box::new(std::iter::once(Input::File(path))),
+                Ok(_) => Box::new(std::iter::once(Input::Missing {
+                    path,
+                    message: "not a regular file (a named pipe, a device or a socket)".into(),
+                })),
             }
+        })
+        .filter(move |input| match (input, &mut seen) {
+            (Input::File(path), Some(seen)) => {
+                seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()))
+            }
+            _ => true,
         })
 }
 
@@ -141,10 +188,12 @@ mod tests {
     fn dockerfile_names() {
         for name in [
             "Dockerfile",
+            "dockerfile",
             "Dockerfile.prod",
             "api.Dockerfile",
             "api.dockerfile",
             "Containerfile",
+            "Containerfile.dev",
         ] {
             assert!(is_dockerfile_name(name), "{name}");
         }
@@ -154,6 +203,16 @@ mod tests {
             ".dockerfile",
             "Makefile",
             "Dockerfile-old",
+            "Dockerfile.dockerignore",
+            "Dockerfile.prod.dockerignore",
+            "Dockerfile~",
+            "Dockerfile.orig",
+            "Dockerfile.prod.BAK",
+            "Containerfile.rej",
+            "Dockerfile.j2",
+            "api.Dockerfile.tmpl",
+            "Dockerfile.in",
+            "Dockerfile.template",
         ] {
             assert!(!is_dockerfile_name(name), "{name}");
         }

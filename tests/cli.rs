@@ -6,8 +6,6 @@
 mod harness;
 
 use std::fs;
-use std::io::Read;
-use std::process::Stdio;
 
 use harness::{MULTISTAGE, PYTHON_APP, PYTHON_FULL, Project, UNKNOWN_BASE};
 
@@ -125,6 +123,30 @@ fn output_comes_in_a_stable_order_whatever_the_threads() {
     sorted.sort();
     assert_eq!(headers.len(), 40);
     assert_eq!(headers, sorted);
+}
+
+#[cfg(unix)]
+#[test]
+fn more_jobs_than_the_system_allows_do_not_panic() {
+    // Under a memory limit a thousand threads' stacks do not fit: restage starts no more
+    // workers than files (and no more than 256), and goes on with the ones it has.
+    let project = Project::new();
+    project.python_app("a").python_app("b").python_app("c");
+    for jobs in ["1000", &usize::MAX.to_string()] {
+        let output = std::process::Command::new("sh")
+            .args(["-c", "ulimit -v 400000 && exec \"$0\" \"$@\""])
+            .arg(assert_cmd::cargo::cargo_bin("restage"))
+            .args(["--check", "-j", jobs, "."])
+            .current_dir(project.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "-j {jobs}: {stderr}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            "would rewrite a/Dockerfile\nwould rewrite b/Dockerfile\nwould rewrite c/Dockerfile\n"
+        );
+    }
 }
 
 // ---- --write ----------------------------------------------------------------------
@@ -250,6 +272,37 @@ fn write_into_a_read_only_folder_fails_cleanly() {
 
 #[cfg(unix)]
 #[test]
+fn write_refuses_a_file_the_user_may_not_write_in_a_folder_they_may() {
+    // r--rw-r--: not read-only (the group may write), but neither its owner (the caller)
+    // nor `nobody` may; the folder is open to all, so a rename would replace the file.
+    use std::os::unix::fs::PermissionsExt;
+    let project = Project::new();
+    project.python_app("app");
+    let path = project.join("app/Dockerfile");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o464)).unwrap();
+    fs::set_permissions(project.join("app"), fs::Permissions::from_mode(0o777)).unwrap();
+    let before = fs::metadata(&path).unwrap();
+    let Some(output) = project.run_unprivileged(&["--write", "app"]) else {
+        eprintln!("skipped: running as root without setpriv, every file is writable here");
+        return;
+    };
+    output.code(2);
+    assert!(
+        output
+            .stderr
+            .contains("error: cannot write app/Dockerfile: permission denied\n"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(project.read("app/Dockerfile"), PYTHON_APP);
+    let after = fs::metadata(&path).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!((after.ino(), after.uid()), (before.ino(), before.uid()));
+    assert!(project.leftovers("app").is_empty());
+}
+
+#[cfg(unix)]
+#[test]
 fn a_named_symlink_is_followed_and_stays_a_link() {
     let project = Project::new();
     project.python_app("real");
@@ -281,6 +334,42 @@ fn write_cannot_write_back_to_stdin() {
         output.stderr.contains("--write cannot write back to stdin"),
         "{}",
         output.stderr
+    );
+}
+
+#[test]
+fn stdin_can_be_named_only_once() {
+    let project = Project::new();
+    let output = project.run_stdin(&["--check", "-", "-"], PYTHON_APP);
+    output.code(2);
+    assert!(
+        output
+            .stderr
+            .contains("error: - (stdin) can be named only once"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(output.stdout, "");
+}
+
+#[cfg(unix)]
+#[test]
+fn write_keeps_the_owner_and_the_setuid_and_setgid_bits() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let project = Project::new();
+    project.python_app("app");
+    let path = project.join("app/Dockerfile");
+    if std::os::unix::fs::chown(&path, Some(1234), Some(5678)).is_err() {
+        eprintln!("skipped: only root can give a file to another user");
+        return;
+    }
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o6775)).unwrap();
+    project.run(&["-q", "--write", "app"]).code(0);
+    let written = fs::metadata(&path).unwrap();
+    assert!(project.read("app/Dockerfile").contains("AS builder"));
+    assert_eq!(
+        (written.mode() & 0o7777, written.uid(), written.gid()),
+        (0o6775, 1234, 5678)
     );
 }
 
@@ -812,6 +901,18 @@ fn restage_toml_can_force_the_ecosystem() {
 }
 
 #[test]
+fn restage_toml_is_searched_from_where_the_file_is_not_through_its_path() {
+    // `here/../svc` is `svc`: the search goes up from it, not through `here`.
+    let project = Project::new();
+    project
+        .file("here/restage.toml", "slim = false\n")
+        .file("svc/Dockerfile", PYTHON_FULL)
+        .file("svc/requirements.txt", "flask\n");
+    let rewrite = project.stdout_of(&["--stdout", "here/../svc/Dockerfile"]);
+    assert!(rewrite.contains("FROM python:3.11-slim"), "{rewrite}");
+}
+
+#[test]
 fn a_bad_restage_toml_is_an_error_located_in_it() {
     let project = Project::new();
     project
@@ -847,6 +948,33 @@ fn a_bad_restage_toml_is_an_error_located_in_it() {
         "{}",
         output.stderr
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_restage_toml_is_an_error_without_a_snippet() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = Project::new();
+    project
+        .python_app("app")
+        .file("app/restage.toml", "slim = false\n");
+    let config = project.join("app/restage.toml");
+    fs::set_permissions(&config, fs::Permissions::from_mode(0o000)).unwrap();
+    let output = project.run_unprivileged(&["app"]);
+    fs::set_permissions(&config, fs::Permissions::from_mode(0o644)).unwrap();
+    let Some(output) = output else {
+        eprintln!("skipped: running as root without setpriv, every file is readable here");
+        return;
+    };
+    output.code(2);
+    assert!(
+        output
+            .stderr
+            .starts_with("error: cannot read app/restage.toml: permission denied\n"),
+        "{}",
+        output.stderr
+    );
+    assert!(!output.stderr.contains("-->"), "{}", output.stderr);
 }
 
 // ---- colour -----------------------------------------------------------------------
@@ -905,7 +1033,9 @@ fn folders_are_searched_for_every_dockerfile_name() {
         "api.Dockerfile",
         "worker.dockerfile",
         "Containerfile",
+        "Containerfile.dev",
         "nested/deeper/Dockerfile",
+        "lower/dockerfile",
     ] {
         project.file(name, PYTHON_APP);
     }
@@ -915,15 +1045,24 @@ fn folders_are_searched_for_every_dockerfile_name() {
         "Dockerfile.md.txt/README",
         "notes.txt",
         "Makefile",
+        "Dockerfile.orig",
+        "Dockerfile.prod.bak",
+        "Dockerfile~",
+        "Dockerfile.j2",
+        "Containerfile.template",
     ] {
         project.file(other, PYTHON_APP);
     }
+    // BuildKit's ignore file for one Dockerfile sits beside it under its name.
+    project.file("Dockerfile.dockerignore", "node_modules\n*.pyc\n");
+    project.file("Dockerfile.prod.dockerignore", "*.pyc\n");
     let output = project.run(&["--check"]);
     output.code(1);
     assert_eq!(
         output.stdout,
-        "would rewrite Containerfile\nwould rewrite Dockerfile\nwould rewrite Dockerfile.prod\n\
-         would rewrite api.Dockerfile\nwould rewrite nested/deeper/Dockerfile\nwould rewrite worker.dockerfile\n"
+        "would rewrite Containerfile\nwould rewrite Containerfile.dev\nwould rewrite Dockerfile\n\
+         would rewrite Dockerfile.prod\nwould rewrite api.Dockerfile\nwould rewrite lower/dockerfile\n\
+         would rewrite nested/deeper/Dockerfile\nwould rewrite worker.dockerfile\n"
     );
 }
 
@@ -1115,6 +1254,90 @@ fn a_binary_file_is_refused_without_printing_it() {
     assert!(!output.stderr.contains('\0'));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_or_device_is_refused_not_read() {
+    let project = Project::new();
+    project.python_app("app");
+    let made = std::process::Command::new("mkfifo")
+        .arg(project.join("app/pipe"))
+        .status();
+    if !made.is_ok_and(|status| status.success()) {
+        eprintln!("skipped: no mkfifo on this machine");
+        return;
+    }
+    // Read, a pipe without a writer would block forever; written, it would be replaced.
+    let output = project.run(&["--write", "app/pipe", "/dev/zero", "app"]);
+    output.code(2);
+    for name in ["app/pipe", "/dev/zero"] {
+        assert!(
+            output.stderr.contains(&format!(
+                "error: {name}: not a regular file (a named pipe, a device or a socket)\n"
+            )),
+            "{}",
+            output.stderr
+        );
+    }
+    assert_eq!(output.stdout, "rewrote app/Dockerfile\n");
+    let pipe = fs::symlink_metadata(project.join("app/pipe")).unwrap();
+    use std::os::unix::fs::FileTypeExt;
+    assert!(pipe.file_type().is_fifo());
+}
+
+#[test]
+fn input_larger_than_64_mib_is_refused() {
+    let project = Project::new();
+    let huge = fs::File::create(project.join("Dockerfile")).unwrap();
+    huge.set_len(64 * 1024 * 1024 + 1).unwrap();
+    let output = project.run(&["Dockerfile"]);
+    output.code(2);
+    assert!(
+        output.stderr.contains(
+            "error: cannot read Dockerfile: larger than 64 MiB, which no Dockerfile is\n"
+        ),
+        "{}",
+        output.stderr
+    );
+    #[cfg(unix)]
+    {
+        let endless = std::process::Command::new(harness::restage().get_program())
+            .arg("-")
+            .stdin(fs::File::open("/dev/zero").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(endless.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&endless.stderr)
+                .contains("error: cannot read stdin: larger than 64 MiB"),
+            "{endless:?}"
+        );
+    }
+}
+
+#[test]
+fn an_error_on_a_long_line_shows_the_part_around_the_caret() {
+    let project = Project::new();
+    let long = format!(
+        "FROM python:3.12\n{}FORM x{}\n",
+        " ".repeat(5_000_000),
+        "y".repeat(1000)
+    );
+    project.file("Dockerfile", long);
+    let output = project.run(&[]);
+    output.code(2);
+    assert!(output.stderr.len() < 1000, "{} bytes", output.stderr.len());
+    assert!(
+        output.stderr.contains(&format!(
+            "--> Dockerfile:2:5000001\n  |\n2 | …{}FORM x{}…\n  | {}^\n",
+            " ".repeat(60),
+            "y".repeat(54),
+            " ".repeat(61)
+        )),
+        "{}",
+        output.stderr
+    );
+}
+
 #[test]
 fn an_empty_dockerfile_is_an_error() {
     let project = Project::new();
@@ -1167,34 +1390,30 @@ fn a_closed_pipe_is_not_an_error() {
     for index in 0..300 {
         project.python_app(&format!("svc{index:03}"));
     }
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restage"))
-        .current_dir(project.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = [0u8; 64];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut first)
-        .unwrap();
-    drop(child.stdout.take());
-    let mut stderr = String::new();
-    child
-        .stderr
-        .as_mut()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "{stderr}");
+    let (code, stderr) = project.run_closing_stdout(&[]);
+    assert_eq!(code, 0, "{stderr}");
     assert!(
         !stderr.contains("error:") && !stderr.contains("panicked"),
         "{stderr}"
     );
     assert!(!stderr.to_lowercase().contains("broken pipe"), "{stderr}");
+}
+
+#[test]
+fn check_still_exits_1_after_the_pipe_closes() {
+    // More records than a pipe holds, the one file that would change last: the reader
+    // goes away (`| head -1`) long before restage gets to it.
+    let project = Project::new();
+    for index in 0..1000 {
+        project.file(&format!("done{index:04}/Dockerfile"), MULTISTAGE);
+    }
+    project.python_app("zz");
+    let (code, stderr) = project.run_closing_stdout(&["--check", "--format", "json", "-j", "2"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.ends_with("1 would be rewritten, 1000 unchanged, 0 declined, 0 errors\n"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -1398,16 +1617,34 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+#[cfg(unix)]
 #[test]
-fn the_same_folder_twice_is_processed_twice_in_order() {
-    let project = Project::new();
-    project.python_app("a");
-    let output = project.run(&["--check", "a", "a/Dockerfile"]);
-    output.code(1);
-    assert_eq!(
-        output.stdout,
-        "would rewrite a/Dockerfile\nwould rewrite a/Dockerfile\n"
-    );
+fn a_file_reached_twice_is_processed_once_whatever_the_threads() {
+    for paths in [
+        &["a", "a"][..],
+        &["a", "a/Dockerfile"],
+        &["a/Dockerfile", "./a/Dockerfile"],
+        &["a", "link/Dockerfile"],
+        &["link", "a"],
+    ] {
+        for jobs in ["1", "4"] {
+            let project = Project::new();
+            project.python_app("a");
+            std::os::unix::fs::symlink("a", project.join("link")).unwrap();
+            let first = paths[0].trim_end_matches("/Dockerfile");
+            let check = project.run(&[&["--check", "-j", jobs], paths].concat());
+            check.code(1);
+            assert_eq!(check.stdout, format!("would rewrite {first}/Dockerfile\n"));
+            let write = project.run(&[&["--write", "-j", jobs], paths].concat());
+            write.code(0);
+            assert_eq!(write.stdout, format!("rewrote {first}/Dockerfile\n"));
+            assert_eq!(
+                write.summary(),
+                "1 rewritten, 0 unchanged, 0 declined, 0 errors",
+                "{paths:?} -j {jobs}"
+            );
+        }
+    }
 }
 
 /// What `restage --explain [options] app/Dockerfile` prints for a lone Dockerfile of `text`.

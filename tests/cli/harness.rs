@@ -140,12 +140,46 @@ impl Project {
         Some(as_nobody(args))
     }
 
+    /// `restage` with `args`, its stdout closed after the first 64 bytes, as `| head`
+    /// does: the exit code and stderr.
+    pub fn run_closing_stdout(&self, args: &[&str]) -> (i32, String) {
+        use std::io::Read;
+        use std::process::Stdio;
+        let mut child = std::process::Command::new(restage().get_program())
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("NO_COLOR")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 64];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        drop(child.stdout.take());
+        let mut stderr = String::new();
+        child
+            .stderr
+            .as_mut()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let status = child.wait().unwrap();
+        (status.code().expect("restage exited with a code"), stderr)
+    }
+
     pub fn run_with(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
         let mut command = restage();
         command
             .current_dir(self.path())
             .args(args)
-            .env_remove("NO_COLOR");
+            .env_remove("NO_COLOR")
+            // A restage that hangs (reading a named pipe) fails its test, not the run.
+            .timeout(std::time::Duration::from_secs(120));
         for (key, value) in env {
             command.env(key, value);
         }
