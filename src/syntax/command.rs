@@ -196,6 +196,15 @@ pub fn flags<'a>(flags: &'a [String], name: &'a str) -> impl Iterator<Item = &'a
     })
 }
 
+/// A field of a `--mount=` value (`type`, `from`, `target`…), its key in any case, as
+/// BuildKit lowers the keys it reads.
+pub fn mount_field<'a>(mount: &'a str, key: &str) -> Option<&'a str> {
+    mount.split(',').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        name.eq_ignore_ascii_case(key).then_some(value)
+    })
+}
+
 fn pairs(value: &[String]) -> Vec<(String, String)> {
     value
         .chunks(2)

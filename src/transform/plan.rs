@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use crate::analyze::{Analysis, ItemId, uses_arg};
-use crate::syntax::{Command, ItemKind, Keyword, LineKind, Span};
+use crate::syntax::{Command, ItemKind, Keyword, LineKind, Span, mount_field};
 
 use super::{Decision, Input};
 
@@ -39,9 +39,6 @@ pub struct Plan {
     /// check does not hold the final stage to their original words.
     pub replaced: Vec<ItemId>,
 }
-
-/// The builder stage's name.
-const BUILDER: &str = "builder";
 
 impl Step {
     /// The instruction `id` with byte ranges of its text (absolute spans) replaced.
@@ -76,13 +73,37 @@ impl Step {
     }
 }
 
-/// The name COPY --from uses for the builder stage. The original stage name, if any,
+/// The name COPY --from uses for the builder stage: `builder`, else `build`, else
+/// `builder-2`, `builder-3`…, the first that no stage alias, `COPY --from=` or mount
+/// `from=` of the file names (in any case, as BuildKit compares them). BuildKit reads
+/// `--from=builder` as a stage before an image, so a name the file already uses for an
+/// image would make its COPY read the builder instead. The original stage name, if any,
 /// goes to the final stage, so that `docker build --target <name>` still gives the app.
-pub fn builder_name(input: &Input) -> &'static str {
-    match input.stage.alias.as_deref() {
-        Some(alias) if alias.eq_ignore_ascii_case(BUILDER) => "build",
-        _ => BUILDER,
+pub fn builder_name(input: &Input) -> String {
+    let analysis = input.analysis;
+    let mut used: Vec<String> = analysis
+        .stages
+        .iter()
+        .filter_map(|stage| stage.alias.clone())
+        .collect();
+    for instruction in analysis.dockerfile.instructions() {
+        match instruction.command() {
+            Some(Command::Copy(copy)) => used.extend(copy.from),
+            Some(Command::Run(run)) => used.extend(
+                run.mounts
+                    .iter()
+                    .filter_map(|mount| mount_field(mount, "from"))
+                    .map(str::to_owned),
+            ),
+            _ => {}
+        }
     }
+    let free = |name: &String| !used.iter().any(|used| used.eq_ignore_ascii_case(name));
+    ["builder".to_owned(), "build".to_owned()]
+        .into_iter()
+        .chain((2..).map(|n| format!("builder-{n}")))
+        .find(free)
+        .expect("a file names finitely many stages and images")
 }
 
 /// Whether a path can be written as a word of a new COPY line as it is: blanks split
