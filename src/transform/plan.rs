@@ -213,26 +213,9 @@ impl<'a> Emitter<'a> {
             " {}{}{}",
             self.analysis.dockerfile.escape(),
             self.line_break,
-            self.continuation_indent()
+            self.analysis.dockerfile.continuation_indent()
         );
         self.line(&lines.join(&continuation));
-    }
-
-    /// How the file indents the lines an instruction continues on: as its first such
-    /// line, or by four blanks.
-    fn continuation_indent(&self) -> &'a str {
-        let dockerfile = self.analysis.dockerfile;
-        dockerfile
-            .instructions()
-            .flat_map(|instruction| instruction.lines.iter().skip(1))
-            .find_map(|line| match line.kind {
-                LineKind::Text { text, .. } => {
-                    let written = dockerfile.slice(text);
-                    Some(&written[..written.len() - written.trim_start_matches([' ', '\t']).len()])
-                }
-                _ => None,
-            })
-            .unwrap_or("    ")
     }
 
     /// Where the items before `id`'s comments end: the comments, blank lines and
