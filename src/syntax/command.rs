@@ -17,6 +17,7 @@ pub enum Command {
     Env(Vec<(String, String)>),
     Label(Vec<(String, String)>),
     Arg(Vec<ArgDecl>),
+    /// The path as BuildKit evaluates it: quotes removed, variables as written.
     Workdir(String),
     User(String),
     Expose(Vec<String>),
@@ -149,7 +150,11 @@ impl Command {
                     })
                     .collect(),
             ),
-            Keyword::Workdir => Command::Workdir(first()),
+            // Where BuildKit cannot evaluate it, the build fails; as written, the
+            // path's quotes make restage decline.
+            Keyword::Workdir => {
+                Command::Workdir(node.evaluated_word(&first()).unwrap_or_else(|_| first()))
+            }
             Keyword::User => Command::User(first()),
             Keyword::Expose => Command::Expose(value.clone()),
             Keyword::Volume => Command::Volume(value.clone()),
