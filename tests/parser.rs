@@ -88,6 +88,24 @@ fn continuations() {
     assert_eq!(read("FROM a\nRUN a \\\\\nCMD b\n").len(), 3);
 }
 
+/// The keyword's span runs on to the line that ends it where a continuation splits it
+/// (also past a comment line), so that an edit of the arguments keeps it whole.
+#[test]
+fn keyword_split_by_a_continuation_spans_its_lines() {
+    for (text, keyword) in [
+        ("FROM a\nC\\\nMD [\"x\"]\n", "C\\\nMD"),
+        ("FROM a\nCMD\\\n [\"x\"]\n", "CMD"),
+        ("FROM a\nC\\\n# c\nMD x\n", "C\\\n# c\nMD"),
+        ("FROM a\r\nCM\\\r\nD x\r\n", "CM\\\r\nD"),
+        ("# escape=`\nFROM a\nC`\nMD x\n", "C`\nMD"),
+        ("FROM a\n  CMD x\n", "CMD"),
+    ] {
+        let tree = syntax::parse(text).unwrap();
+        let cmd = tree.instructions().nth(1).unwrap();
+        assert_eq!(tree.slice(cmd.keyword_span), keyword, "{text:?}");
+    }
+}
+
 #[test]
 fn lines_of_an_instruction_keep_their_kinds() {
     let tree = syntax::parse("FROM a\nRUN a \\\n# c\n\n  b\n").unwrap();

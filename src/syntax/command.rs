@@ -17,6 +17,7 @@ pub enum Command {
     Env(Vec<(String, String)>),
     Label(Vec<(String, String)>),
     Arg(Vec<ArgDecl>),
+    /// The path as BuildKit evaluates it: quotes removed, variables as written.
     Workdir(String),
     User(String),
     Expose(Vec<String>),
@@ -149,7 +150,11 @@ impl Command {
                     })
                     .collect(),
             ),
-            Keyword::Workdir => Command::Workdir(first()),
+            // Where BuildKit cannot evaluate it, the build fails; as written, the
+            // path's quotes make restage decline.
+            Keyword::Workdir => {
+                Command::Workdir(node.evaluated_word(&first()).unwrap_or_else(|_| first()))
+            }
             Keyword::User => Command::User(first()),
             Keyword::Expose => Command::Expose(value.clone()),
             Keyword::Volume => Command::Volume(value.clone()),
@@ -193,6 +198,15 @@ pub fn flags<'a>(flags: &'a [String], name: &'a str) -> impl Iterator<Item = &'a
             None if rest.is_empty() => Some(""),
             None => None,
         }
+    })
+}
+
+/// A field of a `--mount=` value (`type`, `from`, `target`…), its key in any case, as
+/// BuildKit lowers the keys it reads.
+pub fn mount_field<'a>(mount: &'a str, key: &str) -> Option<&'a str> {
+    mount.split(',').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        name.eq_ignore_ascii_case(key).then_some(value)
     })
 }
 

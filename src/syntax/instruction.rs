@@ -13,7 +13,8 @@ pub struct Instruction {
     pub span: Span,
     /// `None` for an instruction BuildKit does not know (its parser keeps those).
     pub keyword: Option<Keyword>,
-    /// Where the instruction name is written on its first line.
+    /// Where the instruction name is written: on its first line, and on to the next
+    /// where a continuation splits it (`C\` then `MD …`).
     pub keyword_span: Span,
     pub lines: Vec<Line>,
     pub heredocs: Vec<Heredoc>,

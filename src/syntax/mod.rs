@@ -15,7 +15,7 @@ mod span;
 mod tree;
 mod validate;
 
-pub use command::{ArgDecl, Command, Copy, Form, From, Healthcheck, Run, flag, flags};
+pub use command::{ArgDecl, Command, Copy, Form, From, Healthcheck, Run, flag, flags, mount_field};
 pub use error::ParseError;
 pub use image::ImageRef;
 pub use instruction::{Heredoc, Instruction, Line, LineKind};

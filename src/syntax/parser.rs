@@ -225,7 +225,7 @@ impl<'a> Driver<'a> {
             }
         })?;
         let keyword = node.cmd.parse().ok();
-        let keyword_span = keyword_span(self.text, text_start, &node.cmd);
+        let keyword_span = keyword_span(&lines, text_start, &node.cmd);
 
         let mut end = head_end;
         let mut heredocs = Vec::new();
@@ -322,12 +322,20 @@ fn newlines(text: &str) -> usize {
     memchr::memchr_iter(b'\n', text.as_bytes()).count()
 }
 
-/// The instruction name on the first line, as written.
-fn keyword_span(text: &str, text_start: usize, cmd: &str) -> Span {
-    let written = text[text_start..]
-        .find(|c: char| c.is_whitespace())
-        .map_or(text.len(), |i| text_start + i);
-    Span::new(text_start, written.min(text_start + cmd.len()))
+/// The instruction name as written: the logical line's first `cmd.len()` bytes, on its
+/// first line or, where a continuation splits the name (`C\` then `MD …`, which
+/// BuildKit joins), on to the line that ends it.
+fn keyword_span(lines: &[Line], text_start: usize, cmd: &str) -> Span {
+    let mut left = cmd.len();
+    for line in lines {
+        if let LineKind::Text { text, .. } = line.kind {
+            if left <= text.len() {
+                return Span::new(text_start, text.start + left);
+            }
+            left -= text.len();
+        }
+    }
+    Span::new(text_start, text_start)
 }
 
 /// The body of one heredoc starting at `start`: lines up to the terminator line.

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::instruction::Instruction;
+use super::instruction::{Instruction, LineKind};
 use super::span::Span;
 
 /// A parsed Dockerfile: its text and the items that cover it, in file order.
@@ -79,6 +79,49 @@ impl Dockerfile {
             Some(i) if self.text[..i].ends_with('\r') => "\r\n",
             _ => "\n",
         }
+    }
+
+    /// How the file indents the lines an instruction continues on: as its first such
+    /// line, or by four blanks.
+    pub fn continuation_indent(&self) -> &str {
+        self.instructions()
+            .find_map(|instruction| self.continued_indents(instruction).next())
+            .map_or("    ", |(_, indent)| indent)
+    }
+
+    /// How `instruction` indents the line it continues on that holds byte `at`: as that
+    /// line, else (`at` on its first line) as its first continued line, else as the file.
+    pub fn continuation_indent_at<'a>(
+        &'a self,
+        instruction: &'a Instruction,
+        at: usize,
+    ) -> &'a str {
+        let mut indents = self.continued_indents(instruction).peekable();
+        let first = indents.peek().map(|&(_, indent)| indent);
+        indents
+            .find(|(text, _)| text.start <= at && at <= text.end)
+            .map(|(_, indent)| indent)
+            .or(first)
+            .unwrap_or_else(|| self.continuation_indent())
+    }
+
+    /// The text of each line `instruction` continues on, with the blanks that indent it.
+    fn continued_indents<'a>(
+        &'a self,
+        instruction: &'a Instruction,
+    ) -> impl Iterator<Item = (Span, &'a str)> + 'a {
+        instruction
+            .lines
+            .iter()
+            .skip(1)
+            .filter_map(move |line| match line.kind {
+                LineKind::Text { text, .. } => {
+                    let written = self.slice(text);
+                    let blanks = written.len() - written.trim_start_matches([' ', '\t']).len();
+                    Some((text, &written[..blanks]))
+                }
+                _ => None,
+            })
     }
 
     /// The pieces that make up an item, in order. They tile the item's span.

@@ -77,7 +77,7 @@ struct Layout<'a> {
     image: FinalImage,
     /// The binary needs cgo (`cgo::cgo_reason` says why).
     cgo: bool,
-    builder: &'static str,
+    builder: String,
     /// RUNs before it prepare the build; after it, the runtime.
     build_point: ItemId,
     /// CMD, ENTRYPOINT and HEALTHCHECK as the final image needs them.
@@ -130,7 +130,8 @@ impl<'a> Layout<'a> {
             Start::GoRun { .. } => ItemId(usize::MAX),
             _ => facts.last_build().unwrap_or(ItemId(0)),
         };
-        let (final_copies, copied) = final_copies(&facts, &start, builder, &image, &mut decisions)?;
+        let (final_copies, copied) =
+            final_copies(&facts, &start, &builder, &image, &mut decisions)?;
         let final_dirs = final_dirs(&facts, &copied);
         let download_after = module_download(&facts, &mut decisions);
         let anchor = copy_anchor(&facts, &start);
@@ -237,7 +238,7 @@ impl<'a> Layout<'a> {
     /// app reads at run time in the final stage, and the module download after it when
     /// it is the one.
     fn place_copy(&self, id: ItemId, plan: &mut Plan) {
-        let carried = carried_copy(&self.facts, id, self.builder);
+        let carried = carried_copy(&self.facts, id, &self.builder);
         let for_build =
             id < self.build_point || brings_build_sources(&self.facts, id) || carried.is_none();
         if for_build {

@@ -241,7 +241,7 @@ impl<'a> Layout<'a> {
             }
         }
         self.note_other_lock_file();
-        let app_copy = self.app_copy(builder, prune.is_some())?;
+        let app_copy = self.app_copy(&builder, prune.is_some())?;
 
         let mut plan = Plan {
             replaced: Vec::new(),

@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use crate::analyze::{Analysis, ItemId, uses_arg};
-use crate::syntax::{Command, ItemKind, Keyword, LineKind, Span};
+use crate::syntax::{Command, From, ItemKind, Keyword, LineKind, Span, mount_field};
 
 use super::{Decision, Input};
 
@@ -40,9 +40,6 @@ pub struct Plan {
     /// check does not hold the final stage to their original words.
     pub replaced: Vec<ItemId>,
 }
-
-/// The builder stage's name.
-const BUILDER: &str = "builder";
 
 impl Step {
     /// The instruction `id` with byte ranges of its text (absolute spans) replaced.
@@ -82,13 +79,37 @@ pub fn edited(analysis: &Analysis, id: ItemId, mut edits: Vec<(Span, String)>) -
     text
 }
 
-/// The name COPY --from uses for the builder stage. The original stage name, if any,
+/// The name COPY --from uses for the builder stage: `builder`, else `build`, else
+/// `builder-2`, `builder-3`…, the first that no stage alias, `COPY --from=` or mount
+/// `from=` of the file names (in any case, as BuildKit compares them). BuildKit reads
+/// `--from=builder` as a stage before an image, so a name the file already uses for an
+/// image would make its COPY read the builder instead. The original stage name, if any,
 /// goes to the final stage, so that `docker build --target <name>` still gives the app.
-pub fn builder_name(input: &Input) -> &'static str {
-    match input.stage.alias.as_deref() {
-        Some(alias) if alias.eq_ignore_ascii_case(BUILDER) => "build",
-        _ => BUILDER,
+pub fn builder_name(input: &Input) -> String {
+    let analysis = input.analysis;
+    let mut used: Vec<String> = analysis
+        .stages
+        .iter()
+        .filter_map(|stage| stage.alias.clone())
+        .collect();
+    for instruction in analysis.dockerfile.instructions() {
+        match instruction.command() {
+            Some(Command::Copy(copy)) => used.extend(copy.from),
+            Some(Command::Run(run)) => used.extend(
+                run.mounts
+                    .iter()
+                    .filter_map(|mount| mount_field(mount, "from"))
+                    .map(str::to_owned),
+            ),
+            _ => {}
+        }
     }
+    let free = |name: &String| !used.iter().any(|used| used.eq_ignore_ascii_case(name));
+    ["builder".to_owned(), "build".to_owned()]
+        .into_iter()
+        .chain((2..).map(|n| format!("builder-{n}")))
+        .find(free)
+        .expect("a file names finitely many stages and images")
 }
 
 /// Whether a path can be written as a word of a new COPY line as it is: blanks split
@@ -120,25 +141,9 @@ impl Plan {
         out.builder_from();
         out.stage(&self.builder, true);
         out.stage_break();
-        out.line(&self.final_from(input));
+        out.stage_from(&self.final_image, input.stage.alias.as_deref());
         out.stage(&self.final_stage, false);
         out.finish()
-    }
-
-    fn final_from(&self, input: &Input) -> String {
-        let from = input.analysis.instruction(input.stage.from);
-        let Some(Command::From(from)) = from.command() else {
-            unreachable!("a stage starts with FROM");
-        };
-        let platform = from
-            .platform
-            .map(|platform| format!("--platform={} ", flag_value(&platform)))
-            .unwrap_or_default();
-        let alias = from
-            .alias
-            .map(|alias| format!(" AS {alias}"))
-            .unwrap_or_default();
-        format!("FROM {platform}{}{alias}", self.final_image)
     }
 }
 
@@ -223,26 +228,9 @@ impl<'a> Emitter<'a> {
             " {}{}{}",
             self.analysis.dockerfile.escape(),
             self.line_break,
-            self.continuation_indent()
+            self.analysis.dockerfile.continuation_indent()
         );
         self.line(&lines.join(&continuation));
-    }
-
-    /// How the file indents the lines an instruction continues on: as its first such
-    /// line, or by four blanks.
-    fn continuation_indent(&self) -> &'a str {
-        let dockerfile = self.analysis.dockerfile;
-        dockerfile
-            .instructions()
-            .flat_map(|instruction| instruction.lines.iter().skip(1))
-            .find_map(|line| match line.kind {
-                LineKind::Text { text, .. } => {
-                    let written = dockerfile.slice(text);
-                    Some(&written[..written.len() - written.trim_start_matches([' ', '\t']).len()])
-                }
-                _ => None,
-            })
-            .unwrap_or("    ")
     }
 
     /// Where the items before `id`'s comments end: the comments, blank lines and
@@ -270,32 +258,70 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// The original FROM, named so that the final stage can copy from it.
+    /// The original FROM, named so that the final stage can copy from it: as written with
+    /// `AS <builder>` added, or, where it names the stage itself (the alias goes to the
+    /// final stage), written anew, since its `AS` and alias may sit anywhere after the
+    /// image (after a tab, on a continuation line).
     fn builder_from(&mut self) {
         let id = self.input.stage.from;
         self.prefix(id);
-        let from = self.analysis.instruction(id);
         let name = builder_name(self.input);
+        if self.input.stage.alias.is_some() {
+            let image = self.original_from().image.raw;
+            self.stage_from(&image, Some(&name));
+            return;
+        }
+        let from = self.analysis.instruction(id);
         let end = match from.lines.last().map(|line| &line.kind) {
             Some(LineKind::Text { text, .. }) => text.end,
             _ => from.span.end,
         };
-        let mut content = self.text(from.span.start..end).trim_end();
-        if let Some(alias) = &self.input.stage.alias {
-            // `… AS alias`: the alias goes to the final stage, the builder gets its own.
-            let without = content.strip_suffix(alias.as_str()).map(str::trim_end);
-            if let Some(without) = without.filter(|w| w.to_ascii_lowercase().ends_with(" as")) {
-                content = without[..without.len() - 2].trim_end();
-            }
-        }
-        let as_kw = if self.lowercase { "as" } else { "AS" };
-        self.out.push_str(content);
-        self.out.push_str(&format!(" {as_kw} {name}"));
+        self.out
+            .push_str(self.text(from.span.start..end).trim_end());
+        self.out.push(' ');
+        self.out.push_str(self.as_keyword());
+        self.out.push(' ');
+        self.out.push_str(&name);
         let rest = self
             .text(end..from.span.end)
             .trim_start_matches([' ', '\t']);
         self.out.push_str(rest);
         self.ensure_line_break();
+    }
+
+    /// A new FROM line of `image` with the original's platform, named `alias`.
+    fn stage_from(&mut self, image: &str, alias: Option<&str>) {
+        let platform = self
+            .original_from()
+            .platform
+            .map(|platform| format!("--platform={} ", flag_value(&platform)))
+            .unwrap_or_default();
+        let alias = alias
+            .map(|alias| format!(" {} {alias}", self.as_keyword()))
+            .unwrap_or_default();
+        self.line(&format!("FROM {platform}{image}{alias}"));
+    }
+
+    fn original_from(&self) -> From {
+        match self.analysis.instruction(self.input.stage.from).command() {
+            Some(Command::From(from)) => from,
+            _ => unreachable!("a stage starts with FROM"),
+        }
+    }
+
+    /// `AS` as the original FROM spells it, else in the file's case.
+    fn as_keyword(&self) -> &'a str {
+        match self
+            .analysis
+            .instruction(self.input.stage.from)
+            .node
+            .value
+            .as_slice()
+        {
+            [_, as_keyword, _] => as_keyword,
+            _ if self.lowercase => "as",
+            _ => "AS",
+        }
     }
 
     fn step(&mut self, step: &Step) {

@@ -4,7 +4,7 @@
 
 use crate::analyze::{ItemId, file_name, join};
 use crate::glob;
-use crate::syntax::Command;
+use crate::syntax::{Command, mount_field};
 use crate::transform::Input;
 
 /// Where a file of the image came from.
@@ -43,11 +43,7 @@ pub fn origin(input: &Input, id: ItemId, file: &str) -> Origin {
         _ => Vec::new(),
     };
     for mount in &mounts {
-        let field = |key: &str| {
-            mount
-                .split(',')
-                .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
-        };
+        let field = |key: &str| mount_field(mount, key);
         let Some(target) = field("target").or(field("dst")).or(field("destination")) else {
             continue;
         };

@@ -225,7 +225,7 @@ struct Layout<'a> {
     /// The final image's Debian release, which names the runtime libraries.
     release: Release,
     manager: Manager,
-    builder: &'static str,
+    builder: String,
     /// The runtime libraries found so far, for the final stage's next install of them.
     runtime_libraries: Vec<String>,
     /// The builder has the target folders on its search paths already.

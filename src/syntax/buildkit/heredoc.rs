@@ -45,6 +45,7 @@ pub(super) fn heredocs_from_line(line: &str) -> Result<Vec<HeredocMarker>, LineE
     let lex = Lex {
         raw_quotes: true,
         raw_escapes: true,
+        escape: '\\',
     };
     // BuildKit ignores a lexing error here: a line that does not lex opens no heredoc.
     let words = lex.process_words(line).unwrap_or_default();
@@ -77,6 +78,7 @@ fn parse_heredoc(word: &str) -> Result<Option<HeredocMarker>, LineError> {
         let lex = Lex {
             raw_quotes,
             raw_escapes: false,
+            escape: '\\',
         };
         lex.process_words(rest)
             .map_err(|e| LineError::new(format!("failed to process {}: {e}", quote(rest))))

@@ -40,6 +40,23 @@ pub struct Node {
     pub value: Vec<String>,
     /// The heredocs the line opens, in order; their bodies follow the line.
     pub heredocs: Vec<HeredocMarker>,
+    /// The Dockerfile's escape character, with which BuildKit later evaluates the
+    /// arguments (see [`Node::evaluated_word`]).
+    pub escape: char,
+}
+
+impl Node {
+    /// A single-word argument (WORKDIR's path) as BuildKit evaluates it when it runs the
+    /// instruction (`ProcessWordWithMatches`): quotes removed, escapes applied, blanks
+    /// kept, variable references left as written; BuildKit's message where it fails.
+    pub fn evaluated_word(&self, word: &str) -> Result<String, String> {
+        shell_words::Lex {
+            raw_quotes: false,
+            raw_escapes: false,
+            escape: self.escape,
+        }
+        .process_word(word)
+    }
 }
 
 /// Why a logical line is not a valid instruction, worded as BuildKit words it.
@@ -88,5 +105,6 @@ pub fn node_from_line(line: &str, escape: char) -> Result<Node, LineError> {
         sub_flags,
         value,
         heredocs,
+        escape,
     })
 }

@@ -1,37 +1,49 @@
-//! The part of BuildKit's shell lexer (`shell.Lex.ProcessWords`) that heredoc detection needs.
+//! The part of BuildKit's shell lexer (`shell.Lex.ProcessWords` and `ProcessWord`) that
+//! heredoc detection and the reading of a WORKDIR need.
 //!
-//! Owns word splitting with quotes and `\` escapes, optionally kept raw (`RawQuotes`,
+//! Owns word splitting with quotes and escapes, optionally kept raw (`RawQuotes`,
 //! `RawEscapes`), and `$` references as BuildKit v0.12.5 reads them with `SkipUnsetEnv` and no
 //! variables: every reference stays as written, and an unsupported form (`${a#b}`, `${a/b/c}`,
-//! a missing `}`) is an error. The escape character is always `\` here, as in BuildKit's heredoc
-//! code, whatever the Dockerfile's escape directive says. It does no expansion and is not the
-//! lexer for RUN commands.
+//! a missing `}`) is an error. The escape character is the caller's: always `\` in BuildKit's
+//! heredoc code, the Dockerfile's own where it evaluates an instruction's word. It does no
+//! expansion and is not the lexer for RUN commands.
 
 use super::go_text::is_space;
-
-const ESCAPE: char = '\\';
 
 /// How quotes and escapes are kept in the words.
 #[derive(Clone, Copy)]
 pub(super) struct Lex {
     pub raw_quotes: bool,
     pub raw_escapes: bool,
+    pub escape: char,
 }
 
 impl Lex {
     /// Splits `source` into words, or returns BuildKit's error message.
     pub(super) fn process_words(self, source: &str) -> Result<Vec<String>, String> {
+        self.scanner(source)
+            .process_stop_on(None)
+            .map(|(_, words)| words)
+    }
+
+    /// `source` as one word, its blanks kept, or BuildKit's error message.
+    pub(super) fn process_word(self, source: &str) -> Result<String, String> {
+        self.scanner(source)
+            .process_stop_on(None)
+            .map(|(word, _)| word)
+    }
+
+    fn scanner(self, source: &str) -> Scanner {
         let mut chars: Vec<char> = source.chars().collect();
         // Go's text/scanner skips a byte-order mark at the very start.
         if chars.first() == Some(&'\u{feff}') {
             chars.remove(0);
         }
-        let mut scanner = Scanner {
+        Scanner {
             lex: self,
             chars,
             pos: 0,
-        };
-        scanner.process_stop_on(None).map(|(_, words)| words)
+        }
     }
 }
 
@@ -125,7 +137,7 @@ impl Scanner {
                 }
                 _ => {
                     self.next();
-                    if c == ESCAPE {
+                    if c == self.lex.escape {
                         if self.lex.raw_escapes {
                             words.add_raw_char(c);
                             result.push(c);
@@ -197,13 +209,15 @@ impl Scanner {
                 Some('$') => result.push_str(&self.process_dollar()?),
                 Some(_) => {
                     let mut c = rune_text(self.next());
-                    if c == ESCAPE {
+                    if c == self.lex.escape {
                         if self.lex.raw_escapes {
                             result.push(c);
                         }
                         match self.peek() {
                             None => continue,
-                            Some('"' | '$' | ESCAPE) => c = rune_text(self.next()),
+                            Some(next) if matches!(next, '"' | '$') || next == self.lex.escape => {
+                                c = rune_text(self.next());
+                            }
                             Some(_) => {}
                         }
                     }

@@ -637,6 +637,34 @@ fn user_workdir_stopsignal_maintainer() {
     );
 }
 
+/// WORKDIR's path as BuildKit's `ProcessWordWithMatches` evaluates it, in the file's escape.
+#[test]
+fn workdir_evaluated_word() {
+    let evaluated = |line: &str, escape: char| {
+        let node = node_from_line(line, escape).unwrap();
+        node.evaluated_word(&node.value[0])
+    };
+    for (line, want) in [
+        ("WORKDIR \"/app\"", "/app"),
+        ("WORKDIR '/app'", "/app"),
+        ("WORKDIR /srv/my app", "/srv/my app"),
+        ("WORKDIR /srv/my\\ app", "/srv/my app"),
+        ("WORKDIR \"/a b\"/c", "/a b/c"),
+        ("WORKDIR \"/a\\\"b\"", "/a\"b"),
+        ("WORKDIR $HOME/app", "$HOME/app"),
+        ("WORKDIR \"${APP:-/srv}\"", "${APP:-/srv}"),
+        ("WORKDIR C:\\app", "C:app"),
+    ] {
+        assert_eq!(evaluated(line, '\\').as_deref(), Ok(want), "{line}");
+    }
+    assert_eq!(evaluated("WORKDIR C:\\app", '`').as_deref(), Ok("C:\\app"));
+    assert_eq!(
+        evaluated("WORKDIR \"C:\\my app\"", '`').as_deref(),
+        Ok("C:\\my app")
+    );
+    assert!(evaluated("WORKDIR \"/app", '\\').is_err());
+}
+
 #[test]
 fn healthcheck() {
     check_table(

@@ -102,7 +102,7 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
             plan.final_stage.push(Step::Keep(id));
         }
         if id == last_global {
-            final_prefix(&mut plan, builder_name(input), &global_commands(runs));
+            final_prefix(&mut plan, &builder_name(input), &global_commands(runs));
         }
     }
     Ok(plan)

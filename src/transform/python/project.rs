@@ -132,22 +132,19 @@ pub fn edits(
 }
 
 /// How the commands that replace one are joined: ` && ` on one line, or, in a RUN
-/// already written over several lines, one `&& …` line each, indented like the line
-/// the replaced command is on.
+/// already written over several lines, one `&& …` line each, indented as the RUN's line
+/// the replaced command is on (as its other lines where that is its first).
 fn command_separator(input: &Input, id: ItemId, at: usize) -> String {
     let dockerfile = input.analysis.dockerfile;
-    if input.analysis.instruction(id).lines.len() < 2 {
+    let instruction = input.analysis.instruction(id);
+    if instruction.lines.len() < 2 {
         return " && ".into();
     }
-    let text = dockerfile.text();
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let indent = &text[line_start..at];
-    let indent = &indent[..indent.len() - indent.trim_start_matches([' ', '\t']).len()];
-    let indent = if indent.is_empty() { "    " } else { indent };
     format!(
-        " {}{}{indent}&& ",
+        " {}{}{}&& ",
         dockerfile.escape(),
-        dockerfile.line_break()
+        dockerfile.line_break(),
+        dockerfile.continuation_indent_at(instruction, at)
     )
 }
 
