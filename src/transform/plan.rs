@@ -267,6 +267,11 @@ impl<'a> Emitter<'a> {
         self.prefix(id);
         let name = builder_name(self.input);
         if self.input.stage.alias.is_some() {
+            // Written anew: the comment lines of its continuations go above it.
+            let comments = self
+                .analysis
+                .comments_within(id, self.analysis.instruction(id).span);
+            self.out.push_str(&comments);
             let image = self.original_from().image.raw;
             self.stage_from(&image, Some(&name));
             return;
