@@ -124,8 +124,9 @@ impl BuildContext {
 
     /// The commands (folders of package main, relative) that a `./...` pattern at
     /// `folder` builds, as the go command matches it: that folder and those below it, but
-    /// for `vendor/`, folders named `_…`, the folders of another module and those that
-    /// `.dockerignore` keeps out; `None` when the walk did not see all of the Go source.
+    /// for those inside a `vendor` folder or named `_…`, the folders of another module and those that
+    /// `.dockerignore` keeps out; `None` when the walk did not see all of the Go source,
+    /// or when a command there is one of some builds only.
     pub fn go_commands_under(&self, folder: &str) -> Option<Vec<String>> {
         let sources = self.go_sources();
         if sources.unread.is_some() {
@@ -144,18 +145,32 @@ impl BuildContext {
             .filter_map(|module| below(module))
             .filter(|module| !module.is_empty())
             .collect();
-        let matched = sources.commands.iter().filter(|command| {
+        let matches = |command: &&String| {
             below(command).is_some_and(|relative| {
                 let in_module = |module: &String| {
                     relative == *module || relative.starts_with(&format!("{module}/"))
                 };
-                relative
-                    .split('/')
-                    .all(|part| part != "vendor" && !part.starts_with('_'))
+                // Packages inside a `vendor` folder, not one named so.
+                let inside_vendor = relative
+                    .rsplit_once('/')
+                    .is_some_and(|(above, _)| above.split('/').any(|part| part == "vendor"));
+                !inside_vendor
+                    && !relative.split('/').any(|part| part.starts_with('_'))
                     && !other_modules.iter().any(in_module)
             }) && self.sends_any(command)
-        });
-        Some(matched.cloned().collect())
+        };
+        // A command of some builds only (a tag, an architecture, cgo, which the rewrite
+        // turns off): restage cannot tell whether the build writes it.
+        let certain = |command: &&String| sources.commands.contains(*command);
+        if !sources
+            .maybe_commands
+            .iter()
+            .filter(matches)
+            .all(|c| certain(&c))
+        {
+            return None;
+        }
+        Some(sources.commands.iter().filter(matches).cloned().collect())
     }
 
     /// The Dockerfile is a dev container's: its folder is `.devcontainer` or holds a

@@ -86,11 +86,13 @@ pub(super) fn compiled_by_name(name: &str) -> bool {
 pub(super) enum Header<'a> {
     /// Its build constraints leave it out of a Linux build.
     Excluded,
-    /// It is compiled, belongs to the package named (empty for text that is not Go) and
-    /// imports these packages.
+    /// It may be compiled, belongs to the package named (empty for text that is not Go)
+    /// and imports these packages; `certain` when a Linux build compiles it whatever
+    /// its architecture, tags and cgo setting.
     Compiled {
         package: &'a str,
         imports: Vec<&'a str>,
+        certain: bool,
     },
     /// The text ends before the header does: only part of the file was read.
     Cut,
@@ -104,10 +106,15 @@ pub(super) fn header(text: &str, whole: bool) -> Header<'_> {
         return Header::Cut;
     };
     // The constraints stand before the package clause, which `imports` has seen.
-    if constraint(text) == Truth::No {
+    if constraint(text, Truth::Yes) == Truth::No {
         Header::Excluded
     } else {
-        Header::Compiled { package, imports }
+        let certain = constraint(text, Truth::Maybe) == Truth::Yes;
+        Header::Compiled {
+            package,
+            imports,
+            certain,
+        }
     }
 }
 
@@ -146,22 +153,24 @@ impl Truth {
     }
 }
 
-/// A build tag's value. `ignore` is no tag anyone builds with: it marks the generator
-/// programs that sit in a package's folder (`go mod vendor` leaves them out for that).
-fn tag(name: &str) -> Truth {
+/// A build tag's value, with `cgo` as given. `ignore` is no tag anyone builds with: it
+/// marks the generator programs that sit in a package's folder (`go mod vendor` leaves
+/// them out for that).
+fn tag(name: &str, cgo: Truth) -> Truth {
     match name {
-        "linux" | "unix" | "cgo" | "gc" => Truth::Yes,
+        "cgo" => cgo,
+        "linux" | "unix" | "gc" => Truth::Yes,
         "ignore" | "gccgo" => Truth::No,
         _ if KNOWN_OS.contains(&name) => Truth::No,
         _ => Truth::Maybe,
     }
 }
 
-/// The file's build constraint: its `//go:build` line, else its `// +build` lines (all
+/// The file's build constraint, with the `cgo` tag as given: its `//go:build` line, else its `// +build` lines (all
 /// must hold), found where go/build's `parseFileHeader` looks: in the comments before
 /// the package clause, `// +build` lines only above a blank line that comes before
 /// anything but `//` comments.
-fn constraint(text: &str) -> Truth {
+fn constraint(text: &str, cgo: Truth) -> Truth {
     let mut plus_build_end = 0;
     let mut ended = false;
     let mut in_block = false;
@@ -201,18 +210,21 @@ fn constraint(text: &str) -> Truth {
         }
     }
     match go_build {
-        Some(expression) => go_build_value(expression),
+        Some(expression) => go_build_value(expression, cgo),
         None => text[..plus_build_end]
             .lines()
-            .filter_map(plus_build_value)
+            .filter_map(|line| plus_build_value(line, cgo))
             .fold(Truth::Yes, Truth::and),
     }
 }
 
 /// The value of a `//go:build` expression (`linux && (amd64 || arm64)`, `!windows`);
 /// one that does not parse is `Maybe`, as restage cannot tell.
-fn go_build_value(expression: &str) -> Truth {
-    let mut parser = Expression { rest: expression };
+fn go_build_value(expression: &str, cgo: Truth) -> Truth {
+    let mut parser = Expression {
+        rest: expression,
+        cgo,
+    };
     match parser.or() {
         Some(value) if parser.rest.trim().is_empty() => value,
         _ => Truth::Maybe,
@@ -221,7 +233,7 @@ fn go_build_value(expression: &str) -> Truth {
 
 /// The value of a `// +build` line, if `line` is one: its space-separated options, any
 /// of which may hold, each a comma-separated list of (`!`-negated) tags that all must.
-fn plus_build_value(line: &str) -> Option<Truth> {
+fn plus_build_value(line: &str, cgo: Truth) -> Option<Truth> {
     let options = line
         .trim()
         .strip_prefix("//")?
@@ -232,8 +244,8 @@ fn plus_build_value(line: &str) -> Option<Truth> {
         option
             .split(',')
             .map(|term| match term.strip_prefix('!') {
-                Some(name) => tag(name).not(),
-                None => tag(term),
+                Some(name) => tag(name, cgo).not(),
+                None => tag(term, cgo),
             })
             .fold(Truth::Yes, Truth::and)
     };
@@ -249,6 +261,7 @@ fn plus_build_value(line: &str) -> Option<Truth> {
 /// which binds looser than `!` and parentheses.
 struct Expression<'a> {
     rest: &'a str,
+    cgo: Truth,
 }
 
 impl Expression<'_> {
@@ -284,7 +297,7 @@ impl Expression<'_> {
             return None;
         }
         self.rest = &rest[len..];
-        Some(tag(&rest[..len]))
+        Some(tag(&rest[..len], self.cgo))
     }
 
     fn eat(&mut self, token: &str) -> bool {
@@ -480,6 +493,24 @@ mod tests {
         }
     }
 
+    /// A file is certain to be compiled only where no tag, architecture or cgo setting
+    /// could leave it out.
+    #[test]
+    fn a_constraint_on_a_tag_an_architecture_or_cgo_is_not_certain() {
+        let certain = |source: &str| match header(source, true) {
+            Header::Compiled { certain, .. } => certain,
+            other => panic!("{other:?} for {source}"),
+        };
+        assert!(certain("package main\n"));
+        assert!(certain("//go:build linux || darwin\n\npackage main\n"));
+        assert!(certain("//go:build !windows\n\npackage main\n"));
+        for constraint in ["integration", "cgo", "amd64", "linux && cgo"] {
+            let source = format!("//go:build {constraint}\n\npackage main\n");
+            assert!(!certain(&source), "{constraint}");
+        }
+        assert!(!certain("// +build integration\n\npackage main\n"));
+    }
+
     #[test]
     fn reads_the_package_name() {
         assert!(matches!(
@@ -521,7 +552,8 @@ mod tests {
             header(&source[..source.len() - 3], false),
             Header::Compiled {
                 package: "db",
-                imports: vec!["fmt", "C"]
+                imports: vec!["fmt", "C"],
+                certain: true
             }
         );
         assert_eq!(header("package db\n/* a long comment", false), Header::Cut);
@@ -529,7 +561,8 @@ mod tests {
             header("package db\n/* a long comment", true),
             Header::Compiled {
                 package: "db",
-                imports: vec![]
+                imports: vec![],
+                certain: true
             }
         );
     }
@@ -572,7 +605,8 @@ mod tests {
             header("// +build windows\npackage db\n", true),
             Header::Compiled {
                 package: "db",
-                imports: vec![]
+                imports: vec![],
+                certain: true
             }
         );
     }
@@ -584,7 +618,8 @@ mod tests {
             header(source, true),
             Header::Compiled {
                 package: "db",
-                imports: vec![]
+                imports: vec![],
+                certain: true
             }
         );
     }

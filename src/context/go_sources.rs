@@ -44,9 +44,12 @@ pub struct GoSources {
     /// The folders (relative, `cmd/api`) with a `.go` file or a go.mod in them or
     /// below them.
     pub folders: BTreeSet<String>,
-    /// The folders (relative, empty for the root) with a `.go` file of package main
-    /// compiled on Linux: the commands that a `./...` pattern builds.
+    /// The folders (relative, empty for the root) with a `.go` file of package main that
+    /// every Linux build compiles: the commands that a `./...` pattern builds.
     pub commands: BTreeSet<String>,
+    /// The folders with a `.go` file of package main whose build constraints name an
+    /// architecture, a tag or cgo: commands of some builds only.
+    pub maybe_commands: BTreeSet<String>,
     /// The folders with a go.mod (empty for the root): a `./...` pattern does not go
     /// into a module of its own.
     pub modules: BTreeSet<String>,
@@ -152,14 +155,18 @@ impl GoSources {
             self.unread.get_or_insert(Unread::Path(path));
             return;
         };
-        let Some((package, imports)) = compiled else {
+        let Some(file) = compiled else {
             return;
         };
-        if package == "main" {
-            self.commands
-                .insert(folder.trim_end_matches('/').to_owned());
+        if file.package == "main" {
+            let commands = if file.certain {
+                &mut self.commands
+            } else {
+                &mut self.maybe_commands
+            };
+            commands.insert(folder.trim_end_matches('/').to_owned());
         }
-        for import in imports {
+        for import in file.imports {
             if import == "C" {
                 self.cgo_file.get_or_insert_with(|| path.clone());
             } else {
@@ -169,9 +176,17 @@ impl GoSources {
     }
 }
 
-/// The package of the `.go` file at `at` and the packages it imports, `Some(None)` when
-/// Linux builds leave it out, and `None` when its header could not be read.
-fn compiled_header(at: &Path) -> Option<Option<(String, Vec<String>)>> {
+/// What the header of a `.go` file that Linux builds may compile says.
+struct GoFile {
+    package: String,
+    imports: Vec<String>,
+    /// Every Linux build compiles it.
+    certain: bool,
+}
+
+/// The header of the `.go` file at `at`, `Some(None)` when Linux builds leave it out,
+/// and `None` when it could not be read.
+fn compiled_header(at: &Path) -> Option<Option<GoFile>> {
     let mut file = File::open(at).ok()?;
     let mut bytes = Vec::new();
     for limit in [FIRST_READ, MAX_READ] {
@@ -180,9 +195,16 @@ fn compiled_header(at: &Path) -> Option<Option<(String, Vec<String>)>> {
         let whole = (bytes.len() as u64) < limit;
         match go_file::header(&String::from_utf8_lossy(&bytes), whole) {
             Header::Excluded => return Some(None),
-            Header::Compiled { package, imports } => {
-                let imports = imports.into_iter().map(str::to_owned).collect();
-                return Some(Some((package.to_owned(), imports)));
+            Header::Compiled {
+                package,
+                imports,
+                certain,
+            } => {
+                return Some(Some(GoFile {
+                    package: package.to_owned(),
+                    imports: imports.into_iter().map(str::to_owned).collect(),
+                    certain,
+                }));
             }
             Header::Cut => {}
         }

@@ -24,7 +24,9 @@ pub enum Step {
     New(String),
     /// A new instruction over several lines: its first line (`RUN …`), then the text of
     /// each line it continues on, each line but the last ending in a continuation in the
-    /// file's escape character, line ending and indentation.
+    /// file's escape character and line ending, the next indented as the file indents,
+    /// in blanks (a tab for four): the lines may continue a JSON string, which holds no
+    /// raw tab.
     Continued(Vec<String>),
 }
 
@@ -228,7 +230,10 @@ impl<'a> Emitter<'a> {
             " {}{}{}",
             self.analysis.dockerfile.escape(),
             self.line_break,
-            self.analysis.dockerfile.continuation_indent()
+            self.analysis
+                .dockerfile
+                .continuation_indent()
+                .replace('\t', "    ")
         );
         self.line(&lines.join(&continuation));
     }

@@ -69,11 +69,13 @@ mod tests {
         script.split(';').map(str::trim).collect()
     }
 
-    /// In a CRLF file with `# escape=``, the scripts come back from the continuations as
-    /// written, one statement to a line, and Python runs them so.
+    /// In a CRLF file with `# escape=`` that indents continuations with a tab, the
+    /// scripts come back from the continuations as written (in exec form: a tab in the
+    /// JSON string would make it shell form), one statement to a line, and Python runs
+    /// them so.
     #[test]
     fn the_scripts_read_back_from_their_lines() {
-        let text = "# escape=`\r\nFROM python:3.12\r\nWORKDIR /app\r\nCOPY . .\r\nRUN pip install -r requirements.txt\r\nRUN pip install .\r\nCMD [\"app\"]\r\n";
+        let text = "# escape=`\r\nFROM python:3.12\r\nWORKDIR /app\r\nCOPY . .\r\nRUN pip install `\r\n\t-r requirements.txt\r\nRUN pip install .\r\nCMD [\"app\"]\r\n";
         let runs = python_runs(text);
         let joined = format!("{}; {}", stdlib_shadows::SCRIPT, pth_files::SCRIPT);
         let expected = [pins::SCRIPT, joined.as_str()];
