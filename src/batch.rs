@@ -29,6 +29,7 @@ use restage::transform::{self, Decision, Outcome};
 
 use crate::apply;
 use crate::config::{ConfigError, Finder, Overrides};
+use crate::interrupt::Interrupt;
 use crate::render;
 use crate::walk::{Input, io_message};
 
@@ -52,6 +53,8 @@ pub struct Settings {
     pub finder: Finder,
     /// Build contexts shared by the files of a folder.
     pub contexts: ContextCache,
+    /// Set by a signal: the batch starts no more files.
+    pub interrupt: Interrupt,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -377,8 +380,8 @@ fn deliver(report: &mut Report, mode: Mode, file: Option<&Path>, original: Vec<u
 pub const MAX_JOBS: usize = 256;
 
 /// Processes `inputs` on up to `jobs` threads (at most [`MAX_JOBS`]) and hands each
-/// report to `emit` in input order. When `emit` breaks, no further files are started;
-/// the ones already started finish.
+/// report to `emit` in input order. When `emit` breaks or a signal interrupts the batch,
+/// no further files are started; the ones already started finish and are reported.
 ///
 /// No file is handed between threads: a worker takes the next input itself (discovery
 /// runs on whichever worker asks), and when it finishes a file it emits every report
@@ -435,7 +438,8 @@ where
 {
     /// One worker: takes and processes inputs until there are none or the batch stops.
     fn work<'scope, 'env>(&'scope self, scope: &'scope Scope<'scope, 'env>) {
-        while let Some(taken) = Queue::take(&self.queue, &self.room, self.window) {
+        let interrupt = &self.settings.interrupt;
+        while let Some(taken) = Queue::take(&self.queue, &self.room, self.window, interrupt) {
             if taken.start_worker {
                 self.start_worker(scope);
             }
@@ -512,17 +516,25 @@ struct Taken {
 
 impl<I: Iterator<Item = (usize, Input)>> Queue<I> {
     /// The next input, once fewer than `window` files are taken and not yet output;
-    /// `None` at the end or after a stop.
-    fn take(queue: &Mutex<Queue<I>>, room: &Condvar, window: usize) -> Option<Taken> {
+    /// `None` at the end, after a stop or once `interrupt` is requested. An input taken
+    /// is always processed: a report missing from the order would hold back the later
+    /// ones.
+    fn take(
+        queue: &Mutex<Queue<I>>,
+        room: &Condvar,
+        window: usize,
+        interrupt: &Interrupt,
+    ) -> Option<Taken> {
         let mut queue = lock(queue);
-        while !queue.stop && queue.taken - queue.emitted >= window {
+        let stopped = |queue: &Queue<I>| queue.stop || interrupt.requested();
+        while !stopped(&queue) && queue.taken - queue.emitted >= window {
             queue.waiting += 1;
             queue = room
                 .wait(queue)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             queue.waiting -= 1;
         }
-        if queue.stop {
+        if stopped(&queue) {
             return None;
         }
         let (index, input) = queue.inputs.next()?;
@@ -560,6 +572,7 @@ mod tests {
             diffs: false,
             finder: Finder::default(),
             contexts: ContextCache::default(),
+            interrupt: Interrupt::default(),
         }
     }
 

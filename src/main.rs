@@ -8,6 +8,7 @@ mod apply;
 mod batch;
 mod cli;
 mod config;
+mod interrupt;
 mod render;
 mod walk;
 
@@ -21,6 +22,7 @@ use clap::{CommandFactory, Parser};
 use batch::{Mode, Report, Settings, Status, Summary};
 use cli::{Cli, ColorChoice, Command, Format, ParseArgs, ParseFormat, RewriteArgs};
 use config::Overrides;
+use interrupt::Interrupt;
 use render::Palette;
 use restage::context::ContextCache;
 
@@ -119,6 +121,12 @@ fn rewrite(args: &RewriteArgs) -> ExitCode {
         diffs: mode == Mode::Diff || args.format == Format::Json,
         finder: config::Finder::default(),
         contexts: ContextCache::default(),
+        // Only `--write` leaves anything behind when killed; other runs stop at once, also
+        // while they wait for stdin. Where the handlers cannot be set, a signal kills.
+        interrupt: match mode {
+            Mode::Write => Interrupt::on_signals().unwrap_or_default(),
+            _ => Interrupt::default(),
+        },
     };
     let jobs = args
         .jobs
@@ -134,7 +142,7 @@ fn rewrite(args: &RewriteArgs) -> ExitCode {
 
     let mut printer = Printer::new(args, mode);
     batch::run(inputs, &settings, jobs, |report| printer.report(report));
-    printer.end()
+    printer.end(settings.interrupt.exit_code())
 }
 
 /// Where reports go: stdout for results, stderr for errors, notes and the summary.
@@ -288,14 +296,22 @@ impl Printer {
         }
     }
 
-    fn end(mut self) -> ExitCode {
+    /// The summary and the exit code; `interrupted`: the exit code of a signal that
+    /// stopped the batch, which outranks the others.
+    fn end(mut self, interrupted: Option<ExitCode>) -> ExitCode {
         self.progress.finish_and_clear();
+        if interrupted.is_some() {
+            let note = render::interrupted_note(self.err_palette);
+            let _ = io::stderr().lock().write_all(note.as_bytes());
+        }
         if !self.quiet && self.mode != Mode::Stdout {
             let line =
                 render::summary_line(&self.summary, self.mode == Mode::Write, self.err_palette);
             let _ = io::stderr().lock().write_all(line.as_bytes());
         }
-        let code = if self.summary.errors > 0 {
+        let code = if let Some(code) = interrupted {
+            code
+        } else if self.summary.errors > 0 {
             ExitCode::from(2)
         } else if self.mode == Mode::Check && self.summary.rewritten > 0 {
             ExitCode::from(1)

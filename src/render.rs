@@ -131,6 +131,14 @@ pub fn empty_folder_warning(path: &str, palette: Palette) -> String {
     )
 }
 
+/// The stderr line of a batch a signal stopped, before the summary.
+pub fn interrupted_note(palette: Palette) -> String {
+    format!(
+        "{}: interrupted; the files not yet started are as they were\n",
+        palette.paint(YELLOW, "warning")
+    )
+}
+
 /// An error as shown on stderr: the located rustc-style text, or `error: message`.
 pub fn error_text(report: &Report, palette: Palette) -> String {
     let Some(error) = &report.error else {

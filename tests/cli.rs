@@ -180,6 +180,55 @@ fn write_rewrites_in_place_and_a_second_run_changes_nothing() {
     project.run(&["--check", "."]).code(0);
 }
 
+/// `--write` over a few thousand apps, stopped by `signal` once a file is written: it
+/// exits `code`, leaves no temp file, and every Dockerfile is the original or the whole
+/// rewrite, as many rewritten as it reports.
+#[cfg(unix)]
+fn a_signal_stops_write_cleanly(signal: &str, code: i32) {
+    const APPS: usize = 4_000;
+    let project = Project::new();
+    for index in 0..APPS {
+        project.python_app(&format!("app{index:04}"));
+    }
+    let rewrite = project.stdout_of(&["--stdout", "app0000/Dockerfile"]);
+    let output = project.run_signalled(&["--write", "-j2", "."], signal);
+    output.code(code);
+    let mut rewritten = 0;
+    for index in 0..APPS {
+        let folder = format!("app{index:04}");
+        assert_eq!(project.leftovers(&folder), Vec::<String>::new(), "{folder}");
+        let dockerfile = project.read(&format!("{folder}/Dockerfile"));
+        if dockerfile == rewrite {
+            rewritten += 1;
+        } else {
+            assert_eq!(dockerfile, PYTHON_APP, "{folder}");
+        }
+    }
+    assert!(rewritten > 0 && rewritten < APPS, "{rewritten} rewritten");
+    assert_eq!(output.stdout.lines().count(), rewritten);
+    assert_eq!(
+        output.summary(),
+        format!("{rewritten} rewritten, 0 unchanged, 0 declined, 0 errors")
+    );
+    assert!(
+        output.stderr.contains("warning: interrupted"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_write_leaves_no_temp_file_and_exits_130() {
+    a_signal_stops_write_cleanly("INT", 130);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_during_write_leaves_no_temp_file_and_exits_143() {
+    a_signal_stops_write_cleanly("TERM", 143);
+}
+
 #[cfg(unix)]
 #[test]
 fn write_keeps_the_mode_and_the_line_endings() {
