@@ -10,6 +10,7 @@ mod cli;
 mod config;
 mod interrupt;
 mod render;
+mod shown_path;
 mod walk;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -25,6 +26,7 @@ use config::Overrides;
 use interrupt::Interrupt;
 use render::Palette;
 use restage::context::ContextCache;
+use shown_path::ShownPath;
 
 /// A batch shows its progress bar once it has run this long (on a terminal only).
 const PROGRESS_AFTER: Duration = Duration::from_millis(800);
@@ -333,9 +335,9 @@ fn parse(args: &ParseArgs) -> ExitCode {
         if let Err(error) = io::stdin().lock().read_to_end(&mut bytes) {
             return usage_error(&format!("cannot read stdin: {}", walk::io_message(&error)));
         }
-        (batch::STDIN.to_owned(), bytes)
+        (ShownPath::stdin().to_string(), bytes)
     } else {
-        let shown = batch::display_path(&args.path);
+        let shown = ShownPath::new(&args.path).to_string();
         match std::fs::read(&args.path) {
             Ok(bytes) => (shown, bytes),
             Err(error) => {
