@@ -29,7 +29,9 @@ use restage::transform::{self, Decision, Outcome};
 
 use crate::apply;
 use crate::config::{ConfigError, Finder, Overrides};
+use crate::interrupt::Interrupt;
 use crate::render;
+use crate::shown_path::ShownPath;
 use crate::walk::{Input, io_message};
 
 /// What the run does with a rewrite.
@@ -52,6 +54,8 @@ pub struct Settings {
     pub finder: Finder,
     /// Build contexts shared by the files of a folder.
     pub contexts: ContextCache,
+    /// Set by a signal: the batch starts no more files.
+    pub interrupt: Interrupt,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,8 +91,8 @@ pub struct FileError {
 /// Everything about one file's run.
 #[derive(Clone, Debug)]
 pub struct Report {
-    /// The path as shown (`./` dropped), or `<stdin>`.
-    pub path: String,
+    /// The path as given or found (`./` dropped), or `<stdin>`.
+    pub path: ShownPath,
     pub status: Status,
     pub ecosystem: Option<Ecosystem>,
     pub decisions: Vec<Decision>,
@@ -104,7 +108,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn new(path: String, status: Status) -> Report {
+    fn new(path: ShownPath, status: Status) -> Report {
         Report {
             path,
             status,
@@ -119,7 +123,7 @@ impl Report {
         }
     }
 
-    fn failed(path: String, message: String) -> Report {
+    fn failed(path: ShownPath, message: String) -> Report {
         Report {
             error: Some(FileError {
                 message,
@@ -159,16 +163,6 @@ impl Summary {
     }
 }
 
-/// A path as shown to people: without a leading `./`.
-pub fn display_path(path: &Path) -> String {
-    let shown = path.strip_prefix(".").unwrap_or(path);
-    if shown.as_os_str().is_empty() {
-        path.display().to_string()
-    } else {
-        shown.display().to_string()
-    }
-}
-
 /// `path` relative to the current folder when it is under it.
 fn relative_to_cwd(path: &Path) -> &Path {
     match std::env::current_dir() {
@@ -177,34 +171,33 @@ fn relative_to_cwd(path: &Path) -> &Path {
     }
 }
 
-pub const STDIN: &str = "<stdin>";
-
 /// Runs one input to its report.
 pub fn process(input: Input, settings: &Settings) -> Report {
     match input {
         Input::Missing { path, message } => {
-            let shown = display_path(&path);
-            Report::failed(shown.clone(), format!("{shown}: {message}"))
+            let shown = ShownPath::new(&path);
+            let message = format!("{shown}: {message}");
+            Report::failed(shown, message)
         }
         Input::EmptyFolder(path) => Report {
             empty_folder: true,
-            ..Report::new(display_path(&path), Status::Unchanged)
+            ..Report::new(ShownPath::new(&path), Status::Unchanged)
         },
         Input::Stdin => match read_at_most(std::io::stdin().lock(), Vec::new()) {
-            Ok(bytes) => rewrite(STDIN.into(), None, bytes, settings),
+            Ok(bytes) => rewrite(ShownPath::stdin(), None, bytes, settings),
             Err(error) => Report::failed(
-                STDIN.into(),
+                ShownPath::stdin(),
                 format!("cannot read stdin: {}", io_message(&error)),
             ),
         },
         Input::File(path) => {
-            let shown = display_path(&path);
+            let shown = ShownPath::new(&path);
             match read_file(&path) {
                 Ok(bytes) => rewrite(shown, Some(&path), bytes, settings),
-                Err(error) => Report::failed(
-                    shown.clone(),
-                    format!("cannot read {shown}: {}", io_message(&error)),
-                ),
+                Err(error) => {
+                    let message = format!("cannot read {shown}: {}", io_message(&error));
+                    Report::failed(shown, message)
+                }
             }
         }
     }
@@ -235,7 +228,7 @@ fn read_at_most(reader: impl Read, mut bytes: Vec<u8>) -> std::io::Result<Vec<u8
 }
 
 /// The pipeline after reading: `file` is `None` for stdin.
-fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settings) -> Report {
+fn rewrite(shown: ShownPath, file: Option<&Path>, bytes: Vec<u8>, settings: &Settings) -> Report {
     // A NUL byte early on means a binary file: its "line" is not worth printing.
     if bytes[..bytes.len().min(8192)].contains(&0) {
         let message = format!("{shown}: a binary file, not a Dockerfile");
@@ -245,7 +238,7 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
         Ok(dockerfile) => dockerfile,
         Err(error) => {
             return Report {
-                error: Some(located(&error, &bytes, &shown)),
+                error: Some(located(&error, &bytes, &shown.to_string())),
                 ..Report::new(shown, Status::Error)
             };
         }
@@ -271,14 +264,17 @@ fn rewrite(shown: String, file: Option<&Path>, bytes: Vec<u8>, settings: &Settin
     };
     let outcome = match transform::restage(&dockerfile, context, &options) {
         Ok(outcome) => outcome,
-        Err(error) => return Report::failed(shown.clone(), format!("{shown}: {error}")),
+        Err(error) => {
+            let message = format!("{shown}: {error}");
+            return Report::failed(shown, message);
+        }
     };
     let mut report = outcome_report(shown, outcome, dockerfile.text(), settings.diffs);
     deliver(&mut report, settings.mode, file, bytes);
     report
 }
 
-/// A parse error of `source` (shown as `path`), with its place and its rendering.
+/// A parse error of `source` (shown as `path`, escaped for people), with its place and its rendering.
 fn located(error: &ParseError, source: &[u8], path: &str) -> FileError {
     let diagnostic = Diagnostic::from_parse_error(path, source, error);
     FileError {
@@ -292,7 +288,7 @@ fn located(error: &ParseError, source: &[u8], path: &str) -> FileError {
 /// An error in a configuration file, named in the message: the place is in that file,
 /// not in the Dockerfile.
 fn config_error(error: &ConfigError) -> FileError {
-    let path = display_path(relative_to_cwd(&error.path));
+    let path = ShownPath::new(relative_to_cwd(&error.path)).to_string();
     let Some(source) = &error.source else {
         return FileError {
             message: format!("cannot read {path}: {}", error.error.message),
@@ -311,7 +307,7 @@ fn config_error(error: &ConfigError) -> FileError {
 }
 
 /// The report of a rewrite or a decline; `diffs`: with the unified diff of a rewrite.
-fn outcome_report(shown: String, outcome: Outcome, original: &str, diffs: bool) -> Report {
+fn outcome_report(shown: ShownPath, outcome: Outcome, original: &str, diffs: bool) -> Report {
     match outcome {
         Outcome::Rewritten(rewrite) if rewrite.text != original => Report {
             ecosystem: Some(rewrite.ecosystem),
@@ -360,7 +356,7 @@ fn deliver(report: &mut Report, mode: Mode, file: Option<&Path>, original: Vec<u
                 Err(error) => {
                     report.status = Status::Error;
                     report.error = Some(FileError {
-                        message: error.message(&report.path),
+                        message: error.message(&report.path.to_string()),
                         line: None,
                         column: None,
                         rendered: None,
@@ -377,8 +373,8 @@ fn deliver(report: &mut Report, mode: Mode, file: Option<&Path>, original: Vec<u
 pub const MAX_JOBS: usize = 256;
 
 /// Processes `inputs` on up to `jobs` threads (at most [`MAX_JOBS`]) and hands each
-/// report to `emit` in input order. When `emit` breaks, no further files are started;
-/// the ones already started finish.
+/// report to `emit` in input order. When `emit` breaks or a signal interrupts the batch,
+/// no further files are started; the ones already started finish and are reported.
 ///
 /// No file is handed between threads: a worker takes the next input itself (discovery
 /// runs on whichever worker asks), and when it finishes a file it emits every report
@@ -435,7 +431,8 @@ where
 {
     /// One worker: takes and processes inputs until there are none or the batch stops.
     fn work<'scope, 'env>(&'scope self, scope: &'scope Scope<'scope, 'env>) {
-        while let Some(taken) = Queue::take(&self.queue, &self.room, self.window) {
+        let interrupt = &self.settings.interrupt;
+        while let Some(taken) = Queue::take(&self.queue, &self.room, self.window, interrupt) {
             if taken.start_worker {
                 self.start_worker(scope);
             }
@@ -512,17 +509,25 @@ struct Taken {
 
 impl<I: Iterator<Item = (usize, Input)>> Queue<I> {
     /// The next input, once fewer than `window` files are taken and not yet output;
-    /// `None` at the end or after a stop.
-    fn take(queue: &Mutex<Queue<I>>, room: &Condvar, window: usize) -> Option<Taken> {
+    /// `None` at the end, after a stop or once `interrupt` is requested. An input taken
+    /// is always processed: a report missing from the order would hold back the later
+    /// ones.
+    fn take(
+        queue: &Mutex<Queue<I>>,
+        room: &Condvar,
+        window: usize,
+        interrupt: &Interrupt,
+    ) -> Option<Taken> {
         let mut queue = lock(queue);
-        while !queue.stop && queue.taken - queue.emitted >= window {
+        let stopped = |queue: &Queue<I>| queue.stop || interrupt.requested();
+        while !stopped(&queue) && queue.taken - queue.emitted >= window {
             queue.waiting += 1;
             queue = room
                 .wait(queue)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             queue.waiting -= 1;
         }
-        if queue.stop {
+        if stopped(&queue) {
             return None;
         }
         let (index, input) = queue.inputs.next()?;
@@ -560,6 +565,7 @@ mod tests {
             diffs: false,
             finder: Finder::default(),
             contexts: ContextCache::default(),
+            interrupt: Interrupt::default(),
         }
     }
 
@@ -574,7 +580,7 @@ mod tests {
     fn reports_come_in_input_order() {
         let mut seen = Vec::new();
         run(missing(500), &settings(), 8, |report| {
-            seen.push(report.path);
+            seen.push(report.path.to_string());
             ControlFlow::Continue(())
         });
         let expected: Vec<String> = (0..500).map(|index| format!("f{index:04}")).collect();

@@ -8,7 +8,9 @@ mod apply;
 mod batch;
 mod cli;
 mod config;
+mod interrupt;
 mod render;
+mod shown_path;
 mod walk;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -21,8 +23,10 @@ use clap::{CommandFactory, Parser};
 use batch::{Mode, Report, Settings, Status, Summary};
 use cli::{Cli, ColorChoice, Command, Format, ParseArgs, ParseFormat, RewriteArgs};
 use config::Overrides;
+use interrupt::Interrupt;
 use render::Palette;
 use restage::context::ContextCache;
+use shown_path::ShownPath;
 
 /// A batch shows its progress bar once it has run this long (on a terminal only).
 const PROGRESS_AFTER: Duration = Duration::from_millis(800);
@@ -119,6 +123,12 @@ fn rewrite(args: &RewriteArgs) -> ExitCode {
         diffs: mode == Mode::Diff || args.format == Format::Json,
         finder: config::Finder::default(),
         contexts: ContextCache::default(),
+        // Only `--write` leaves anything behind when killed; other runs stop at once, also
+        // while they wait for stdin. Where the handlers cannot be set, a signal kills.
+        interrupt: match mode {
+            Mode::Write => Interrupt::on_signals().unwrap_or_default(),
+            _ => Interrupt::default(),
+        },
     };
     let jobs = args
         .jobs
@@ -134,7 +144,7 @@ fn rewrite(args: &RewriteArgs) -> ExitCode {
 
     let mut printer = Printer::new(args, mode);
     batch::run(inputs, &settings, jobs, |report| printer.report(report));
-    printer.end()
+    printer.end(settings.interrupt.exit_code())
 }
 
 /// Where reports go: stdout for results, stderr for errors, notes and the summary.
@@ -288,14 +298,22 @@ impl Printer {
         }
     }
 
-    fn end(mut self) -> ExitCode {
+    /// The summary and the exit code; `interrupted`: the exit code of a signal that
+    /// stopped the batch, which outranks the others.
+    fn end(mut self, interrupted: Option<ExitCode>) -> ExitCode {
         self.progress.finish_and_clear();
+        if interrupted.is_some() {
+            let note = render::interrupted_note(self.err_palette);
+            let _ = io::stderr().lock().write_all(note.as_bytes());
+        }
         if !self.quiet && self.mode != Mode::Stdout {
             let line =
                 render::summary_line(&self.summary, self.mode == Mode::Write, self.err_palette);
             let _ = io::stderr().lock().write_all(line.as_bytes());
         }
-        let code = if self.summary.errors > 0 {
+        let code = if let Some(code) = interrupted {
+            code
+        } else if self.summary.errors > 0 {
             ExitCode::from(2)
         } else if self.mode == Mode::Check && self.summary.rewritten > 0 {
             ExitCode::from(1)
@@ -317,9 +335,9 @@ fn parse(args: &ParseArgs) -> ExitCode {
         if let Err(error) = io::stdin().lock().read_to_end(&mut bytes) {
             return usage_error(&format!("cannot read stdin: {}", walk::io_message(&error)));
         }
-        (batch::STDIN.to_owned(), bytes)
+        (ShownPath::stdin().to_string(), bytes)
     } else {
-        let shown = batch::display_path(&args.path);
+        let shown = ShownPath::new(&args.path).to_string();
         match std::fs::read(&args.path) {
             Ok(bytes) => (shown, bytes),
             Err(error) => {

@@ -3,6 +3,7 @@
 //! one-line notes and the JSON record of `--format json`. Pure functions from a
 //! [`Report`] to text; where the text goes is `main.rs`'s business.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
@@ -11,6 +12,7 @@ use restage::transform::Decision;
 use serde::Serialize;
 
 use crate::batch::{Report, Status, Summary};
+use crate::shown_path::ShownPath;
 
 /// Colours, or none.
 #[derive(Clone, Copy, Debug)]
@@ -37,18 +39,16 @@ impl Palette {
 }
 
 /// The unified diff between two versions of `path`, or `None` when they are equal. Its
-/// headers are `a/<path>` and `b/<path>`, an absolute path without its leading `/` (as
-/// `git diff --no-index` writes them: `a//tmp/x` is a path `git apply` rejects).
-pub fn unified_diff(path: &str, old: &str, new: &str) -> Option<String> {
+/// headers are `a/<path>` and `b/<path>` as git writes them ([`ShownPath::in_diff`]).
+pub fn unified_diff(path: &ShownPath, old: &str, new: &str) -> Option<String> {
     if old == new {
         return None;
     }
     let diff = similar::TextDiff::from_lines(old, new);
-    let path = path.trim_start_matches('/');
     let text = diff
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(&path.in_diff("a/"), &path.in_diff("b/"))
         .to_string();
     Some(text)
 }
@@ -124,9 +124,17 @@ pub fn declined_note(report: &Report, palette: Palette) -> String {
 }
 
 /// The warning for a folder with no Dockerfile in it.
-pub fn empty_folder_warning(path: &str, palette: Palette) -> String {
+pub fn empty_folder_warning(path: &ShownPath, palette: Palette) -> String {
     format!(
         "{}: no Dockerfile found in {path}\n",
+        palette.paint(YELLOW, "warning")
+    )
+}
+
+/// The stderr line of a batch a signal stopped, before the summary.
+pub fn interrupted_note(palette: Palette) -> String {
+    format!(
+        "{}: interrupted; the files not yet started are as they were\n",
         palette.paint(YELLOW, "warning")
     )
 }
@@ -149,7 +157,9 @@ pub fn error_text(report: &Report, palette: Palette) -> String {
 /// The JSON record of a file (`--format json`), fields in schema order.
 #[derive(Serialize)]
 struct Record<'a> {
-    path: &'a str,
+    path: Cow<'a, str>,
+    /// The name's bytes where it is not UTF-8, which `path` then cannot hold.
+    path_bytes: Option<&'a [u8]>,
     status: &'static str,
     ecosystem: Option<Ecosystem>,
     decisions: &'a [Decision],
@@ -170,7 +180,8 @@ struct ErrorFields<'a> {
 /// The JSON record of a file: one line, no trailing newline.
 pub fn json_record(report: &Report) -> String {
     let record = Record {
-        path: &report.path,
+        path: report.path.lossy(),
+        path_bytes: (!report.path.is_utf8()).then(|| report.path.bytes()),
         status: report.status.as_str(),
         ecosystem: report.ecosystem,
         decisions: &report.decisions,
@@ -214,8 +225,9 @@ mod tests {
 
     #[test]
     fn diff_has_git_style_headers_and_keeps_crlf() {
+        let shown = |path: &str| ShownPath::new(std::path::Path::new(path));
         let diff = unified_diff(
-            "app/Dockerfile",
+            &shown("app/Dockerfile"),
             "FROM a\r\nRUN x\r\n",
             "FROM b\r\nRUN x\r\n",
         )
@@ -228,8 +240,8 @@ mod tests {
             diff.contains("-FROM a\r\n+FROM b\r\n RUN x\r\n"),
             "{diff:?}"
         );
-        assert_eq!(unified_diff("D", "same", "same"), None);
-        let absolute = unified_diff("/tmp/x/Dockerfile", "FROM a\n", "FROM b\n").unwrap();
+        assert_eq!(unified_diff(&shown("D"), "same", "same"), None);
+        let absolute = unified_diff(&shown("/tmp/x/Dockerfile"), "FROM a\n", "FROM b\n").unwrap();
         assert!(
             absolute.starts_with("--- a/tmp/x/Dockerfile\n+++ b/tmp/x/Dockerfile\n"),
             "{absolute}"
@@ -238,7 +250,12 @@ mod tests {
 
     #[test]
     fn a_missing_final_newline_is_marked() {
-        let diff = unified_diff("D", "FROM a", "FROM b\n").unwrap();
+        let diff = unified_diff(
+            &ShownPath::new(std::path::Path::new("D")),
+            "FROM a",
+            "FROM b\n",
+        )
+        .unwrap();
         assert!(diff.contains("\\ No newline at end of file"), "{diff}");
     }
 

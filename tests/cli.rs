@@ -180,6 +180,55 @@ fn write_rewrites_in_place_and_a_second_run_changes_nothing() {
     project.run(&["--check", "."]).code(0);
 }
 
+/// `--write` over a few thousand apps, stopped by `signal` once a file is written: it
+/// exits `code`, leaves no temp file, and every Dockerfile is the original or the whole
+/// rewrite, as many rewritten as it reports.
+#[cfg(unix)]
+fn a_signal_stops_write_cleanly(signal: &str, code: i32) {
+    const APPS: usize = 4_000;
+    let project = Project::new();
+    for index in 0..APPS {
+        project.python_app(&format!("app{index:04}"));
+    }
+    let rewrite = project.stdout_of(&["--stdout", "app0000/Dockerfile"]);
+    let output = project.run_signalled(&["--write", "-j2", "."], signal);
+    output.code(code);
+    let mut rewritten = 0;
+    for index in 0..APPS {
+        let folder = format!("app{index:04}");
+        assert_eq!(project.leftovers(&folder), Vec::<String>::new(), "{folder}");
+        let dockerfile = project.read(&format!("{folder}/Dockerfile"));
+        if dockerfile == rewrite {
+            rewritten += 1;
+        } else {
+            assert_eq!(dockerfile, PYTHON_APP, "{folder}");
+        }
+    }
+    assert!(rewritten > 0 && rewritten < APPS, "{rewritten} rewritten");
+    assert_eq!(output.stdout.lines().count(), rewritten);
+    assert_eq!(
+        output.summary(),
+        format!("{rewritten} rewritten, 0 unchanged, 0 declined, 0 errors")
+    );
+    assert!(
+        output.stderr.contains("warning: interrupted"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_write_leaves_no_temp_file_and_exits_130() {
+    a_signal_stops_write_cleanly("INT", 130);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_during_write_leaves_no_temp_file_and_exits_143() {
+    a_signal_stops_write_cleanly("TERM", 143);
+}
+
 #[cfg(unix)]
 #[test]
 fn write_keeps_the_mode_and_the_line_endings() {
@@ -563,6 +612,7 @@ fn json_gives_one_record_per_file_in_schema_order() {
         "diff",
         "ecosystem",
         "path",
+        "path_bytes",
         "reason",
         "status",
         "written",
@@ -575,6 +625,7 @@ fn json_gives_one_record_per_file_in_schema_order() {
 
     let rewritten = &records[0];
     assert_eq!(rewritten["path"], "a/Dockerfile");
+    assert_eq!(rewritten["path_bytes"], serde_json::Value::Null);
     assert_eq!(rewritten["status"], "rewritten");
     assert_eq!(rewritten["ecosystem"], "python");
     assert_eq!(rewritten["written"], false);
@@ -1380,6 +1431,118 @@ fn an_unreadable_file_is_an_error() {
         "{}",
         output.stderr
     );
+}
+
+// ---- unusual file names ----------------------------------------------------------
+
+/// Folder names that are not UTF-8 or hold control characters, `"` and `\`.
+#[cfg(unix)]
+const ODD_NAMES: [&[u8]; 4] = [
+    b"bad\xffname",
+    b"new\nline",
+    b"esc\x1b[31mred",
+    b"tab\tquote\"back\\slash",
+];
+
+/// A project with a Python app in each of [`ODD_NAMES`].
+#[cfg(unix)]
+fn project_with_odd_names() -> Project {
+    use std::os::unix::ffi::OsStrExt;
+    let project = Project::new();
+    for name in ODD_NAMES {
+        let folder = project.path().join(std::ffi::OsStr::from_bytes(name));
+        fs::create_dir(&folder).unwrap();
+        fs::write(folder.join("Dockerfile"), PYTHON_APP).unwrap();
+        fs::write(folder.join("requirements.txt"), "flask\n").unwrap();
+    }
+    project
+}
+
+#[cfg(unix)]
+#[test]
+fn odd_names_are_quoted_in_diffs_as_git_quotes_them() {
+    let project = project_with_odd_names();
+    let diff = project.stdout_of(&["."]);
+    for header in [
+        "--- \"a/bad\\377name/Dockerfile\"\n+++ \"b/bad\\377name/Dockerfile\"\n",
+        "--- \"a/new\\nline/Dockerfile\"\n",
+        "--- \"a/esc\\033[31mred/Dockerfile\"\n",
+        "--- \"a/tab\\tquote\\\"back\\\\slash/Dockerfile\"\n",
+    ] {
+        assert!(diff.contains(header), "{header} in\n{diff}");
+    }
+    project.file("change.diff", &diff);
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(project.path())
+            .output()
+    };
+    match git(&["init", "-q"]) {
+        Ok(result) if result.status.success() => {}
+        _ => return eprintln!("skipped: no `git` on this machine"),
+    }
+    let applied = git(&["apply", "change.diff"]).unwrap();
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    // Every file got its rewrite: a second run finds them all multistage.
+    let again = project.run(&["--check", "."]);
+    again.code(0);
+    assert_eq!(
+        again.summary(),
+        "0 would be rewritten, 4 unchanged, 0 declined, 0 errors"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn odd_names_reach_the_terminal_escaped() {
+    let project = project_with_odd_names();
+    let output = project.run(&["--check", "."]);
+    output.code(1);
+    assert_eq!(
+        output.stdout,
+        "would rewrite bad\\xffname/Dockerfile\n\
+         would rewrite esc\\u{1b}[31mred/Dockerfile\n\
+         would rewrite new\\nline/Dockerfile\n\
+         would rewrite tab\\tquote\"back\\slash/Dockerfile\n"
+    );
+    fs::write(
+        project.join("esc\x1b[31mred/Dockerfile"),
+        "FROM python:3.12\n  FORM x\n",
+    )
+    .unwrap();
+    let error = project.run(&["esc\x1b[31mred"]);
+    error.code(2);
+    assert!(
+        error
+            .stderr
+            .contains(" --> esc\\u{1b}[31mred/Dockerfile:2:3\n"),
+        "{}",
+        error.stderr
+    );
+    assert!(!error.stderr.contains('\x1b'), "{:?}", error.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn json_gives_the_bytes_of_a_name_that_is_not_utf8() {
+    let project = project_with_odd_names();
+    let records = project.run(&["--check", "--format", "json", "."]).records();
+    assert_eq!(records[0]["path"], "bad\u{fffd}name/Dockerfile");
+    let bytes: Vec<u8> = records[0]["path_bytes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|byte| byte.as_u64().unwrap() as u8)
+        .collect();
+    assert_eq!(bytes, b"bad\xffname/Dockerfile");
+    // A UTF-8 name, control characters and all, is exact in `path` alone.
+    assert_eq!(records[2]["path"], "new\nline/Dockerfile");
+    assert_eq!(records[2]["path_bytes"], serde_json::Value::Null);
 }
 
 // ---- pipes, summary, quiet --------------------------------------------------------

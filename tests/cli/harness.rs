@@ -140,19 +140,24 @@ impl Project {
         Some(as_nobody(args))
     }
 
-    /// `restage` with `args`, its stdout closed after the first 64 bytes, as `| head`
-    /// does: the exit code and stderr.
-    pub fn run_closing_stdout(&self, args: &[&str]) -> (i32, String) {
-        use std::io::Read;
+    /// `restage` with `args` started in the project folder, stdout and stderr piped.
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
         use std::process::Stdio;
-        let mut child = std::process::Command::new(restage().get_program())
+        std::process::Command::new(restage().get_program())
             .args(args)
             .current_dir(self.path())
             .env_remove("NO_COLOR")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// `restage` with `args`, its stdout closed after the first 64 bytes, as `| head`
+    /// does: the exit code and stderr.
+    pub fn run_closing_stdout(&self, args: &[&str]) -> (i32, String) {
+        use std::io::Read;
+        let mut child = self.spawn(args);
         let mut first = [0u8; 64];
         child
             .stdout
@@ -170,6 +175,26 @@ impl Project {
             .unwrap();
         let status = child.wait().unwrap();
         (status.code().expect("restage exited with a code"), stderr)
+    }
+
+    /// `restage` with `args`, sent `signal` (as `kill -s` names it) once it has printed
+    /// its first line: a `--write` run stopped after it has written a file.
+    #[cfg(unix)]
+    pub fn run_signalled(&self, args: &[&str], signal: &str) -> Output {
+        use std::io::{BufRead, Read};
+        let mut child = self.spawn(args);
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut printed = String::new();
+        stdout.read_line(&mut printed).unwrap();
+        let sent = std::process::Command::new("kill")
+            .args(["-s", signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -s {signal} failed");
+        stdout.read_to_string(&mut printed).unwrap();
+        let mut output = child.wait_with_output().unwrap();
+        output.stdout = printed.into_bytes();
+        Output::of(output)
     }
 
     pub fn run_with(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
