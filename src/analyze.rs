@@ -199,6 +199,16 @@ pub fn parent(path: &str) -> String {
 
 /// `path` inside the image, taken relative to the absolute directory `base` (unless it
 /// is absolute itself), with `.` and `..` resolved.
+/// The relative path `path` (`/`-separated, `cmd/api`) as seen from the relative
+/// folder `folder`: empty for the folder itself, anything for the root (``); `None` when
+/// it is not in the folder.
+pub fn relative_to<'a>(path: &'a str, folder: &str) -> Option<&'a str> {
+    match path.strip_prefix(folder)? {
+        rest if folder.is_empty() || rest.is_empty() => Some(rest),
+        rest => rest.strip_prefix('/'),
+    }
+}
+
 pub fn join(base: &str, path: &str) -> String {
     let full = if path.starts_with('/') {
         path.to_owned()
@@ -221,6 +231,15 @@ pub fn join(base: &str, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_to_a_folder() {
+        assert_eq!(relative_to("cmd/api", ""), Some("cmd/api"));
+        assert_eq!(relative_to("cmd/api", "cmd"), Some("api"));
+        assert_eq!(relative_to("cmd", "cmd"), Some(""));
+        assert_eq!(relative_to("cmdline/x", "cmd"), None);
+        assert_eq!(relative_to("internal", "cmd"), None);
+    }
     use crate::ecosystem::Ecosystem;
     use crate::syntax::parse;
 

@@ -5,9 +5,10 @@
 //! failure the temp file is removed and the original is left as it was.
 //!
 //! It refuses when the file changed since restage read it (another tool or an editor
-//! wrote it meanwhile), when the file is read-only, and when the user may not write the
-//! file itself: a rename needs only a writable folder, and would replace a file the user
-//! may not write (someone else's, taking it over) without complaint.
+//! wrote it meanwhile), when the file is read-only, when the user may not write the
+//! file itself (a rename needs only a writable folder, and would replace a file the user
+//! may not write without complaint), and when it belongs to another user, which only
+//! root can keep (the replacement would take it over).
 //!
 //! Symlinks: the file a symlink points at is rewritten, in its own folder, and the link
 //! stays a link (renaming over the link itself would turn it into a copy).
@@ -23,6 +24,9 @@ use crate::walk::io_message;
 pub enum ApplyError {
     ReadOnly,
     Changed,
+    /// The file belongs to another user (the user may write it through its group),
+    /// which a replacement by a file of the user's own cannot keep.
+    Owner,
     Io(String),
 }
 
@@ -34,6 +38,9 @@ impl ApplyError {
             ApplyError::Changed => {
                 format!("not written: {path} changed since restage read it; run restage again")
             }
+            ApplyError::Owner => format!(
+                "cannot write {path}: it belongs to another user, and the rewrite, which replaces the file, would take it over"
+            ),
             ApplyError::Io(reason) => format!("cannot write {path}: {reason}"),
         }
     }
@@ -60,7 +67,7 @@ pub fn write_atomically(path: &Path, original: &[u8], new: &[u8]) -> Result<(), 
     temp.write_all(new).map_err(io)?;
     // The owner first: a change of owner clears the setuid and setgid bits, which the
     // mode then puts back.
-    keep_owner(temp.as_file(), &metadata);
+    keep_owner(temp.as_file(), &metadata)?;
     temp.as_file()
         .set_permissions(metadata.permissions())
         .map_err(io)?;
@@ -87,16 +94,28 @@ fn may_write(_file: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Gives the temp file the original's owner and group. Only root can give a file to
+/// another user; anyone else keeps the group where they are in it, and is refused a
+/// file of another user rather than taking it over.
 #[cfg(unix)]
-fn keep_owner(file: &fs::File, metadata: &fs::Metadata) {
-    use std::os::unix::fs::MetadataExt;
-    // Only root can give a file away; for anyone else the temp file already has the
-    // owner the original most likely has, and failing here would gain nothing.
-    let _ = std::os::unix::fs::fchown(file, Some(metadata.uid()), Some(metadata.gid()));
+fn keep_owner(file: &fs::File, metadata: &fs::Metadata) -> Result<(), ApplyError> {
+    use std::os::unix::fs::{MetadataExt, fchown};
+    if fchown(file, Some(metadata.uid()), Some(metadata.gid())).is_ok() {
+        return Ok(());
+    }
+    // A group the user is not in stays the user's own: as any new file of theirs.
+    let _ = fchown(file, None, Some(metadata.gid()));
+    match file.metadata() {
+        Ok(temp) if temp.uid() == metadata.uid() => Ok(()),
+        Ok(_) => Err(ApplyError::Owner),
+        Err(error) => Err(ApplyError::Io(io_message(&error))),
+    }
 }
 
 #[cfg(not(unix))]
-fn keep_owner(_file: &fs::File, _metadata: &fs::Metadata) {}
+fn keep_owner(_file: &fs::File, _metadata: &fs::Metadata) -> Result<(), ApplyError> {
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

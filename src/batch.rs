@@ -493,7 +493,8 @@ struct Queue<I: Iterator> {
     /// Workers waiting for room in the window.
     waiting: usize,
     stop: bool,
-    /// Workers running or being started.
+    /// Workers started and not refused by the system (a worker runs until no input is
+    /// left for it, so this never goes down otherwise).
     workers: usize,
     /// False once `jobs` workers run or the system refused one.
     more_workers: bool,

@@ -12,6 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use crate::analyze::relative_to;
 use crate::recent::RecentFolders;
 
 pub use go_sources::{GoSources, Unread};
@@ -132,22 +133,15 @@ impl BuildContext {
         if sources.unread.is_some() {
             return None;
         }
-        let below = |path: &str| -> Option<String> {
-            match folder {
-                "" => Some(path.to_owned()),
-                _ if path == folder => Some(String::new()),
-                _ => Some(path.strip_prefix(folder)?.strip_prefix('/')?.to_owned()),
-            }
-        };
-        let other_modules: Vec<String> = sources
+        let other_modules: Vec<&str> = sources
             .modules
             .iter()
-            .filter_map(|module| below(module))
+            .filter_map(|module| relative_to(module, folder))
             .filter(|module| !module.is_empty())
             .collect();
         let matches = |command: &&String| {
-            below(command).is_some_and(|relative| {
-                let in_module = |module: &String| {
+            relative_to(command, folder).is_some_and(|relative| {
+                let in_module = |module: &&str| {
                     relative == *module || relative.starts_with(&format!("{module}/"))
                 };
                 // Packages inside a `vendor` folder, not one named so.

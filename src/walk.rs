@@ -75,6 +75,16 @@ pub fn is_dockerfile_name(name: &str) -> bool {
     named && !NOT_BUILT.iter().any(|ending| lower.ends_with(ending))
 }
 
+/// Whether Docker leaves the file at `path` unbuilt in a folder search: a `dockerfile`,
+/// its fallback name, beside a `Dockerfile` (unless both names are the one file, on a
+/// file system that ignores case).
+fn is_shadowed(path: &Path) -> bool {
+    let first = path.with_file_name("Dockerfile");
+    path.file_name().is_some_and(|name| name == "dockerfile")
+        && first.is_file()
+        && !same_file::is_same_file(path, &first).unwrap_or(false)
+}
+
 /// The inputs for `paths` (the current folder when empty), in order.
 pub fn inputs(
     paths: &[PathBuf],
@@ -139,7 +149,8 @@ fn folder(root: &Path, options: WalkOptions) -> impl Iterator<Item = Input> + Se
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|kind| kind.is_file());
                 let name = entry.file_name().to_string_lossy();
-                (is_file && is_dockerfile_name(&name)).then(|| Input::File(entry.into_path()))
+                (is_file && is_dockerfile_name(&name) && !is_shadowed(entry.path()))
+                    .then(|| Input::File(entry.into_path()))
             }
             Err(error) => Some(walk_error(&root_path, error)),
         })

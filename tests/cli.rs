@@ -291,6 +291,39 @@ fn write_refuses_a_read_only_file_and_leaves_it_intact() {
 
 #[cfg(unix)]
 #[test]
+fn write_refuses_another_users_file_it_may_write_through_its_group() {
+    // rw-rw-r-- of user 1000 in `nobody`'s group: `nobody` may write it, but a
+    // replacement by a file of its own would take it over (only root can give it back).
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let project = Project::new();
+    project.python_app("app");
+    let path = project.join("app/Dockerfile");
+    if std::os::unix::fs::chown(&path, Some(1000), Some(65534)).is_err() {
+        eprintln!("skipped: only root can give a file to another user");
+        return;
+    }
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o664)).unwrap();
+    fs::set_permissions(project.join("app"), fs::Permissions::from_mode(0o777)).unwrap();
+    let Some(output) = project.run_unprivileged(&["--write", "app"]) else {
+        eprintln!("skipped: no setpriv to run as another user");
+        return;
+    };
+    output.code(2);
+    assert!(
+        output.stderr.contains(
+            "error: cannot write app/Dockerfile: it belongs to another user, and the rewrite, which replaces the file, would take it over"
+        ),
+        "{}",
+        output.stderr
+    );
+    let after = fs::metadata(&path).unwrap();
+    assert_eq!((after.uid(), after.gid()), (1000, 65534));
+    assert_eq!(project.read("app/Dockerfile"), PYTHON_APP);
+    assert!(project.leftovers("app").is_empty());
+}
+
+#[cfg(unix)]
+#[test]
 fn write_into_a_read_only_folder_fails_cleanly() {
     use std::os::unix::fs::PermissionsExt;
     let project = Project::new();
@@ -1101,6 +1134,8 @@ fn folders_are_searched_for_every_dockerfile_name() {
         "Dockerfile~",
         "Dockerfile.j2",
         "Containerfile.template",
+        // Docker builds a folder's `dockerfile` only where it has no `Dockerfile`.
+        "nested/deeper/dockerfile",
     ] {
         project.file(other, PYTHON_APP);
     }
@@ -1386,6 +1421,25 @@ fn an_error_on_a_long_line_shows_the_part_around_the_caret() {
         )),
         "{}",
         output.stderr
+    );
+}
+
+#[test]
+fn an_unknown_instruction_of_one_long_word_is_named_in_part() {
+    let project = Project::new();
+    project.file(
+        "Dockerfile",
+        format!("FROM python:3.12\n{}\n", "x".repeat(5_000_000)),
+    );
+    let output = project.run(&["--format", "json"]);
+    output.code(2);
+    assert!(output.stdout.len() < 1000, "{} bytes", output.stdout.len());
+    assert!(
+        output
+            .stdout
+            .contains(&format!("unknown instruction: {}…", "x".repeat(60))),
+        "{}",
+        output.stdout
     );
 }
 

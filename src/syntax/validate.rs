@@ -38,9 +38,17 @@ pub(crate) fn validate(dockerfile: &Dockerfile) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// How much of an unknown instruction's name its error shows: a line of a generated or
+/// binary file may be one word of megabytes.
+const SHOWN_NAME: usize = 60;
+
 fn unknown_instruction(dockerfile: &Dockerfile, instruction: &Instruction) -> ParseError {
     let written = dockerfile.slice(instruction.keyword_span);
-    let error = at_keyword(instruction, format!("unknown instruction: {written}"));
+    let shown = match written.char_indices().nth(SHOWN_NAME) {
+        Some((cut, _)) => format!("{}…", &written[..cut]),
+        None => written.to_owned(),
+    };
+    let error = at_keyword(instruction, format!("unknown instruction: {shown}"));
     match buildkit::instruction_hint(written) {
         Some(hint) => error.with_hint(hint),
         None => error.with_hint("instructions are FROM, RUN, COPY, CMD, ENV, …"),

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::{ItemId, file_name, join};
+use crate::analyze::{ItemId, file_name, join, relative_to};
 
 use super::command::{self, GoBuild, expand};
 use super::facts::Facts;
@@ -81,16 +81,26 @@ impl Facts<'_> {
         let to_file = output.as_deref().filter(|output| {
             !build.install && !output.ends_with('/') && !self.is_dir(&join(&cwd, output))
         });
+        // A binary for each command the packages name, as the context has them; `unseen`
+        // says why not where restage cannot see them.
+        let commands = |unseen: &str| -> Result<Vec<Binary>, String> {
+            let commands = self
+                .commands(&packages, &cwd)
+                .ok_or_else(|| format!("`{written}` {unseen}"))?;
+            if commands.is_empty() {
+                return Err(format!(
+                    "`{written}` builds no command: no folder it names has a package main file"
+                ));
+            }
+            self.binaries_of(id, verb, &commands, &cwd, output.as_deref(), &vars)
+        };
         if packages.iter().any(|package| package.contains("...")) {
             return match (build.install, to_file) {
                 // `-o file` takes the one command there is (with several the original fails).
                 (_, Some(file)) => Ok(vec![Binary::built(join(&cwd, file), id)]),
                 (false, None) if output.is_none() => Ok(Vec::new()),
-                _ => self.commands(&packages, &cwd).map_or_else(
-                    || Err(format!(
-                        "`{written}` writes a binary for every command under it, and restage cannot see which commands the build context has there"
-                    )),
-                    |commands| self.binaries_of(id, verb, &commands, &cwd, output.as_deref(), &vars),
+                _ => commands(
+                    "writes a binary for every command under it, and restage cannot see which commands the build context has there",
                 ),
             };
         }
@@ -100,12 +110,9 @@ impl Facts<'_> {
         }
         if let (Some(_), [_, _, ..]) = (&output, packages.as_slice()) {
             // `-o folder/` of several packages: a binary for each that is a command.
-            let commands = self.commands(&packages, &cwd).ok_or_else(|| {
-                format!(
-                    "`{written}` builds several packages into one folder, and restage cannot see which of them are commands"
-                )
-            })?;
-            return self.binaries_of(id, verb, &commands, &cwd, output.as_deref(), &vars);
+            return commands(
+                "builds several packages into one folder, and restage cannot see which of them are commands",
+            );
         }
         let names: Vec<String> = if packages[0].ends_with(".go") {
             vec![file_name(&packages[0]).trim_end_matches(".go").to_owned()]
@@ -144,12 +151,8 @@ impl Facts<'_> {
             let dir = join(cwd, base);
             let folder = self.context_folder(&dir)?;
             let found = context.go_commands_under(&folder)?;
-            let below = |command: &String| match command.strip_prefix(&folder) {
-                Some(rest) if folder.is_empty() || rest.is_empty() || rest.starts_with('/') => {
-                    Some(join(&dir, rest.trim_start_matches('/')))
-                }
-                _ => None,
-            };
+            let below =
+                |command: &String| relative_to(command, &folder).map(|rest| join(&dir, rest));
             commands.extend(
                 found
                     .iter()
