@@ -17,7 +17,7 @@
 //! socket) is refused: reading it could block or never end, and `--write` would put a
 //! regular file in its place.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// One thing to process.
@@ -95,7 +95,7 @@ pub fn inputs(
     } else {
         paths.to_vec()
     };
-    let mut seen = (paths.len() > 1).then(HashSet::new);
+    let mut seen = (paths.len() > 1).then(Seen::default);
     paths
         .into_iter()
         .flat_map(move |path| -> Box<dyn Iterator<Item = Input> + Send> {
@@ -122,11 +122,36 @@ pub fn inputs(
             }
         })
         .filter(move |input| match (input, &mut seen) {
-            (Input::File(path), Some(seen)) => {
-                seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()))
-            }
+            (Input::File(path), Some(seen)) => seen.first_time(path),
             _ => true,
         })
+}
+
+/// The files given out so far, so that each is given out once however it is reached
+/// (`a a/Dockerfile`, `./a/Dockerfile`, a symlinked folder): by its name in its folder's
+/// canonical path, each folder resolved once (a thousand files named in one folder cost
+/// one resolution, not one per file and folder above it).
+#[derive(Default)]
+struct Seen {
+    folders: HashMap<PathBuf, PathBuf>,
+    files: HashSet<PathBuf>,
+}
+
+impl Seen {
+    fn first_time(&mut self, path: &Path) -> bool {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return self.files.insert(path.to_owned());
+        };
+        let folder = self.folders.entry(parent.to_owned()).or_insert_with(|| {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_owned())
+        });
+        self.files.insert(folder.join(name))
+    }
 }
 
 /// The Dockerfiles under `root`, sorted by name within each folder.
