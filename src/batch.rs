@@ -398,9 +398,7 @@ pub fn run(
             emitted: 0,
             waiting: 0,
             stop: false,
-            workers: 1,
-            more_workers: jobs > 1,
-            jobs,
+            spare_workers: jobs - 1,
         }),
         room: Condvar::new(),
         output: Mutex::new(Output {
@@ -455,9 +453,7 @@ where
     fn start_worker<'scope, 'env>(&'scope self, scope: &'scope Scope<'scope, 'env>) {
         let started = std::thread::Builder::new().spawn_scoped(scope, move || self.work(scope));
         if started.is_err() {
-            let mut queue = lock(&self.queue);
-            queue.workers -= 1;
-            queue.more_workers = false;
+            lock(&self.queue).spare_workers = 0;
         }
     }
 }
@@ -484,7 +480,7 @@ impl<E: FnMut(Report) -> ControlFlow<()>> Output<E> {
     }
 }
 
-/// The inputs not yet taken, how far output has got, and how many workers there are.
+/// The inputs not yet taken, how far output has got, and how many more workers may start.
 struct Queue<I: Iterator> {
     /// Peekable: a worker is started only for an input that is there.
     inputs: std::iter::Peekable<I>,
@@ -493,12 +489,9 @@ struct Queue<I: Iterator> {
     /// Workers waiting for room in the window.
     waiting: usize,
     stop: bool,
-    /// Workers started and not refused by the system (a worker runs until no input is
-    /// left for it, so this never goes down otherwise).
-    workers: usize,
-    /// False once `jobs` workers run or the system refused one.
-    more_workers: bool,
-    jobs: usize,
+    /// How many more workers may start: `jobs` less those started (the calling thread
+    /// is the first); none once the system refused one.
+    spare_workers: usize,
 }
 
 /// An input a worker took, and whether it is to start another worker for the next.
@@ -533,10 +526,9 @@ impl<I: Iterator<Item = (usize, Input)>> Queue<I> {
         }
         let (index, input) = queue.inputs.next()?;
         queue.taken += 1;
-        let start_worker = queue.more_workers && queue.inputs.peek().is_some();
+        let start_worker = queue.spare_workers > 0 && queue.inputs.peek().is_some();
         if start_worker {
-            queue.workers += 1;
-            queue.more_workers = queue.workers < queue.jobs;
+            queue.spare_workers -= 1;
         }
         Some(Taken {
             index,

@@ -289,6 +289,19 @@ fn write_refuses_a_read_only_file_and_leaves_it_intact() {
     );
 }
 
+/// The Dockerfile of a Python app in `app`, given to `uid`:`gid`; `None` where only
+/// root could do that (the test then skips).
+#[cfg(unix)]
+fn app_owned_by(project: &Project, uid: u32, gid: u32) -> Option<std::path::PathBuf> {
+    project.python_app("app");
+    let path = project.join("app/Dockerfile");
+    if std::os::unix::fs::chown(&path, Some(uid), Some(gid)).is_err() {
+        eprintln!("skipped: only root can give a file to another user");
+        return None;
+    }
+    Some(path)
+}
+
 #[cfg(unix)]
 #[test]
 fn write_refuses_another_users_file_it_may_write_through_its_group() {
@@ -296,12 +309,9 @@ fn write_refuses_another_users_file_it_may_write_through_its_group() {
     // replacement by a file of its own would take it over (only root can give it back).
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let project = Project::new();
-    project.python_app("app");
-    let path = project.join("app/Dockerfile");
-    if std::os::unix::fs::chown(&path, Some(1000), Some(65534)).is_err() {
-        eprintln!("skipped: only root can give a file to another user");
+    let Some(path) = app_owned_by(&project, 1000, 65534) else {
         return;
-    }
+    };
     fs::set_permissions(&path, fs::Permissions::from_mode(0o664)).unwrap();
     fs::set_permissions(project.join("app"), fs::Permissions::from_mode(0o777)).unwrap();
     let Some(output) = project.run_unprivileged(&["--write", "app"]) else {
@@ -439,12 +449,9 @@ fn stdin_can_be_named_only_once() {
 fn write_keeps_the_owner_and_the_setuid_and_setgid_bits() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let project = Project::new();
-    project.python_app("app");
-    let path = project.join("app/Dockerfile");
-    if std::os::unix::fs::chown(&path, Some(1234), Some(5678)).is_err() {
-        eprintln!("skipped: only root can give a file to another user");
+    let Some(path) = app_owned_by(&project, 1234, 5678) else {
         return;
-    }
+    };
     fs::set_permissions(&path, fs::Permissions::from_mode(0o6775)).unwrap();
     project.run(&["-q", "--write", "app"]).code(0);
     let written = fs::metadata(&path).unwrap();

@@ -157,6 +157,7 @@ impl<'a> Layout<'a> {
         let mut plan = Plan {
             replaced: Vec::new(),
             final_image: self.image.image.clone(),
+            builder_name: self.builder.clone(),
             builder: Vec::new(),
             final_stage: Vec::new(),
             decisions: std::mem::take(&mut self.decisions),

@@ -246,6 +246,7 @@ impl<'a> Layout<'a> {
         let mut plan = Plan {
             replaced: Vec::new(),
             final_image,
+            builder_name: builder,
             builder: Vec::new(),
             final_stage: libraries.into_iter().collect(),
             decisions: Vec::new(),

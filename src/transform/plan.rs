@@ -34,6 +34,8 @@ pub enum Step {
 pub struct Plan {
     /// The final stage's base image.
     pub final_image: String,
+    /// The builder stage's name ([`builder_name`]), which the final stage copies from.
+    pub builder_name: String,
     pub builder: Vec<Step>,
     pub final_stage: Vec<Step>,
     pub decisions: Vec<Decision>,
@@ -140,7 +142,7 @@ impl Plan {
         let mut out = Emitter::new(input);
         let from = input.stage.from;
         out.raw(out.prelude_end(from));
-        out.builder_from();
+        out.builder_from(&self.builder_name);
         out.stage(&self.builder, true);
         out.stage_break();
         out.stage_from(&self.final_image, input.stage.alias.as_deref());
@@ -267,10 +269,9 @@ impl<'a> Emitter<'a> {
     /// `AS <builder>` added, or, where it names the stage itself (the alias goes to the
     /// final stage), written anew, since its `AS` and alias may sit anywhere after the
     /// image (after a tab, on a continuation line).
-    fn builder_from(&mut self) {
+    fn builder_from(&mut self, name: &str) {
         let id = self.input.stage.from;
         self.prefix(id);
-        let name = builder_name(self.input);
         if self.input.stage.alias.is_some() {
             // Written anew: the comment lines of its continuations go above it.
             let comments = self
@@ -278,7 +279,7 @@ impl<'a> Emitter<'a> {
                 .comments_within(id, self.analysis.instruction(id).span);
             self.out.push_str(&comments);
             let image = self.original_from().image.raw;
-            self.stage_from(&image, Some(&name));
+            self.stage_from(&image, Some(name));
             return;
         }
         let from = self.analysis.instruction(id);
@@ -291,7 +292,7 @@ impl<'a> Emitter<'a> {
         self.out.push(' ');
         self.out.push_str(self.as_keyword());
         self.out.push(' ');
-        self.out.push_str(&name);
+        self.out.push_str(name);
         let rest = self
             .text(end..from.span.end)
             .trim_start_matches([' ', '\t']);

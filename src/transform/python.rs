@@ -112,11 +112,13 @@ impl super::Transformer for Python {
             &final_image,
         ));
         let release = input.stage.base.release();
+        let builder = builder_name(input);
         let mut layout = Layout {
             input,
             plan: Plan {
                 replaced: Vec::new(),
                 final_image,
+                builder_name: builder.clone(),
                 builder: Vec::new(),
                 final_stage: Vec::new(),
                 decisions,
@@ -126,7 +128,7 @@ impl super::Transformer for Python {
             keep_pythonpath: pythonpath_may_be_set(input, last_install),
             release,
             manager: Manager::of(input),
-            builder: builder_name(input),
+            builder,
             runtime_libraries: linked_libraries(&requirements.names, slim, release)
                 .map_err(decline)?,
             target_in_view: false,

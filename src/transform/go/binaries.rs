@@ -68,11 +68,7 @@ impl Facts<'_> {
                 .map(|package| resolve(package))
                 .collect::<Result<_, _>>()?,
         };
-        let verb = if build.install {
-            "go install"
-        } else {
-            "go build"
-        };
+        let verb = build.verb();
         let output = build.output.as_deref().map(&resolve).transpose()?;
         let written = match &build.output {
             Some(output) => format!("{verb} -o {output} {}", packages.join(" ")),
@@ -92,7 +88,7 @@ impl Facts<'_> {
                     "`{written}` builds no command: no folder it names has a package main file"
                 ));
             }
-            self.binaries_of(id, verb, &commands, &cwd, output.as_deref(), &vars)
+            self.binaries_of(id, build, &commands, &cwd, output.as_deref(), &vars)
         };
         if packages.iter().any(|package| package.contains("...")) {
             return match (build.install, to_file) {
@@ -163,12 +159,12 @@ impl Facts<'_> {
         Some(commands)
     }
 
-    /// The binaries that `verb` of the commands in the image folders `commands` writes:
+    /// The binaries that `build` of the commands in the image folders `commands` writes:
     /// into `output`, a folder, or where `go install` puts them.
     fn binaries_of(
         &self,
         id: ItemId,
-        verb: &str,
+        build: &GoBuild,
         commands: &[String],
         cwd: &str,
         output: Option<&str>,
@@ -176,9 +172,9 @@ impl Facts<'_> {
     ) -> Result<Vec<Binary>, String> {
         let names: Vec<String> = commands
             .iter()
-            .map(|dir| self.package_name(dir, "/", verb))
+            .map(|dir| self.package_name(dir, "/", build.verb()))
             .collect::<Result<_, _>>()?;
-        if verb == "go install" {
+        if build.install {
             return Ok(installed(id, &names, commands, vars));
         }
         let folder = join(cwd, output.unwrap_or("."));

@@ -49,6 +49,17 @@ pub struct GoBuild {
     pub race: bool,
 }
 
+impl GoBuild {
+    /// `go install` or `go build`, as a reason names the command.
+    pub fn verb(&self) -> &'static str {
+        if self.install {
+            "go install"
+        } else {
+            "go build"
+        }
+    }
+}
+
 /// Reads `go build …`, `go install …` or `go run …` (`verb` says which).
 pub fn go_command(words: &[&str], verb: &str) -> Option<GoBuild> {
     let [go, sub, rest @ ..] = words else {

@@ -347,6 +347,7 @@ impl<'a> Site<'a> {
         let mut plan = Plan {
             replaced: Vec::new(),
             final_image: NGINX.to_owned(),
+            builder_name: builder_name(input),
             builder: Vec::new(),
             final_stage: Vec::new(),
             decisions: vec![Decision::new(
@@ -360,8 +361,7 @@ impl<'a> Site<'a> {
         plan.final_stage.push(Step::New(self.server_config()));
         plan.final_stage.push(Step::New(format!(
             "COPY --from={} {} {WEB_ROOT}",
-            builder_name(input),
-            self.files
+            plan.builder_name, self.files
         )));
         for &id in &input.stage.body {
             match analysis.instruction(id).keyword {

@@ -50,6 +50,7 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
     let mut plan = Plan {
         replaced: Vec::new(),
         final_image: final_image.clone(),
+        builder_name: builder_name(input),
         builder: Vec::new(),
         final_stage: Vec::new(),
         decisions: vec![
@@ -102,7 +103,8 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
             plan.final_stage.push(Step::Keep(id));
         }
         if id == last_global {
-            final_prefix(&mut plan, &builder_name(input), &global_commands(runs));
+            let builder = plan.builder_name.clone();
+            final_prefix(&mut plan, &builder, &global_commands(runs));
         }
     }
     Ok(plan)
