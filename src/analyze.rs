@@ -35,7 +35,12 @@ impl<'a> Analysis<'a> {
                 continue;
             };
             let id = ItemId(index);
-            match instruction.command() {
+            // Only a FROM's arguments are needed here: the others' are not read.
+            let from = instruction
+                .is(Keyword::From)
+                .then(|| instruction.command())
+                .flatten();
+            match from {
                 Some(Command::From(from)) => stages.push(Stage {
                     from: id,
                     base: Base::of(&from.image),

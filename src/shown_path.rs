@@ -85,13 +85,14 @@ impl ShownPath {
 impl fmt::Display for ShownPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for chunk in self.bytes().utf8_chunks() {
-            for c in chunk.valid().chars() {
-                if c.is_control() {
-                    write!(f, "{}", c.escape_default())?;
-                } else {
-                    f.write_char(c)?;
-                }
+            let mut rest = chunk.valid();
+            // The text between control characters goes out in one piece.
+            while let Some(at) = rest.find(char::is_control) {
+                let c = rest[at..].chars().next().expect("found at a character");
+                write!(f, "{}{}", &rest[..at], c.escape_default())?;
+                rest = &rest[at + c.len_utf8()..];
             }
+            f.write_str(rest)?;
             for byte in chunk.invalid() {
                 write!(f, "\\x{byte:02x}")?;
             }

@@ -18,6 +18,7 @@
 //! regular file in its place.
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// One thing to process.
@@ -95,7 +96,7 @@ pub fn inputs(
     } else {
         paths.to_vec()
     };
-    let mut seen = (paths.len() > 1).then(Seen::default);
+    let mut seen = (paths.len() > 1).then(|| Seen::with_capacity(paths.len()));
     paths
         .into_iter()
         .flat_map(move |path| -> Box<dyn Iterator<Item = Input> + Send> {
@@ -131,26 +132,37 @@ pub fn inputs(
 /// (`a a/Dockerfile`, `./a/Dockerfile`, a symlinked folder): by its name in its folder's
 /// canonical path, each folder resolved once (a thousand files named in one folder cost
 /// one resolution, not one per file and folder above it).
-#[derive(Default)]
+/// Names are keys by their bytes (a `Path` hashes component by component).
 struct Seen {
-    folders: HashMap<PathBuf, PathBuf>,
-    files: HashSet<PathBuf>,
+    folders: HashMap<OsString, PathBuf>,
+    files: HashSet<OsString>,
 }
 
 impl Seen {
+    /// Room for `files` names: those given on the command line.
+    fn with_capacity(files: usize) -> Seen {
+        Seen {
+            folders: HashMap::new(),
+            files: HashSet::with_capacity(files),
+        }
+    }
+
     fn first_time(&mut self, path: &Path) -> bool {
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-            return self.files.insert(path.to_owned());
+            return self.files.insert(path.as_os_str().to_owned());
         };
-        let folder = self.folders.entry(parent.to_owned()).or_insert_with(|| {
-            let parent = if parent.as_os_str().is_empty() {
+        let key = parent.as_os_str();
+        if !self.folders.contains_key(key) {
+            let folder = if key.is_empty() {
                 Path::new(".")
             } else {
                 parent
             };
-            std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_owned())
-        });
-        self.files.insert(folder.join(name))
+            let canonical = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_owned());
+            self.folders.insert(key.to_owned(), canonical);
+        }
+        self.files
+            .insert(self.folders[key].join(name).into_os_string())
     }
 }
 

@@ -37,9 +37,9 @@ pub(super) fn can_contain_heredoc(line: &ParsedLine) -> bool {
 /// The heredoc markers among the words of the whole logical line.
 pub(super) fn heredocs_from_line(line: &str) -> Result<Vec<HeredocMarker>, LineError> {
     // A marker starts with `<<`, and every character of a word comes from the line
-    // (the environment is empty): a line without `<` opens no heredoc, and most lines
-    // need no lexing.
-    if !line.contains('<') {
+    // (the environment is empty, quotes and escapes stay): a line without `<<` opens no
+    // heredoc, and most lines need no lexing.
+    if !line.contains("<<") {
         return Ok(Vec::new());
     }
     let lex = Lex {

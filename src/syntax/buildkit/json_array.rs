@@ -220,11 +220,19 @@ impl Scanner<'_> {
         }
         let mut out = String::new();
         loop {
-            let c = self.text[self.pos..].chars().next()?;
-            self.pos += c.len_utf8();
+            // The characters up to a quote, an escape or a control character are taken
+            // as they are, in one piece (all three are ASCII: the run ends on a character
+            // boundary).
+            let run = self.bytes[self.pos..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            out.push_str(&self.text[self.pos..self.pos + run]);
+            self.pos += run;
+            let c = self.peek()?;
+            self.pos += 1;
             match c {
-                '"' => return Some(out),
-                '\\' => {
+                b'"' => return Some(out),
+                b'\\' => {
                     let e = self.peek()?;
                     self.pos += 1;
                     match e {
@@ -243,8 +251,7 @@ impl Scanner<'_> {
                         _ => return None,
                     }
                 }
-                c if (c as u32) < 0x20 => return None,
-                c => out.push(c),
+                _ => return None,
             }
         }
     }

@@ -50,6 +50,11 @@ impl Node {
     /// instruction (`ProcessWordWithMatches`): quotes removed, escapes applied, blanks
     /// kept, variable references left as written; BuildKit's message where it fails.
     pub fn evaluated_word(&self, word: &str) -> Result<String, String> {
+        // Without quotes, escapes, variables or a byte order mark (which the scanner
+        // drops at the start), the word evaluates to itself: most paths.
+        if !word.contains(['\'', '"', '$', '\u{feff}', self.escape]) {
+            return Ok(word.to_owned());
+        }
         shell_words::Lex {
             raw_quotes: false,
             raw_escapes: false,

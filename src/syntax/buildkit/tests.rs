@@ -987,3 +987,25 @@ proptest! {
         let _ = node_from_line(&format!("{name} {rest}"), '\\');
     }
 }
+
+proptest! {
+    /// The shortcut for words without quotes, escapes or variables gives the scanner's word.
+    #[test]
+    fn a_plain_word_evaluates_as_the_scanner_evaluates_it(
+        word in "[^'\"$\\\\`\u{feff}]*",
+        escape in prop::sample::select(vec!['\\', '`']),
+    ) {
+        let node = node_from_line("WORKDIR /", escape).unwrap();
+        let scanned = shell_words::Lex { raw_quotes: false, raw_escapes: false, escape }
+            .process_word(&word);
+        prop_assert_eq!(node.evaluated_word(&word), scanned);
+    }
+
+    /// Any array of strings, as a JSON encoder writes it (escapes, controls as `\u00XX`,
+    /// characters outside ASCII as they are), reads back as itself.
+    #[test]
+    fn json_string_arrays_read_back(strings in prop::collection::vec("\\PC*|[\u{0}-\u{1f}\"\\\\/]*", 0..4)) {
+        let text = serde_json::to_string(&strings).unwrap();
+        prop_assert_eq!(json_array::decode_string_array(&text), Ok(strings));
+    }
+}
