@@ -1,8 +1,10 @@
 //! Errors as people read them: `error: what`, ` --> path:line:col`, the line, a caret
-//! under the spot, and a `help:` line.
+//! under the spot, and a `help:` line. The line, the message and the help are the
+//! file's text, shown with its control characters escaped (`shown_text.rs`).
 
 use std::fmt::Write;
 
+use crate::shown_text::{escape, escaped};
 use crate::syntax::{ParseError, Position, line_containing};
 
 /// A parse error placed in its file, ready to show.
@@ -34,10 +36,11 @@ impl Diagnostic {
 
     pub fn render(&self) -> String {
         let (line_text, caret_at) = excerpt(&self.line_text, self.position.column - 1);
+        let (line_text, caret_indent) = shown_line(&line_text, caret_at);
         let line_number = self.position.line.to_string();
         let gutter = " ".repeat(line_number.len());
         let mut out = String::new();
-        let _ = writeln!(out, "error: {}", self.message);
+        let _ = writeln!(out, "error: {}", escaped(&self.message));
         let _ = writeln!(
             out,
             "{gutter}--> {}:{}:{}",
@@ -45,14 +48,9 @@ impl Diagnostic {
         );
         let _ = writeln!(out, "{gutter} |");
         let _ = writeln!(out, "{line_number} | {line_text}");
-        let caret_indent: String = line_text
-            .chars()
-            .take(caret_at)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
         let _ = writeln!(out, "{gutter} | {caret_indent}^");
         if let Some(hint) = &self.hint {
-            let _ = writeln!(out, "{gutter} = help: {hint}");
+            let _ = writeln!(out, "{gutter} = help: {}", escaped(hint));
         }
         out
     }
@@ -82,6 +80,29 @@ fn excerpt(line: &str, at: usize) -> (String, usize) {
     (shown, caret_at)
 }
 
+/// `line` as shown, its tabs kept and its other control characters escaped, and the
+/// indent that puts a caret under its character `at`: a tab for a tab (the terminal
+/// lines them up), as many blanks as any other character takes to show.
+fn shown_line(line: &str, at: usize) -> (String, String) {
+    let mut shown = String::with_capacity(line.len());
+    let mut indent = String::new();
+    for (index, c) in line.chars().enumerate() {
+        let before = shown.len();
+        match escape(c).filter(|_| c != '\t') {
+            Some(escape) => shown.extend(escape),
+            None => shown.push(c),
+        }
+        if index < at {
+            let width = shown[before..].chars().count();
+            indent.extend(std::iter::repeat_n(
+                if c == '\t' { '\t' } else { ' ' },
+                width,
+            ));
+        }
+    }
+    (shown, indent)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +127,36 @@ mod tests {
         assert_eq!(
             (diagnostic.position.line, diagnostic.position.column),
             (2, 5)
+        );
+    }
+
+    #[test]
+    fn control_characters_in_the_line_are_escaped_and_the_caret_stays_under_its_character() {
+        // ESC, BEL, a lone CR and an RLO before the unknown word, a tab kept.
+        let source = "FROM a\n\t\x1b[2J\x07\r\u{202e}FORM\x08 x\n";
+        let error =
+            ParseError::new("unknown instruction: FORM\x08", 17).with_hint("no \u{9b}such thing");
+        let diagnostic = Diagnostic::from_parse_error("D", source.as_bytes(), &error);
+        assert_eq!(diagnostic.position.column, 9);
+        // The caret passes the tab, then `\u{1b}`, `[2J`, `\u{7}`, `\r` and `\u{202e}`.
+        let indent = format!("\t{}", " ".repeat(6 + 3 + 5 + 2 + 8));
+        let expected = [
+            r"error: unknown instruction: FORM\u{8}",
+            " --> D:2:9",
+            "  |",
+            concat!("2 | \t", r"\u{1b}[2J\u{7}\r\u{202e}FORM\u{8} x"),
+            &format!("  | {indent}^"),
+            r"  = help: no \u{9b}such thing",
+            "",
+        ];
+        assert_eq!(diagnostic.render(), expected.join("\n"));
+    }
+
+    #[test]
+    fn the_caret_indent_counts_each_escape_whole() {
+        assert_eq!(
+            shown_line("\x1b\tab", 3),
+            ("\\u{1b}\tab".to_owned(), "      \t ".to_owned())
         );
     }
 }

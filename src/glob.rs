@@ -60,6 +60,18 @@ pub fn matches_parts(pattern: &str, name: &str, separator: char) -> bool {
     matched[0][0]
 }
 
+/// The pattern that matches `text` alone: its wildcards and escapes escaped.
+pub fn literal(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern
+}
+
 /// Whether `pattern` has a wildcard, so that it may name other files than itself.
 pub fn is_pattern(pattern: &str) -> bool {
     pattern.contains(['*', '?', '['])

@@ -18,6 +18,7 @@ mod dockerignore;
 pub mod ecosystem;
 mod glob;
 pub mod recent;
+pub mod shown_text;
 pub mod syntax;
 pub mod transform;
 pub mod verify;

@@ -1,13 +1,16 @@
 //! How a file's result is shown: the unified diff (`similar`, with `a/<path>` and
 //! `b/<path>` headers, so `git apply` takes it), its colours, the `--explain` text, the
 //! one-line notes and the JSON record of `--format json`. Pure functions from a
-//! [`Report`] to text; where the text goes is `main.rs`'s business.
+//! [`Report`] to text; where the text goes is `main.rs`'s business. Reasons, decisions
+//! and messages quote the Dockerfile: the text for people shows them escaped
+//! ([`escaped`]), the diff and the JSON as they are.
 
 use std::borrow::Cow;
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 use restage::ecosystem::Ecosystem;
+use restage::shown_text::escaped;
 use restage::transform::Decision;
 use serde::Serialize;
 
@@ -100,14 +103,14 @@ pub fn explanation(report: &Report, palette: Palette) -> String {
         palette.paint(BOLD, &format!("{}: {status}{ecosystem}", report.path))
     );
     if let Some(reason) = &report.reason {
-        let _ = writeln!(out, "  {reason}");
+        let _ = writeln!(out, "  {}", escaped(reason));
     }
     for decision in &report.decisions {
-        let _ = writeln!(out, "  - {}", decision.what);
+        let _ = writeln!(out, "  - {}", escaped(&decision.what));
         let _ = writeln!(
             out,
             "    {}",
-            palette.paint(DIM, &format!("why: {}", decision.why))
+            palette.paint(DIM, &format!("why: {}", escaped(&decision.why)))
         );
     }
     out
@@ -119,7 +122,7 @@ pub fn declined_note(report: &Report, palette: Palette) -> String {
         "{}: {}: {}\n",
         palette.paint(YELLOW, "declined"),
         report.path,
-        report.reason.as_deref().unwrap_or("no reason given")
+        escaped(report.reason.as_deref().unwrap_or("no reason given"))
     )
 }
 
@@ -147,7 +150,7 @@ pub fn error_text(report: &Report, palette: Palette) -> String {
     let text = error
         .rendered
         .clone()
-        .unwrap_or_else(|| format!("error: {}\n", error.message));
+        .unwrap_or_else(|| format!("error: {}\n", escaped(&error.message)));
     match text.strip_prefix("error:") {
         Some(rest) => format!("{}{rest}", palette.paint(ERROR, "error:")),
         None => text,

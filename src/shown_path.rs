@@ -1,9 +1,10 @@
 //! A file's name as restage shows it: as given or found, `./` dropped, `<stdin>` for
 //! stdin. A name is bytes, and may hold a newline, a terminal's escape sequence or bytes
 //! that are not UTF-8; each output writes it so that nothing a reader needs is lost:
-//! - for people (`Display`: the text lines, notes and errors): control characters and
-//!   bytes that are not UTF-8 escaped (`\n`, `\u{1b}`, `\xff`), so that a name can
-//!   neither colour the terminal nor pass for two lines;
+//! - for people (`Display`: the text lines, notes and errors): control and bidi
+//!   characters escaped as all text for people is (`restage::shown_text`: `\n`,
+//!   `\u{1b}`, `\u{202e}`) and bytes that are not UTF-8 as `\xff`, so that a name can
+//!   neither colour the terminal, nor pass for two lines, nor read backwards;
 //! - in a diff's headers: quoted as git quotes names, so that `git apply` takes the diff;
 //! - in JSON: as text, with its bytes besides where it is not UTF-8.
 //!
@@ -13,6 +14,8 @@ use std::borrow::Cow;
 use std::ffi::OsString;
 use std::fmt::{self, Write};
 use std::path::Path;
+
+use restage::shown_text::escaped;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShownPath(OsString);
@@ -81,18 +84,11 @@ impl ShownPath {
     }
 }
 
-/// The name for people, control characters and bytes that are not UTF-8 escaped.
+/// The name for people, control and bidi characters and bytes that are not UTF-8 escaped.
 impl fmt::Display for ShownPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for chunk in self.bytes().utf8_chunks() {
-            let mut rest = chunk.valid();
-            // The text between control characters goes out in one piece.
-            while let Some(at) = rest.find(char::is_control) {
-                let c = rest[at..].chars().next().expect("found at a character");
-                write!(f, "{}{}", &rest[..at], c.escape_default())?;
-                rest = &rest[at + c.len_utf8()..];
-            }
-            f.write_str(rest)?;
+            f.write_str(&escaped(chunk.valid()))?;
             for byte in chunk.invalid() {
                 write!(f, "\\x{byte:02x}")?;
             }
@@ -138,6 +134,10 @@ mod tests {
         assert_eq!(
             shown(b"new\nline\x1b[31m\xff\\/D").to_string(),
             "new\\nline\\u{1b}[31m\\xff\\/D"
+        );
+        assert_eq!(
+            shown("evil\u{202e}txt.exe/D".as_bytes()).to_string(),
+            "evil\\u{202e}txt.exe/D"
         );
         assert_eq!(shown("café/D".as_bytes()).to_string(), "café/D");
     }

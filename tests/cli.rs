@@ -1431,6 +1431,73 @@ fn an_error_on_a_long_line_shows_the_part_around_the_caret() {
     );
 }
 
+/// The characters that act on a terminal rather than show (ESC, BEL, backspace, CR, DEL,
+/// a C1 control) or reorder the text after them (RLO, LRI).
+const ACTING: [char; 8] = [
+    '\x1b', '\x07', '\x08', '\r', '\x7f', '\u{9b}', '\u{202e}', '\u{2066}',
+];
+
+#[test]
+fn an_error_shows_the_line_s_control_characters_escaped_and_the_caret_under_its_word() {
+    let project = Project::new();
+    // Go's strings.Fields splits at the CR: `z…` is FROM's second argument, not AS.
+    project.file(
+        "Dockerfile",
+        "FROM\tpython:3.12\x1b[2J\u{202e}\x07\x08\rz\x7f\u{9b}\u{2066} b c\n",
+    );
+    let output = project.run(&[]);
+    output.code(2);
+    assert!(!output.stderr.contains(ACTING), "{:?}", output.stderr);
+    // The column is the file's; the caret passes the tab as a tab, then `python:3.12`,
+    // `\u{1b}`, `[2J`, `\u{202e}`, `\u{7}`, `\u{8}` and `\r` as they are shown.
+    let shown = r"python:3.12\u{1b}[2J\u{202e}\u{7}\u{8}\rz\u{7f}\u{9b}\u{2066} b c";
+    let caret = format!("\t{}^", " ".repeat(11 + 6 + 3 + 8 + 5 + 5 + 2));
+    assert!(
+        output.stderr.contains(&format!(
+            " --> Dockerfile:1:25\n  |\n1 | FROM\t{shown}\n  |     {caret}\n"
+        )),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn a_decline_quoting_the_dockerfile_shows_its_control_characters_escaped() {
+    let project = Project::new();
+    project.file(
+        "Dockerfile",
+        "FROM my\u{9b}image\x1b]0;owned\x07\u{202e}\nRUN make\n",
+    );
+    let quoted = r"`my\u{9b}image\u{1b}]0;owned\u{7}\u{202e}`";
+    let note = project.run(&[]);
+    note.code(0);
+    assert!(!note.stderr.contains(ACTING), "{:?}", note.stderr);
+    assert!(
+        note.stderr.contains(&format!(
+            "declined: Dockerfile: no recognised ecosystem: the base image {quoted}"
+        )),
+        "{}",
+        note.stderr
+    );
+    let explained = project.run(&["--explain"]);
+    explained.code(0);
+    assert!(!explained.stdout.contains(ACTING), "{:?}", explained.stdout);
+    assert!(
+        explained
+            .stdout
+            .contains(&format!("the base image {quoted}")),
+        "{}",
+        explained.stdout
+    );
+    // JSON is for programs: the reason as it is, in JSON's escapes.
+    let json = project.run(&["--format", "json"]);
+    let reason = json.records()[0]["reason"].as_str().unwrap().to_owned();
+    assert!(
+        reason.contains("my\u{9b}image\x1b]0;owned\x07\u{202e}"),
+        "{reason:?}"
+    );
+}
+
 #[test]
 fn an_unknown_instruction_of_one_long_word_is_named_in_part() {
     let project = Project::new();

@@ -33,7 +33,7 @@ use crate::ecosystem::Ecosystem;
 use crate::syntax::{Command, Keyword};
 
 use super::packages::{self, Manager};
-use super::plan::{Step, builder_name, is_plain_path};
+use super::plan::{Step, is_plain_path};
 use super::shell::one_line;
 use super::{Decision, Decline, Input, Plan};
 use binaries::Binary;
@@ -77,7 +77,6 @@ struct Layout<'a> {
     image: FinalImage,
     /// The binary needs cgo (`cgo::cgo_reason` says why).
     cgo: bool,
-    builder: String,
     /// RUNs before it prepare the build; after it, the runtime.
     build_point: ItemId,
     /// CMD, ENTRYPOINT and HEALTHCHECK as the final image needs them.
@@ -125,13 +124,12 @@ impl<'a> Layout<'a> {
             list.push("curl".to_owned());
         }
 
-        let builder = builder_name(input);
         let build_point = match start {
             Start::GoRun { .. } => ItemId(usize::MAX),
             _ => facts.last_build().unwrap_or(ItemId(0)),
         };
         let (final_copies, copied) =
-            final_copies(&facts, &start, &builder, &image, &mut decisions)?;
+            final_copies(&facts, &start, input.builder_name, &image, &mut decisions)?;
         let final_dirs = final_dirs(&facts, &copied);
         let download_after = module_download(&facts, &mut decisions);
         let anchor = copy_anchor(&facts, &start);
@@ -140,7 +138,6 @@ impl<'a> Layout<'a> {
             start,
             image,
             cgo: cgo.is_some(),
-            builder,
             build_point,
             edits,
             apk,
@@ -157,7 +154,6 @@ impl<'a> Layout<'a> {
         let mut plan = Plan {
             replaced: Vec::new(),
             final_image: self.image.image.clone(),
-            builder_name: self.builder.clone(),
             builder: Vec::new(),
             final_stage: Vec::new(),
             decisions: std::mem::take(&mut self.decisions),
@@ -239,7 +235,7 @@ impl<'a> Layout<'a> {
     /// app reads at run time in the final stage, and the module download after it when
     /// it is the one.
     fn place_copy(&self, id: ItemId, plan: &mut Plan) {
-        let carried = carried_copy(&self.facts, id, &self.builder);
+        let carried = carried_copy(&self.facts, id, self.facts.input.builder_name);
         let for_build =
             id < self.build_point || brings_build_sources(&self.facts, id) || carried.is_none();
         if for_build {

@@ -139,6 +139,8 @@ pub struct Input<'a> {
     pub stage: &'a Stage,
     pub context: &'a BuildContext,
     pub options: &'a Options,
+    /// The builder stage's name ([`plan::builder_name`]), which the final stage copies from.
+    pub builder_name: &'a str,
 }
 
 /// The final stage's image: the slim variant of a full official base (unless the
@@ -295,11 +297,16 @@ pub(crate) fn restage_analysed<C: Borrow<BuildContext>>(
     if let Some(reason) = not_an_app {
         return Ok(declined(Some(ecosystem), reason));
     }
+    let builder_name = match plan::builder_name(analysis) {
+        Ok(name) => name,
+        Err(reason) => return Ok(declined(Some(ecosystem), reason)),
+    };
     let input = Input {
         analysis,
         stage,
         context: context.borrow(),
         options,
+        builder_name: &builder_name,
     };
     let mut plan = match transformer(ecosystem).plan(&input) {
         Ok(plan) => plan,

@@ -41,7 +41,7 @@ use crate::syntax::Keyword;
 use crate::transform::shell::one_line;
 
 use super::packages::Manager as SystemManager;
-use super::plan::{Step, builder_name};
+use super::plan::Step;
 use super::{Decision, Decline, Input, Plan};
 use app_folder::is_app_other;
 use lifted_modules::Lifted;
@@ -203,7 +203,6 @@ impl<'a> Layout<'a> {
         let input = self.input;
         let analysis = input.analysis;
         let system = SystemManager::of(input);
-        let builder = builder_name(input);
         let node_env = self.node_env();
         let edits = self.install_edits();
         let prune = self.prune(node_env.production_install);
@@ -241,12 +240,11 @@ impl<'a> Layout<'a> {
             }
         }
         self.note_other_lock_file();
-        let app_copy = self.app_copy(&builder, prune.is_some())?;
+        let app_copy = self.app_copy(input.builder_name, prune.is_some())?;
 
         let mut plan = Plan {
             replaced: Vec::new(),
             final_image,
-            builder_name: builder,
             builder: Vec::new(),
             final_stage: libraries.into_iter().collect(),
             decisions: Vec::new(),

@@ -9,7 +9,8 @@
 use std::ops::Range;
 
 use crate::analyze::{Analysis, ItemId, uses_arg};
-use crate::syntax::{Command, From, ItemKind, Keyword, LineKind, Span, mount_field};
+use crate::glob;
+use crate::syntax::{Command, From, ItemKind, Keyword, LineKind, Span, buildkit, mount_field};
 
 use super::{Decision, Input};
 
@@ -34,8 +35,6 @@ pub enum Step {
 pub struct Plan {
     /// The final stage's base image.
     pub final_image: String,
-    /// The builder stage's name ([`builder_name`]), which the final stage copies from.
-    pub builder_name: String,
     pub builder: Vec<Step>,
     pub final_stage: Vec<Step>,
     pub decisions: Vec<Decision>,
@@ -85,35 +84,67 @@ pub fn edited(analysis: &Analysis, id: ItemId, mut edits: Vec<(Span, String)>) -
 
 /// The name COPY --from uses for the builder stage: `builder`, else `build`, else
 /// `builder-2`, `builder-3`…, the first that no stage alias, `COPY --from=` or mount
-/// `from=` of the file names (in any case, as BuildKit compares them). BuildKit reads
+/// `from=` of the file may name (in any case, as BuildKit compares them). BuildKit reads
 /// `--from=builder` as a stage before an image, so a name the file already uses for an
-/// image would make its COPY read the builder instead. The original stage name, if any,
-/// goes to the final stage, so that `docker build --target <name>` still gives the app.
-pub fn builder_name(input: &Input) -> String {
-    let analysis = input.analysis;
-    let mut used: Vec<String> = analysis
+/// image would make its COPY read the builder instead. A `--from` with a variable
+/// (`--from=${REGISTRY}builder`) may name whatever its variable makes of it: Buildah and
+/// Podman expand it with the stage's ARGs, whose defaults a `--build-arg` replaces (BuildKit
+/// refuses it). Where such a word could name every candidate (`--from=$IMG`), the file is
+/// declined: `Err` is the reason. The original stage name, if any, goes to the final stage,
+/// so that `docker build --target <name>` still gives the app.
+pub fn builder_name(analysis: &Analysis) -> Result<String, String> {
+    let escape = analysis.dockerfile.escape();
+    // Each name the file uses, as the pattern of the names it may come to, and as written.
+    let mut used: Vec<(String, String)> = analysis
         .stages
         .iter()
         .filter_map(|stage| stage.alias.clone())
+        .map(|alias| (glob::literal(&alias), format!("AS {alias}")))
         .collect();
+    let mut from = |word: &str, written: String| {
+        let names = buildkit::from_names(word, escape).unwrap_or_else(|| glob::literal(word));
+        used.push((names, written));
+    };
     for instruction in analysis.dockerfile.instructions() {
         match instruction.command() {
-            Some(Command::Copy(copy)) => used.extend(copy.from),
-            Some(Command::Run(run)) => used.extend(
-                run.mounts
+            Some(Command::Copy(copy)) => {
+                if let Some(word) = copy.from {
+                    from(&word, format!("COPY --from={word}"));
+                }
+            }
+            Some(Command::Run(run)) => {
+                for word in run
+                    .mounts
                     .iter()
                     .filter_map(|mount| mount_field(mount, "from"))
-                    .map(str::to_owned),
-            ),
+                {
+                    from(word, format!("RUN --mount=…,from={word}"));
+                }
+            }
             _ => {}
         }
     }
-    let free = |name: &String| !used.iter().any(|used| used.eq_ignore_ascii_case(name));
-    ["builder".to_owned(), "build".to_owned()]
+    let takes = |names: &str, name: &str| glob::matches(&names.to_lowercase(), name);
+    // A name the file writes out takes one candidate at most, so that only a word with a
+    // variable can take all of these.
+    let candidates: Vec<String> = ["builder".to_owned(), "build".to_owned()]
         .into_iter()
         .chain((2..).map(|n| format!("builder-{n}")))
-        .find(free)
-        .expect("a file names finitely many stages and images")
+        .take(used.len() + 3)
+        .collect();
+    if let Some(free) = candidates
+        .iter()
+        .find(|name| !used.iter().any(|(names, _)| takes(names, name)))
+    {
+        return Ok(free.clone());
+    }
+    let (_, written) = used
+        .iter()
+        .max_by_key(|(names, _)| candidates.iter().filter(|name| takes(names, name)).count())
+        .expect("only a word of the file takes a candidate");
+    Err(format!(
+        "`{written}` names its image through a variable, which a build argument may set to any name restage could give its builder stage (`builder`, `build`, `builder-2`…): Buildah and Podman would then read the new stage instead of the image (BuildKit refuses a variable there)"
+    ))
 }
 
 /// Whether a path can be written as a word of a new COPY line as it is: blanks split
@@ -142,7 +173,7 @@ impl Plan {
         let mut out = Emitter::new(input);
         let from = input.stage.from;
         out.raw(out.prelude_end(from));
-        out.builder_from(&self.builder_name);
+        out.builder_from(input.builder_name);
         out.stage(&self.builder, true);
         out.stage_break();
         out.stage_from(&self.final_image, input.stage.alias.as_deref());
@@ -452,5 +483,46 @@ fn arg_names(analysis: &Analysis, id: ItemId) -> Vec<String> {
     match analysis.instruction(id).command() {
         Some(Command::Arg(decls)) => decls.into_iter().map(|decl| decl.name).collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn name(text: &str) -> Result<String, String> {
+        builder_name(&Analysis::new(&parse(text).unwrap()))
+    }
+
+    #[test]
+    fn a_variable_in_from_takes_every_name_it_could_make() {
+        assert_eq!(
+            name("FROM a\nCOPY --from=img:$TAG /x /x\n").unwrap(),
+            "builder"
+        );
+        assert_eq!(
+            name("FROM a\nCOPY --from=$ORG/builder /x /x\n").unwrap(),
+            "builder"
+        );
+        // In any case, as BuildKit compares stage names.
+        assert_eq!(
+            name("FROM a\nCOPY --from=${P}BUILDER /x /x\n").unwrap(),
+            "build"
+        );
+        assert_eq!(
+            name("FROM a\nCOPY --from=${P}builder /x /x\nCOPY --from=${Q}build /x /x\n").unwrap(),
+            "builder-2"
+        );
+        assert_eq!(
+            name("FROM a AS builder\nCOPY --from=build$X /x /x\n").unwrap_err(),
+            name("FROM a\nCOPY --from=build$X /x /x\n").unwrap_err(),
+            "the reason names the word with the variable, not the alias"
+        );
+        let reason = name("FROM a AS builder\nCOPY --from=build$X /x /x\n").unwrap_err();
+        assert!(
+            reason.starts_with("`COPY --from=build$X` names its image through a variable"),
+            "{reason}"
+        );
     }
 }

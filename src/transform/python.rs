@@ -35,7 +35,7 @@ use crate::syntax::{Command, Form, Keyword};
 use crate::transform::shell::{self, one_line};
 
 use super::packages::{self, Install, Manager};
-use super::plan::{Step, builder_name, is_root};
+use super::plan::{Step, is_root};
 use super::{Decision, Decline, Input, Plan};
 use super::{final_image, full_base};
 use libraries::{RuntimePackage, library_decisions, linked_libraries, runtime_packages};
@@ -112,13 +112,11 @@ impl super::Transformer for Python {
             &final_image,
         ));
         let release = input.stage.base.release();
-        let builder = builder_name(input);
         let mut layout = Layout {
             input,
             plan: Plan {
                 replaced: Vec::new(),
                 final_image,
-                builder_name: builder.clone(),
                 builder: Vec::new(),
                 final_stage: Vec::new(),
                 decisions,
@@ -128,7 +126,6 @@ impl super::Transformer for Python {
             keep_pythonpath: pythonpath_may_be_set(input, last_install),
             release,
             manager: Manager::of(input),
-            builder,
             runtime_libraries: linked_libraries(&requirements.names, slim, release)
                 .map_err(decline)?,
             target_in_view: false,
@@ -227,7 +224,6 @@ struct Layout<'a> {
     /// The final image's Debian release, which names the runtime libraries.
     release: Release,
     manager: Manager,
-    builder: String,
     /// The runtime libraries found so far, for the final stage's next install of them.
     runtime_libraries: Vec<String>,
     /// The builder has the target folders on its search paths already.
@@ -502,7 +498,7 @@ impl Layout<'_> {
         for folder in self.targets.folders() {
             plan.final_stage.push(Step::New(format!(
                 "COPY --from={} {folder} {folder}",
-                self.builder
+                self.input.builder_name
             )));
         }
         plan.final_stage

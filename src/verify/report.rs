@@ -1,5 +1,7 @@
 //! The result of a verification as people and scripts read it: one [`Report`], shown
-//! as a short text block or as one JSON object, and the exit code it stands for.
+//! as a short text block or as one JSON object, and the exit code it stands for. The
+//! text block escapes what it quotes of the Dockerfile, the build and the containers
+//! (`shown_text.rs`); the JSON carries it as it is.
 
 use std::fmt::Write;
 use std::process::ExitCode;
@@ -9,6 +11,7 @@ use serde::Serialize;
 use super::behaviour::{Observation, Verdict};
 use super::health::Health;
 use crate::ecosystem::Ecosystem;
+use crate::shown_text::escaped;
 use crate::transform::Decision;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -147,7 +150,7 @@ impl Report {
             .ecosystem
             .map(|e| format!(" ({e})"))
             .unwrap_or_default();
-        let _ = writeln!(out, "{}{ecosystem}", self.path);
+        let _ = writeln!(out, "{}{ecosystem}", escaped(&self.path));
         let width = self.original.base.len().max(self.rewrite.base.len());
         for (name, image) in [("original", &self.original), ("rewrite", &self.rewrite)] {
             if image.base.is_empty() {
@@ -196,13 +199,15 @@ impl Report {
             Status::Declined => "declined",
             Status::Error => "error",
         };
-        let _ = writeln!(out, "{label}: {}", self.message);
+        // A message of several lines is a located parse error: each line escaped alone.
+        let message: Vec<_> = self.message.lines().map(escaped).collect();
+        let _ = writeln!(out, "{label}: {}", message.join("\n"));
         if self.status != Status::Same {
             for (name, image) in [("original", &self.original), ("rewrite", &self.rewrite)] {
                 if let Some(logs) = image.observation.as_ref().and_then(Observation::logs) {
                     let _ = writeln!(out, "  {name} container's last lines:");
                     for line in logs.lines() {
-                        let _ = writeln!(out, "    | {line}");
+                        let _ = writeln!(out, "    | {}", escaped(line));
                     }
                 }
             }
@@ -210,7 +215,7 @@ impl Report {
         if let Some(tail) = &self.build_log_tail {
             let _ = writeln!(out, "  end of the build log:");
             for line in tail.lines() {
-                let _ = writeln!(out, "    | {line}");
+                let _ = writeln!(out, "    | {}", escaped(line));
             }
         }
         if let Some(kept) = &self.kept {
@@ -277,5 +282,29 @@ mod tests {
         assert_eq!(json["ecosystem"], "python");
         assert_eq!(json["original"]["size_bytes"], 516_200_000);
         assert_eq!(json["reduction_percent"], 68.8);
+    }
+
+    #[test]
+    fn text_escapes_what_it_quotes_line_by_line() {
+        let mut report = Report::new("evil\x1b[2J/Dockerfile".into());
+        report.build_log_tail = Some("#5 RUN \x1b]0;owned\x07 x\n#6 done\n".into());
+        let report = report.finish(
+            Status::Declined,
+            "unknown\u{202e} base\n --> D:2:1\n2 | FROM \u{9b}x",
+        );
+        let text = report.text();
+        assert!(text.starts_with("evil\\u{1b}[2J/Dockerfile\n"), "{text}");
+        assert!(
+            text.contains("declined: unknown\\u{202e} base\n --> D:2:1\n2 | FROM \\u{9b}x\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("    | #5 RUN \\u{1b}]0;owned\\u{7} x\n    | #6 done\n"),
+            "{text}"
+        );
+        assert!(
+            !text.contains(['\x1b', '\x07', '\u{9b}', '\u{202e}']),
+            "{text:?}"
+        );
     }
 }

@@ -1,9 +1,10 @@
 //! The part of BuildKit's shell lexer (`shell.Lex.ProcessWords` and `ProcessWord`) that
-//! heredoc detection and the reading of a WORKDIR need.
+//! heredoc detection, the reading of a WORKDIR and of a `--from` word need.
 //!
 //! Owns word splitting with quotes and escapes, optionally kept raw (`RawQuotes`,
 //! `RawEscapes`), and `$` references as BuildKit v0.12.5 reads them with `SkipUnsetEnv` and no
-//! variables: every reference stays as written, and an unsupported form (`${a#b}`, `${a/b/c}`,
+//! variables: every reference stays as written (or, for a word whose variables may hold
+//! anything, becomes one [`REFERENCE`] mark), and an unsupported form (`${a#b}`, `${a/b/c}`,
 //! a missing `}`) is an error. The escape character is the caller's: always `\` in BuildKit's
 //! heredoc code, the Dockerfile's own where it evaluates an instruction's word. It does no
 //! expansion and is not the lexer for RUN commands.
@@ -18,22 +19,41 @@ pub(super) struct Lex {
     pub escape: char,
 }
 
+/// What [`Lex::process_word_marking_references`] puts where a `$` reference stands.
+pub(super) const REFERENCE: char = '\0';
+
+/// What a `$` reference becomes in the words.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum References {
+    AsWritten,
+    Marked,
+}
+
 impl Lex {
     /// Splits `source` into words, or returns BuildKit's error message.
     pub(super) fn process_words(self, source: &str) -> Result<Vec<String>, String> {
-        self.scanner(source)
+        self.scanner(source, References::AsWritten)
             .process_stop_on(None)
             .map(|(_, words)| words)
     }
 
     /// `source` as one word, its blanks kept, or BuildKit's error message.
     pub(super) fn process_word(self, source: &str) -> Result<String, String> {
-        self.scanner(source)
+        self.scanner(source, References::AsWritten)
             .process_stop_on(None)
             .map(|(word, _)| word)
     }
 
-    fn scanner(self, source: &str) -> Scanner {
+    /// `source` as one word, as [`Lex::process_word`] reads it, but for each `$`
+    /// reference (whatever its form: `$a`, `${a}`, `${a:-b}`…): one [`REFERENCE`], where a
+    /// builder that expands the word puts a value the file does not fix.
+    pub(super) fn process_word_marking_references(self, source: &str) -> Result<String, String> {
+        self.scanner(source, References::Marked)
+            .process_stop_on(None)
+            .map(|(word, _)| word)
+    }
+
+    fn scanner(self, source: &str, references: References) -> Scanner {
         let mut chars: Vec<char> = source.chars().collect();
         // Go's text/scanner skips a byte-order mark at the very start.
         if chars.first() == Some(&'\u{feff}') {
@@ -41,6 +61,7 @@ impl Lex {
         }
         Scanner {
             lex: self,
+            references,
             chars,
             pos: 0,
         }
@@ -49,6 +70,7 @@ impl Lex {
 
 struct Scanner {
     lex: Lex,
+    references: References,
     chars: Vec<char>,
     pos: usize,
 }
@@ -227,8 +249,17 @@ impl Scanner {
         }
     }
 
-    /// A `$` reference, kept as written since no variable is set.
+    /// A `$` reference, kept as written since no variable is set, or marked; a `$` that
+    /// starts no name is text.
     fn process_dollar(&mut self) -> Result<String, String> {
+        let written = self.reference_as_written()?;
+        Ok(match self.references {
+            References::Marked if written != "$" => REFERENCE.to_string(),
+            _ => written,
+        })
+    }
+
+    fn reference_as_written(&mut self) -> Result<String, String> {
         self.next();
         if self.peek() != Some('{') {
             let name = self.process_name();

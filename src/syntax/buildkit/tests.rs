@@ -1009,3 +1009,31 @@ proptest! {
         prop_assert_eq!(json_array::decode_string_array(&text), Ok(strings));
     }
 }
+
+/// A `--from` word as the names its variables may make of it: each reference, whatever
+/// its form, a `*`; quotes and escapes read as the lexer reads them (single quotes keep a
+/// `$`), glob characters taken as themselves. restage's own reading, not a BuildKit table.
+#[test]
+fn from_names_star_each_reference() {
+    for (word, want) in [
+        ("builder", Some("builder")),
+        ("$IMG", Some("*")),
+        ("${IMG}", Some("*")),
+        ("${IMG:-builder}", Some("*")),
+        ("${REGISTRY}builder", Some("*builder")),
+        (
+            "ghcr.io/astral-sh/uv:${UV_VERSION}",
+            Some("ghcr.io/astral-sh/uv:*"),
+        ),
+        ("$ORG/$NAME", Some("*/*")),
+        ("\"$IMG\"", Some("*")),
+        ("'$IMG'", Some("$IMG")),
+        ("build\\$X", Some("build$X")),
+        ("a$", Some("a$")),
+        ("we*rd?[x]", Some("we\\*rd\\?\\[x]")),
+        ("${IMG", None),
+    ] {
+        assert_eq!(from_names(word, '\\').as_deref(), want, "{word}");
+    }
+    assert_eq!(from_names("build`$X", '`').as_deref(), Some("build$X"));
+}

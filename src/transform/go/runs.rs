@@ -201,7 +201,7 @@ impl Layout<'_> {
         for dir in &new {
             plan.final_stage.push(Step::New(format!(
                 "COPY --from={} {dir} {dir}",
-                self.builder
+                self.facts.input.builder_name
             )));
         }
         let why = if new.is_empty() {

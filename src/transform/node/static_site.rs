@@ -16,7 +16,7 @@ use super::start::Start;
 use crate::analyze::ItemId;
 use crate::context::BuildContext;
 use crate::syntax::{Command, Keyword};
-use crate::transform::plan::{Step, builder_name, is_plain_path};
+use crate::transform::plan::{Step, is_plain_path};
 use crate::transform::shell::{one_line, program_name};
 use crate::transform::{Decision, Input, Plan};
 
@@ -347,7 +347,6 @@ impl<'a> Site<'a> {
         let mut plan = Plan {
             replaced: Vec::new(),
             final_image: NGINX.to_owned(),
-            builder_name: builder_name(input),
             builder: Vec::new(),
             final_stage: Vec::new(),
             decisions: vec![Decision::new(
@@ -361,7 +360,7 @@ impl<'a> Site<'a> {
         plan.final_stage.push(Step::New(self.server_config()));
         plan.final_stage.push(Step::New(format!(
             "COPY --from={} {} {WEB_ROOT}",
-            plan.builder_name, self.files
+            input.builder_name, self.files
         )));
         for &id in &input.stage.body {
             match analysis.instruction(id).keyword {

@@ -12,7 +12,7 @@ use crate::analyze::ItemId;
 use crate::syntax::{Keyword, Span};
 use crate::transform::final_image;
 use crate::transform::packages::{self, Manager as SystemManager};
-use crate::transform::plan::{Step, builder_name};
+use crate::transform::plan::Step;
 use crate::transform::shell::{self, one_line, program_name};
 use crate::transform::{Decision, Input, Plan};
 
@@ -50,7 +50,6 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
     let mut plan = Plan {
         replaced: Vec::new(),
         final_image: final_image.clone(),
-        builder_name: builder_name(input),
         builder: Vec::new(),
         final_stage: Vec::new(),
         decisions: vec![
@@ -103,8 +102,7 @@ pub fn plan(input: &Input, runs: &[(ItemId, RunFacts)]) -> Result<Plan, String> 
             plan.final_stage.push(Step::Keep(id));
         }
         if id == last_global {
-            let builder = plan.builder_name.clone();
-            final_prefix(&mut plan, &builder, &global_commands(runs));
+            final_prefix(&mut plan, input.builder_name, &global_commands(runs));
         }
     }
     Ok(plan)
