@@ -21,7 +21,9 @@ pub fn escape(c: char) -> Option<EscapeDefault> {
 
 /// `text` with each character that [`escape`] escapes written as its escape.
 pub fn escaped(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| escape(c).is_some()) {
+    // Printable ASCII, most text, is told at a byte's test.
+    let printable = |byte: &u8| (b' '..=b'~').contains(byte);
+    if text.as_bytes().iter().all(printable) || !text.chars().any(|c| escape(c).is_some()) {
         return Cow::Borrowed(text);
     }
     let mut shown = String::with_capacity(text.len() + 8);
