@@ -99,6 +99,10 @@ impl Facts<'_> {
                 // `-o file` takes the one command there is (with several the original fails).
                 (_, Some(file)) => Ok(vec![Binary::built(join(&cwd, file), id)]),
                 (false, None) if output.is_none() => Ok(Vec::new()),
+                // GOPATH mode matches across the go.mod files of other modules.
+                _ if self.gopath_mode(id) => Err(format!(
+                    "`{written}` writes a binary for every command under it, and with GO111MODULE=off the go command matches those of other modules too, which restage does not follow"
+                )),
                 _ => commands(
                     "writes a binary for every command under it, and restage cannot see which commands the build context has there",
                 ),
