@@ -1,10 +1,13 @@
 //! The build context next to a Dockerfile, read once: the dependency manifests and
 //! lock files the transformers decide from, and the facts they need about the source
 //! tree (top-level folders; the Go source, which `go_sources` walks and `go_file`
-//! reads). This is the only file IO of the rewrite; a lone Dockerfile (or stdin) has an
-//! empty context.
+//! reads, and the commands a `./...` pattern builds, which `go_pattern` finds as the go
+//! command does; `go_mod` reads go.mod). This is the only file IO of the rewrite; a
+//! lone Dockerfile (or stdin) has an empty context.
 
 mod go_file;
+mod go_mod;
+mod go_pattern;
 mod go_sources;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,7 +15,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::analyze::relative_to;
 use crate::recent::RecentFolders;
 
 pub use go_sources::{GoSources, Unread};
@@ -123,50 +125,6 @@ impl BuildContext {
         self.go_sources().folders.contains(path)
     }
 
-    /// The commands (folders of package main, relative) that a `./...` pattern at
-    /// `folder` builds, as the go command matches it: that folder and those below it, but
-    /// for those inside a `vendor` folder or named `_…`, the folders of another module and those that
-    /// `.dockerignore` keeps out; `None` when the walk did not see all of the Go source,
-    /// or when a command there is one of some builds only.
-    pub fn go_commands_under(&self, folder: &str) -> Option<Vec<String>> {
-        let sources = self.go_sources();
-        if sources.unread.is_some() {
-            return None;
-        }
-        let other_modules: Vec<&str> = sources
-            .modules
-            .iter()
-            .filter_map(|module| relative_to(module, folder))
-            .filter(|module| !module.is_empty())
-            .collect();
-        let matches = |command: &&String| {
-            relative_to(command, folder).is_some_and(|relative| {
-                let in_module = |module: &&str| {
-                    relative == *module || relative.starts_with(&format!("{module}/"))
-                };
-                // Packages inside a `vendor` folder, not one named so.
-                let inside_vendor = relative
-                    .rsplit_once('/')
-                    .is_some_and(|(above, _)| above.split('/').any(|part| part == "vendor"));
-                !inside_vendor
-                    && !relative.split('/').any(|part| part.starts_with('_'))
-                    && !other_modules.iter().any(in_module)
-            }) && self.sends_any(command)
-        };
-        // A command of some builds only (a tag, an architecture, cgo, which the rewrite
-        // turns off): restage cannot tell whether the build writes it.
-        let certain = |command: &&String| sources.commands.contains(*command);
-        if !sources
-            .maybe_commands
-            .iter()
-            .filter(matches)
-            .all(|c| certain(&c))
-        {
-            return None;
-        }
-        Some(sources.commands.iter().filter(matches).cloned().collect())
-    }
-
     /// The Dockerfile is a dev container's: its folder is `.devcontainer` or holds a
     /// `devcontainer.json` (the Development Containers spec). That builds a development
     /// environment, whose compilers and tools are the point, not an app image.
@@ -243,6 +201,14 @@ impl BuildContext {
     pub fn ignores(&self, name: &str) -> bool {
         let path = format!("{}{name}", self.prefix);
         crate::dockerignore::ignores(self.file(".dockerignore").unwrap_or_default(), &path)
+    }
+
+    /// Whether the context's `.dockerignore` keeps out the entry at `path` and all under
+    /// it: it ignores it, and no `!` pattern may let anything under it back in.
+    fn keeps_out_whole(&self, path: &str) -> bool {
+        let rules = self.file(".dockerignore").unwrap_or_default();
+        self.ignores(path)
+            && !crate::dockerignore::lets_back_in_under(rules, &format!("{}{path}", self.prefix))
     }
 
     /// Whether Docker sends the top-level entry `name` or anything under it: it is not

@@ -2,12 +2,18 @@
 //! whether it is compiled there at all (its name, `_test.go`, its build constraints) and
 //! which packages it imports ("C" is cgo). Only the file's header is read: the comments,
 //! the package clause and the import declarations before the first other declaration.
-//! Which files to read is `go_sources`' concern; what an import means for the image, the
-//! Go transformer's.
+//! Which files to read is the walks' concern (`go_sources`, `go_pattern`); what an import
+//! means for the image, the Go transformer's.
 //!
 //! restage knows the target's OS (Linux, where cgo is on, as in the golang images), not
 //! its architecture or the `-tags` of the build: a constraint on those may hold, and a
 //! file it leaves in doubt counts as compiled.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use super::MAX_READ;
 
 /// `GOOS` values the go tool knows (go/build's `knownOS`): in a file name (`_windows.go`)
 /// or a build constraint, each but `linux` leaves the file out of a Linux build.
@@ -116,6 +122,46 @@ pub(super) fn header(text: &str, whole: bool) -> Header<'_> {
             certain,
         }
     }
+}
+
+/// How much of a `.go` file is read first; its header nearly always ends within it. A
+/// longer header is read on, to [`MAX_READ`].
+const FIRST_READ: u64 = 16 << 10;
+
+/// What the header of a `.go` file that Linux builds may compile says.
+pub(super) struct GoFile {
+    pub package: String,
+    pub imports: Vec<String>,
+    /// Every Linux build compiles it.
+    pub certain: bool,
+}
+
+/// The header of the `.go` file at `at`, `Some(None)` when Linux builds leave it out,
+/// and `None` when it could not be read.
+pub(super) fn compiled_header(at: &Path) -> Option<Option<GoFile>> {
+    let mut file = File::open(at).ok()?;
+    let mut bytes = Vec::new();
+    for limit in [FIRST_READ, MAX_READ] {
+        let more = limit.saturating_sub(bytes.len() as u64);
+        (&mut file).take(more).read_to_end(&mut bytes).ok()?;
+        let whole = (bytes.len() as u64) < limit;
+        match header(&String::from_utf8_lossy(&bytes), whole) {
+            Header::Excluded => return Some(None),
+            Header::Compiled {
+                package,
+                imports,
+                certain,
+            } => {
+                return Some(Some(GoFile {
+                    package: package.to_owned(),
+                    imports: imports.into_iter().map(str::to_owned).collect(),
+                    certain,
+                }));
+            }
+            Header::Cut => {}
+        }
+    }
+    None
 }
 
 /// A build constraint's value for a Linux build with cgo, with what restage does not know

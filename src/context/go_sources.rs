@@ -4,28 +4,26 @@
 //! binary needs cgo. `vendor/` is walked like any folder (`go build` compiles what is
 //! vendored); hidden folders, `node_modules` and `testdata` are not. The walk has a
 //! budget of entries, and says when it ran out or could not read something: what it
-//! did not see may use cgo. What one file says is `go_file`'s to read.
+//! did not see may use cgo. What one file says is `go_file`'s to read, what a go.mod
+//! says `go_mod`'s. Which commands a `./...` pattern builds is not found here but by
+//! `go_pattern`, which walks as the go command does (`node_modules` included).
 //!
 //! It walks with `std::fs`, not the `ignore` crate: Docker sends what `.gitignore`
 //! leaves out (a `vendor/` kept out of git among it), and the walk goes breadth first,
 //! so that a budget that runs out has seen the app's own folders before deep ones.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::fs::{self, File};
-use std::io::Read;
+use std::fs;
 use std::path::Path;
 
 use super::MAX_READ;
-use super::go_file::{self, Header};
+use super::go_file::{self, compiled_header};
+use super::go_mod;
 
 /// How many files and folders the walk looks at before it stops: more than most Go
 /// projects have with their `vendor/`, while a context that holds a data set still
 /// answers quickly (the walk over 100,000 cached entries takes about a tenth of a second).
-const BUDGET: usize = 100_000;
-
-/// How much of a `.go` file is read first; its header nearly always ends within it. A
-/// longer header is read on, to [`MAX_READ`].
-const FIRST_READ: u64 = 16 << 10;
+pub(super) const BUDGET: usize = 100_000;
 
 /// What the `.go` and go.mod files of a source tree are. Paths are relative to the
 /// context's root and `/`-separated.
@@ -44,15 +42,6 @@ pub struct GoSources {
     /// The folders (relative, `cmd/api`) with a `.go` file or a go.mod in them or
     /// below them.
     pub folders: BTreeSet<String>,
-    /// The folders (relative, empty for the root) with a `.go` file of package main that
-    /// every Linux build compiles: the commands that a `./...` pattern builds.
-    pub commands: BTreeSet<String>,
-    /// The folders with a `.go` file of package main whose build constraints name an
-    /// architecture, a tag or cgo: commands of some builds only.
-    pub maybe_commands: BTreeSet<String>,
-    /// The folders with a go.mod (empty for the root): a `./...` pattern does not go
-    /// into a module of its own.
-    pub modules: BTreeSet<String>,
     /// What the walk did not read, if anything.
     pub unread: Option<Unread>,
 }
@@ -110,14 +99,11 @@ impl GoSources {
                     }
                 } else if kind.is_file() && name == "go.mod" {
                     sources.found_in(&folder);
-                    sources
-                        .modules
-                        .insert(folder.trim_end_matches('/').to_owned());
                     sources.read_go_mod(&root.join(&path), &path);
                 } else if kind.is_file() && name.ends_with(".go") {
                     sources.found_in(&folder);
                     if go_file::compiled_by_name(&name) {
-                        sources.read_go_file(&root.join(&path), path, &folder);
+                        sources.read_go_file(&root.join(&path), path);
                     }
                 }
             }
@@ -141,16 +127,15 @@ impl GoSources {
                 .get_or_insert_with(|| Unread::Path(path.to_owned()));
             return;
         };
-        for module in requirements(&text) {
+        for module in go_mod::requirements(&text) {
             self.requires
                 .entry(module.to_owned())
                 .or_insert_with(|| path.to_owned());
         }
     }
 
-    /// Takes in the package of the `.go` file at `at` in `folder` and what it imports,
-    /// if Linux builds compile it.
-    fn read_go_file(&mut self, at: &Path, path: String, folder: &str) {
+    /// Takes in what the `.go` file at `at` imports, if Linux builds compile it.
+    fn read_go_file(&mut self, at: &Path, path: String) {
         let Some(compiled) = compiled_header(at) else {
             self.unread.get_or_insert(Unread::Path(path));
             return;
@@ -158,14 +143,6 @@ impl GoSources {
         let Some(file) = compiled else {
             return;
         };
-        if file.package == "main" {
-            let commands = if file.certain {
-                &mut self.commands
-            } else {
-                &mut self.maybe_commands
-            };
-            commands.insert(folder.trim_end_matches('/').to_owned());
-        }
         for import in file.imports {
             if import == "C" {
                 self.cgo_file.get_or_insert_with(|| path.clone());
@@ -176,67 +153,6 @@ impl GoSources {
     }
 }
 
-/// What the header of a `.go` file that Linux builds may compile says.
-struct GoFile {
-    package: String,
-    imports: Vec<String>,
-    /// Every Linux build compiles it.
-    certain: bool,
-}
-
-/// The header of the `.go` file at `at`, `Some(None)` when Linux builds leave it out,
-/// and `None` when it could not be read.
-fn compiled_header(at: &Path) -> Option<Option<GoFile>> {
-    let mut file = File::open(at).ok()?;
-    let mut bytes = Vec::new();
-    for limit in [FIRST_READ, MAX_READ] {
-        let more = limit.saturating_sub(bytes.len() as u64);
-        (&mut file).take(more).read_to_end(&mut bytes).ok()?;
-        let whole = (bytes.len() as u64) < limit;
-        match go_file::header(&String::from_utf8_lossy(&bytes), whole) {
-            Header::Excluded => return Some(None),
-            Header::Compiled {
-                package,
-                imports,
-                certain,
-            } => {
-                return Some(Some(GoFile {
-                    package: package.to_owned(),
-                    imports: imports.into_iter().map(str::to_owned).collect(),
-                    certain,
-                }));
-            }
-            Header::Cut => {}
-        }
-    }
-    None
-}
-
-/// The module paths of a go.mod's `require` directives, one-line (`require m v1`) and
-/// block (`require (` … `)`) alike, comments such as `// indirect` left out.
-fn requirements(go_mod: &str) -> impl Iterator<Item = &str> {
-    let mut in_block = false;
-    go_mod.lines().filter_map(move |line| {
-        let line = line.split("//").next().unwrap_or_default().trim();
-        let spec = if in_block {
-            if line.starts_with(')') {
-                in_block = false;
-                return None;
-            }
-            line
-        } else {
-            let rest = line.strip_prefix("require")?;
-            if rest.trim_start().starts_with('(') {
-                in_block = true;
-                return None;
-            }
-            rest.strip_prefix([' ', '\t'])?
-        };
-        let module = spec.split_whitespace().next()?;
-        Some(module.trim_matches('"'))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,22 +161,6 @@ mod tests {
         let at = root.join(path);
         fs::create_dir_all(at.parent().unwrap()).unwrap();
         fs::write(at, text).unwrap();
-    }
-
-    #[test]
-    fn reads_both_forms_of_require() {
-        let go_mod = "module example.com/svc\n\ngo 1.22\n\nrequire github.com/mattn/go-sqlite3 v1.14.22 // indirect\nrequire \"example.com/quoted\" v1.0.0\n\nrequire (\n\tgithub.com/gin-gonic/gin v1.9.1\n\n\t// a comment\n\tgolang.org/x/sys v0.15.0 // indirect\n)\n\nrequire(\n\tgithub.com/a/b v1.0.0\n)\n\nreplace github.com/c/d => ../d\nexclude (\n\tgithub.com/e/f v1.0.0\n)\n";
-        assert_eq!(
-            requirements(go_mod).collect::<Vec<_>>(),
-            [
-                "github.com/mattn/go-sqlite3",
-                "example.com/quoted",
-                "github.com/gin-gonic/gin",
-                "golang.org/x/sys",
-                "github.com/a/b",
-            ]
-        );
-        assert_eq!(requirements("requirements v1\nrequire\n").count(), 0);
     }
 
     #[test]

@@ -78,11 +78,15 @@ impl Facts<'_> {
             !build.install && !output.ends_with('/') && !self.is_dir(&join(&cwd, output))
         });
         // A binary for each command the packages name, as the context has them; `unseen`
-        // says why not where restage cannot see them.
+        // says why not where restage cannot see them, followed by the context's reason
+        // where it has one.
         let commands = |unseen: &str| -> Result<Vec<Binary>, String> {
             let commands = self
                 .commands(&packages, &cwd)
-                .ok_or_else(|| format!("`{written}` {unseen}"))?;
+                .map_err(|reason| match reason {
+                    Some(reason) => format!("`{written}` {unseen}: {reason}"),
+                    None => format!("`{written}` {unseen}"),
+                })?;
             if commands.is_empty() {
                 return Err(format!(
                     "`{written}` builds no command: no folder it names has a package main file"
@@ -95,6 +99,10 @@ impl Facts<'_> {
                 // `-o file` takes the one command there is (with several the original fails).
                 (_, Some(file)) => Ok(vec![Binary::built(join(&cwd, file), id)]),
                 (false, None) if output.is_none() => Ok(Vec::new()),
+                // GOPATH mode matches across the go.mod files of other modules.
+                _ if self.gopath_mode(id) => Err(format!(
+                    "`{written}` writes a binary for every command under it, and with GO111MODULE=off the go command matches those of other modules too, which restage does not follow"
+                )),
                 _ => commands(
                     "writes a binary for every command under it, and restage cannot see which commands the build context has there",
                 ),
@@ -131,32 +139,32 @@ impl Facts<'_> {
     }
 
     /// The folders in the image of the commands that `packages` (some of them `./...`
-    /// patterns) name, as the build context has them; `None` where restage cannot see
-    /// it (a folder no whole copy of the context fills, a walk that did not see all).
-    fn commands(&self, packages: &[String], cwd: &str) -> Option<Vec<String>> {
+    /// patterns) name, as the build context has them; an error where restage cannot
+    /// see it: `None` for a package no whole copy of the context fills, else why the
+    /// context does not tell.
+    fn commands(&self, packages: &[String], cwd: &str) -> Result<Vec<String>, Option<String>> {
         let context = self.input.context;
         let mut commands = Vec::new();
         for package in packages {
             if !package.starts_with('.') {
-                return None;
+                return Err(None);
             }
             let (base, pattern) = match package.strip_suffix("...") {
                 Some(base) => (base.trim_end_matches('/'), true),
                 None => (package.as_str(), false),
             };
             let dir = join(cwd, base);
-            let folder = self.context_folder(&dir)?;
-            let found = context.go_commands_under(&folder)?;
+            let folder = self.context_folder(&dir).ok_or(None)?;
+            let found = if pattern {
+                context.go_commands_under(&folder)
+            } else {
+                context.go_command_in(&folder)
+            };
             let below =
                 |command: &String| relative_to(command, &folder).map(|rest| join(&dir, rest));
-            commands.extend(
-                found
-                    .iter()
-                    .filter(|command| pattern || **command == folder)
-                    .filter_map(below),
-            );
+            commands.extend(found.map_err(Some)?.iter().filter_map(below));
         }
-        Some(commands)
+        Ok(commands)
     }
 
     /// The binaries that `build` of the commands in the image folders `commands` writes:

@@ -177,11 +177,7 @@ impl<'a> Facts<'a> {
         let Some(get) = self.runs.values().flat_map(|run| &run.gets).next() else {
             return Ok(());
         };
-        let gopath_mode = self.runs.keys().any(|&id| {
-            self.vars_at(id)
-                .get("GO111MODULE")
-                .is_some_and(|mode| mode == "off")
-        });
+        let gopath_mode = self.runs.keys().any(|&id| self.gopath_mode(id));
         if !self.module.known || gopath_mode {
             return Err(format!(
                 "a GOPATH-era build: `{get}` with no go.mod in the build context or the Dockerfile"
@@ -282,6 +278,13 @@ impl<'a> Facts<'a> {
     /// Folders the image has (WORKDIRs, COPY destinations, `mkdir`s and their parents).
     pub fn is_dir(&self, path: &str) -> bool {
         self.dirs.contains(path)
+    }
+
+    /// Whether the go command runs in GOPATH mode at `id`: GO111MODULE=off.
+    pub fn gopath_mode(&self, id: ItemId) -> bool {
+        self.vars_at(id)
+            .get("GO111MODULE")
+            .is_some_and(|mode| mode == "off")
     }
 
     /// ENV and ARG values in force at `id` (with the golang image's own environment).
