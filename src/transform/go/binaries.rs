@@ -146,22 +146,18 @@ impl Facts<'_> {
         let context = self.input.context;
         let mut commands = Vec::new();
         for package in packages {
-            if !package.starts_with('.') {
-                return Err(None);
-            }
-            let (base, pattern) = match package.strip_suffix("...") {
-                Some(base) => (base.trim_end_matches('/'), true),
-                None => (package.as_str(), false),
-            };
+            let (base, names) = local_package(package)?;
             let dir = join(cwd, base);
             let folder = self.context_folder(&dir).ok_or(None)?;
-            let found = if pattern {
-                context.go_commands_under(&folder)
-            } else {
-                context.go_command_in(&folder)
+            let found = match names {
+                Some(_) => context.go_commands_under(&folder),
+                None => context.go_command_in(&folder),
             };
-            let below =
-                |command: &String| relative_to(command, &folder).map(|rest| join(&dir, rest));
+            let below = |command: &String| {
+                relative_to(command, &folder)
+                    .filter(|rest| rest.starts_with(names.unwrap_or_default()))
+                    .map(|rest| join(&dir, rest))
+            };
             commands.extend(found.map_err(Some)?.iter().filter_map(below));
         }
         Ok(commands)
@@ -232,6 +228,33 @@ impl Facts<'_> {
     }
 }
 
+/// A package argument that names folders (`./cmd/api`, `../...`, `./cmd/...`,
+/// `./cmd/api...`) as the folder the go command starts from and, for a `...` pattern,
+/// what the path of a matched folder below it starts with (`api` for `./cmd/api...`;
+/// empty for `./cmd/...`, which also matches `cmd` itself). An error for an import path
+/// (`None`: no folder of the context) and for `...` before a pattern's end
+/// (`./svc/.../main`), which restage does not match.
+fn local_package(package: &str) -> Result<(&str, Option<&str>), Option<String>> {
+    let local = package == "."
+        || package == ".."
+        || package.starts_with("./")
+        || package.starts_with("../");
+    if !local {
+        return Err(None);
+    }
+    let Some(at) = package.find("...") else {
+        return Ok((package, None));
+    };
+    if at + "...".len() < package.len() {
+        return Err(Some(format!(
+            "`{package}` has `...` before its end, which restage does not match"
+        )));
+    }
+    // A local pattern has a `/` before its `...`.
+    let (base, names) = package[..at].rsplit_once('/').unwrap_or(("", ""));
+    Ok((base, Some(names)))
+}
+
 /// The binaries `go install` writes: into GOBIN, else the first GOPATH's bin.
 fn installed(
     id: ItemId,
@@ -252,4 +275,24 @@ fn installed(
             tool: package.contains('@'),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_package;
+
+    #[test]
+    fn package_arguments_name_folders_as_the_go_command_reads_them() {
+        assert_eq!(local_package("./cmd/api"), Ok(("./cmd/api", None)));
+        assert_eq!(local_package("."), Ok((".", None)));
+        assert_eq!(local_package("./..."), Ok((".", Some(""))));
+        assert_eq!(local_package("../..."), Ok(("..", Some(""))));
+        assert_eq!(local_package("./cmd/..."), Ok(("./cmd", Some(""))));
+        assert_eq!(local_package("./cmd/api..."), Ok(("./cmd", Some("api"))));
+        // Import paths, the `all` pattern among them, are no folder of the context.
+        for package in ["...", ".hidden/...", "example.com/x/..."] {
+            assert_eq!(local_package(package), Err(None), "{package}");
+        }
+        assert!(local_package("./svc/.../main").unwrap_err().is_some());
+    }
 }
