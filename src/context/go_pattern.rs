@@ -14,7 +14,7 @@
 //! - what `.dockerignore` keeps out is not in the image, so not built.
 //!
 //! A folder is a command when a `.go` file that every Linux build compiles says
-//! `package main`. Where restage cannot be sure, it says why rather than guess: the walk
+//! `package main`, and none when one says another package. Where restage cannot be sure, it says why rather than guess: the walk
 //! ran out of budget, a file could not be read, a `.go` file or go.mod is a symbolic link
 //! (the go command reads what it leads to), a command is one of some builds only (build
 //! constraints on a tag, an architecture or cgo), go.mod has an `ignore` of a form
@@ -235,7 +235,7 @@ impl Walk<'_> {
                 }
             }
             match command {
-                Command::None => {}
+                Command::None | Command::Library => {}
                 Command::Always => self.commands.push(folder),
                 Command::Some(file) => {
                     return Err(format!(
@@ -267,6 +267,7 @@ impl Walk<'_> {
         Ok(match file {
             Some(file) if file.package == "main" && file.certain => Command::Always,
             Some(file) if file.package == "main" => Command::Some(path.to_owned()),
+            Some(file) if file.certain && !file.package.is_empty() => Command::Library,
             _ => Command::None,
         })
     }
@@ -281,6 +282,9 @@ enum Command {
     Always,
     /// A command of the builds that compile this file only.
     Some(String),
+    /// A package of another name in every Linux build: a `package main` file of some
+    /// builds (`//go:build generate`) makes those builds fail, not a command.
+    Library,
 }
 
 impl Command {
@@ -288,6 +292,7 @@ impl Command {
     fn and(self, file: Command) -> Command {
         match (self, file) {
             (Command::Always, _) | (_, Command::Always) => Command::Always,
+            (Command::Library, _) | (_, Command::Library) => Command::Library,
             (Command::Some(first), _) => Command::Some(first),
             (Command::None, file) => file,
         }
@@ -486,6 +491,19 @@ mod tests {
             under(&dir, ""),
             Ok(vec!["cmd/api".into(), "cmd/integ".into()])
         );
+        // A package of another name in every build makes it no command at all, whichever
+        // file comes first.
+        for (first, then) in [("a.go", "gen.go"), ("gen.go", "z.go")] {
+            let dir = module(&["cmd/api"]);
+            let tagged = format!("//go:build generate\n\n{MAIN}");
+            write(
+                dir.path(),
+                &format!("internal/store/{first}"),
+                "package store\n",
+            );
+            write(dir.path(), &format!("internal/store/{then}"), &tagged);
+            assert_eq!(under(&dir, ""), Ok(vec!["cmd/api".into()]), "{first}");
+        }
     }
 
     #[test]
