@@ -68,24 +68,30 @@ impl Node {
 /// that expands its variables, as a [`crate::glob`] pattern for names without a `/`: the
 /// word as BuildKit's lexer reads it (quotes removed, escapes applied), with `*` for each
 /// `$` reference, since an ARG's default is only the value a `--build-arg` does not
-/// replace. `None` where the lexer rejects the word.
+/// replace. A word the lexer rejects is itself, or, with a `$`, any name: a builder whose
+/// lexer reads more forms (`${IMG%%-*}`) may expand it.
 ///
 /// BuildKit expands nothing there: it refuses a COPY `--from` with a variable ("variable
 /// expansion is not supported for --from", since moby/buildkit#6153 of August 2025;
 /// before, it read the word as an image and failed on the `$`) and a mount's `from=`
 /// alike. Buildah and Podman expand the word with the stage's build arguments.
-pub fn from_names(word: &str, escape: char) -> Option<String> {
+pub fn from_names(word: &str, escape: char) -> String {
     let lex = shell_words::Lex {
         raw_quotes: false,
         raw_escapes: false,
         escape,
     };
-    let word = lex.process_word_marking_references(word).ok()?;
-    let parts: Vec<String> = word
-        .split(shell_words::REFERENCE)
-        .map(crate::glob::literal)
-        .collect();
-    Some(parts.join("*"))
+    match lex.process_word_marking_references(word) {
+        Ok(read) => {
+            let parts: Vec<String> = read
+                .split(shell_words::REFERENCE)
+                .map(crate::glob::literal)
+                .collect();
+            parts.join("*")
+        }
+        Err(_) if word.contains('$') => "*".to_owned(),
+        Err(_) => crate::glob::literal(word),
+    }
 }
 
 /// Why a logical line is not a valid instruction, worded as BuildKit words it.
