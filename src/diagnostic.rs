@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::shown_text::{escape, escaped};
 use crate::syntax::{ParseError, Position, line_containing};
 
@@ -82,7 +84,8 @@ fn excerpt(line: &str, at: usize) -> (String, usize) {
 
 /// `line` as shown, its tabs kept and its other control characters escaped, and the
 /// indent that puts a caret under its character `at`: a tab for a tab (the terminal
-/// lines them up), as many blanks as any other character takes to show.
+/// lines them up), as many blanks as any other character takes columns to show (an
+/// escape one a character, a CJK character two, a combining mark none).
 fn shown_line(line: &str, at: usize) -> (String, String) {
     let mut shown = String::with_capacity(line.len());
     let mut indent = String::new();
@@ -93,11 +96,11 @@ fn shown_line(line: &str, at: usize) -> (String, String) {
             None => shown.push(c),
         }
         if index < at {
-            let width = shown[before..].chars().count();
-            indent.extend(std::iter::repeat_n(
-                if c == '\t' { '\t' } else { ' ' },
-                width,
-            ));
+            let (blank, width) = match c {
+                '\t' => ('\t', 1),
+                _ => (' ', shown[before..].width()),
+            };
+            indent.extend(std::iter::repeat_n(blank, width));
         }
     }
     (shown, indent)
@@ -158,5 +161,12 @@ mod tests {
             shown_line("\x1b\tab", 3),
             ("\\u{1b}\tab".to_owned(), "      \t ".to_owned())
         );
+    }
+
+    #[test]
+    fn the_caret_indent_takes_the_columns_a_character_shows_in() {
+        // Two columns a CJK character, none a combining acute accent.
+        assert_eq!(shown_line("FROM 日本 AS", 8).1, " ".repeat(10));
+        assert_eq!(shown_line("FROM e\u{301}e\u{301} AS", 10).1, " ".repeat(8));
     }
 }
