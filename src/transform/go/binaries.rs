@@ -98,6 +98,9 @@ impl Facts<'_> {
             return match (build.install, to_file) {
                 // `-o file` takes the one command there is (with several the original fails).
                 (_, Some(file)) => Ok(vec![Binary::built(join(&cwd, file), id)]),
+                // Without -o the go command writes a binary only where the pattern comes
+                // to one main package alone; restage counts commands, not packages, so it
+                // knows of none (a start command that runs one then declines).
                 (false, None) if output.is_none() => Ok(Vec::new()),
                 // GOPATH mode matches across the go.mod files of other modules.
                 _ if self.gopath_mode(id) => Err(format!(

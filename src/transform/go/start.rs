@@ -52,7 +52,7 @@ pub(super) fn read_start(facts: &Facts) -> Result<Start, String> {
     if facts.binaries.is_empty() {
         let compiles_only = facts.runs.values().any(RunFacts::is_build);
         return Err(if compiles_only {
-            "nothing to copy: the `go build` here only compiles (several packages, no `-o`), so no binary is written".into()
+            "nothing to copy: the `go build` here has no `-o` and names several packages or a pattern, which writes a binary only where they come to one main package alone, and restage does not count them".into()
         } else {
             "nothing to build: no `go build`, `go install` or `go run` in the file".into()
         });
