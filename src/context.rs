@@ -289,6 +289,17 @@ fn sends_a_file(rules: &str, dir: &Path, path: &str, budget: &mut usize) -> bool
     false
 }
 
+/// The entries of the folder `dir` with their names, in name order (the order the walks
+/// of the Go sources give their findings in, whatever the file system's).
+fn entries_by_name(dir: &Path) -> std::io::Result<Vec<(String, fs::DirEntry)>> {
+    let mut entries: Vec<_> = fs::read_dir(dir)?
+        .flatten()
+        .map(|entry| (entry.file_name().to_string_lossy().into_owned(), entry))
+        .collect();
+    entries.sort_by(|(a, _), (b, _)| a.cmp(b));
+    Ok(entries)
+}
+
 /// How many folders' contexts a [`ContextCache`] keeps.
 const REMEMBERED: usize = 8;
 

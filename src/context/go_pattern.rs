@@ -28,7 +28,7 @@ use std::path::Path;
 use super::go_file::{self, compiled_header};
 use super::go_mod;
 use super::go_sources::BUDGET;
-use super::{BuildContext, MAX_READ};
+use super::{BuildContext, MAX_READ, entries_by_name};
 use crate::analyze::relative_to;
 
 impl BuildContext {
@@ -207,13 +207,8 @@ impl Walk<'_> {
         // `vendor`, whose packages a pattern does not match).
         let mut folders = VecDeque::from([(top.to_owned(), below)]);
         while let Some((folder, below)) = folders.pop_front() {
-            let entries = fs::read_dir(self.root.join(&folder))
+            let entries = entries_by_name(&self.root.join(&folder))
                 .map_err(|_| format!("restage could not read `{folder}`"))?;
-            let mut entries: Vec<_> = entries
-                .flatten()
-                .map(|entry| (entry.file_name().to_string_lossy().into_owned(), entry))
-                .collect();
-            entries.sort_by(|(a, _), (b, _)| a.cmp(b));
             let mut command = Command::None;
             for (name, entry) in entries {
                 if self.budget == 0 {

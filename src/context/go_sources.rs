@@ -16,9 +16,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
 use std::path::Path;
 
-use super::MAX_READ;
 use super::go_file::{self, compiled_header};
 use super::go_mod;
+use super::{MAX_READ, entries_by_name};
 
 /// How many files and folders the walk looks at before it stops: more than most Go
 /// projects have with their `vendor/`, while a context that holds a data set still
@@ -70,15 +70,10 @@ impl GoSources {
         // Folders to read, as prefixes of their entries' paths ("", "cmd/", "cmd/api/").
         let mut folders = VecDeque::from([String::new()]);
         while let Some(folder) = folders.pop_front() {
-            let Ok(entries) = fs::read_dir(root.join(&folder)) else {
+            let Ok(entries) = entries_by_name(&root.join(&folder)) else {
                 sources.unread.get_or_insert(Unread::Path(folder));
                 continue;
             };
-            let mut entries: Vec<_> = entries
-                .flatten()
-                .map(|entry| (entry.file_name().to_string_lossy().into_owned(), entry))
-                .collect();
-            entries.sort_by(|(a, _), (b, _)| a.cmp(b));
             for (name, entry) in entries {
                 if seen == budget {
                     sources.unread = Some(Unread::Budget(budget));
