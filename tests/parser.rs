@@ -427,6 +427,8 @@ fn instructions_the_builder_refuses() {
         ("FROM a\nCMD --l ./server\n", "unknown flag: l", 7),
         ("FROM a\nCOPY --form=b x /y\n", "unknown flag: form", 7),
         ("FROM --plaform=linux/amd64 a\n", "unknown flag: plaform", 0),
+        // BuildKit reads flags byte by byte; the message names the flag as written.
+        ("FROM a\nCOPY --日本=1 x /y\n", "unknown flag: 日本", 7),
         ("ARG V=1\nENV A=b\n", "no build stage in current context", 8),
         ("ARG V=1\n", "no FROM instruction", 8),
         (

@@ -96,6 +96,7 @@ fn flags(instruction: &Instruction, keyword: Keyword) -> Result<(), ParseError> 
                 [] => format!("{name_upper} takes no flags"),
                 _ => format!("{name_upper} takes --{}", known.join(", --")),
             };
+            let name = buildkit::flag_as_written(name);
             return Err(at_keyword(instruction, format!("unknown flag: {name}")).with_hint(hint));
         }
     }

@@ -32,7 +32,9 @@ pub struct Node {
     pub sub_cmd: Option<String>,
     /// The arguments were a JSON array (exec form).
     pub json: bool,
-    /// The leading `--flag[=value]` words, quotes and escapes removed.
+    /// The leading `--flag[=value]` words, quotes and escapes removed, read byte by byte
+    /// as BuildKit reads them (a byte outside ASCII is the character of that number; see
+    /// [`flag_as_written`]).
     pub flags: Vec<String>,
     /// ONBUILD's trigger's own flags (`ONBUILD RUN --mount=...`).
     pub sub_flags: Vec<String>,
@@ -92,6 +94,17 @@ pub fn from_names(word: &str, escape: char) -> String {
         Err(_) if word.contains('$') => "*".to_owned(),
         Err(_) => crate::glob::literal(word),
     }
+}
+
+/// A flag word of [`Node::flags`] as the Dockerfile has it: BuildKit reads flags a byte
+/// at a time (Go's `rune(b)`), so `--日本=1` is a word of Latin-1 characters; its bytes are
+/// those characters' numbers.
+pub fn flag_as_written(flag: &str) -> String {
+    let bytes: Vec<u8> = flag
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Why a logical line is not a valid instruction, worded as BuildKit words it.
