@@ -23,6 +23,27 @@ pub fn step<A: AsRef<str>>(script: &str, arguments: &[A]) -> Step {
     )
 }
 
+/// `scripts` as one script: each begins with its `import …; ` statement, and the modules
+/// of them all are imported once, first, in order (a diff would show `import os, sys`
+/// twice otherwise).
+pub fn joined(scripts: &[&str]) -> String {
+    let mut modules: Vec<&str> = Vec::new();
+    let mut bodies = Vec::new();
+    for script in scripts {
+        let (imports, body) = script
+            .strip_prefix("import ")
+            .and_then(|script| script.split_once("; "))
+            .expect("each script begins with its imports");
+        for module in imports.split(", ") {
+            if !modules.contains(&module) {
+                modules.push(module);
+            }
+        }
+        bodies.push(body);
+    }
+    format!("import {}; {}", modules.join(", "), bodies.join("; "))
+}
+
 /// The words of `step` as BuildKit reads them from a rewrite that indents continuations
 /// by four blanks: its lines joined with the blank before the escape and those four.
 #[cfg(test)]
@@ -64,6 +85,19 @@ mod tests {
             .collect()
     }
 
+    #[test]
+    fn joined_scripts_import_each_module_once() {
+        assert_eq!(
+            super::joined(&["import os, sys; a(os)", "import os, re; b(re)"]),
+            "import os, sys, re; a(os); b(re)"
+        );
+        let joined = super::joined(&[stdlib_shadows::SCRIPT, pth_files::SCRIPT]);
+        assert_eq!(
+            joined.matches("import ").count(),
+            1 + joined.matches("'import site").count()
+        );
+    }
+
     /// `script` up to the blanks after its semicolons.
     fn statements(script: &str) -> Vec<&str> {
         script.split(';').map(str::trim).collect()
@@ -77,7 +111,7 @@ mod tests {
     fn the_scripts_read_back_from_their_lines() {
         let text = "# escape=`\r\nFROM python:3.12\r\nWORKDIR /app\r\nCOPY . .\r\nRUN pip install `\r\n\t-r requirements.txt\r\nRUN pip install .\r\nCMD [\"app\"]\r\n";
         let runs = python_runs(text);
-        let joined = format!("{}; {}", stdlib_shadows::SCRIPT, pth_files::SCRIPT);
+        let joined = super::joined(&[stdlib_shadows::SCRIPT, pth_files::SCRIPT]);
         let expected = [pins::SCRIPT, joined.as_str()];
         assert_eq!(runs.len(), expected.len(), "{runs:?}");
         for ((words, lines), script) in runs.iter().zip(expected) {

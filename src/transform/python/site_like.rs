@@ -38,7 +38,7 @@ pub fn conflict(input: &Input) -> Option<String> {
 
 /// The step after the last install, for `folders`, and the decisions that say why.
 pub fn step(folders: &[String]) -> (Step, Vec<Decision>) {
-    let script = format!("{}; {}", stdlib_shadows::SCRIPT, pth_files::SCRIPT);
+    let script = python_run::joined(&[stdlib_shadows::SCRIPT, pth_files::SCRIPT]);
     let step = python_run::step(&script, folders);
     let decisions = vec![
         stdlib_shadows::decision(folders),
@@ -60,7 +60,8 @@ mod tests {
         assert_eq!(words[..2], ["python", "-c"]);
         assert_eq!(
             words[2],
-            format!("{}; {}", stdlib_shadows::SCRIPT, pth_files::SCRIPT).replace("; ", ";     ")
+            python_run::joined(&[stdlib_shadows::SCRIPT, pth_files::SCRIPT])
+                .replace("; ", ";     ")
         );
         assert_eq!(words[3..], ["/opt/pydeps", "/opt/pydeps-2"]);
         assert_eq!(decisions.len(), 2);
