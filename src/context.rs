@@ -162,9 +162,7 @@ impl BuildContext {
         if !self.top_files.contains(name) {
             return None;
         }
-        let path = self.root.as_deref()?.join(name);
-        let small = fs::metadata(&path).is_ok_and(|m| m.len() <= MAX_READ);
-        small.then(|| fs::read_to_string(path).ok()).flatten()
+        read_small(&self.root.as_deref()?.join(name))
     }
 
     /// The text of the file at `path` (relative, `/`-separated) under the context
@@ -287,6 +285,12 @@ fn sends_a_file(rules: &str, dir: &Path, path: &str, budget: &mut usize) -> bool
         }
     }
     false
+}
+
+/// The text of the file at `path`, if it is readable and at most [`MAX_READ`] long.
+fn read_small(path: &Path) -> Option<String> {
+    let small = fs::metadata(path).is_ok_and(|m| m.len() <= MAX_READ);
+    small.then(|| fs::read_to_string(path).ok()).flatten()
 }
 
 /// The entries of the folder `dir` with their names, in name order (the order the walks

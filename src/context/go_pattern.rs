@@ -28,7 +28,7 @@ use std::path::Path;
 use super::go_file::{self, compiled_header};
 use super::go_mod;
 use super::go_sources::BUDGET;
-use super::{BuildContext, MAX_READ, entries_by_name};
+use super::{BuildContext, entries_by_name, read_small};
 use crate::analyze::relative_to;
 
 impl BuildContext {
@@ -106,11 +106,7 @@ impl BuildContext {
         while let Some(at) = module {
             let go_mod = join(at, "go.mod");
             if self.sent_file(root, &go_mod)? {
-                let path = root.join(&go_mod);
-                let small = fs::metadata(&path).is_ok_and(|m| m.len() <= MAX_READ);
-                let text = small
-                    .then(|| fs::read_to_string(&path).ok())
-                    .flatten()
+                let text = read_small(&root.join(&go_mod))
                     .ok_or_else(|| format!("restage could not read `{go_mod}`"))?;
                 let ignored = go_mod::ignores(&text)
                     .map(|path| GoIgnore::read(path, at))

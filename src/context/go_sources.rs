@@ -13,12 +13,11 @@
 //! so that a budget that runs out has seen the app's own folders before deep ones.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::fs;
 use std::path::Path;
 
 use super::go_file::{self, compiled_header};
 use super::go_mod;
-use super::{MAX_READ, entries_by_name};
+use super::{entries_by_name, read_small};
 
 /// How many files and folders the walk looks at before it stops: more than most Go
 /// projects have with their `vendor/`, while a context that holds a data set still
@@ -52,7 +51,7 @@ pub enum Unread {
     /// The context has more files and folders than the walk's budget, this many.
     Budget(usize),
     /// The file or folder at this path could not be read, or a `.go` file's header does
-    /// not end within [`MAX_READ`].
+    /// not end within [`MAX_READ`](super::MAX_READ).
     Path(String),
 }
 
@@ -116,8 +115,7 @@ impl GoSources {
 
     /// Takes in the modules the go.mod at `at` requires.
     fn read_go_mod(&mut self, at: &Path, path: &str) {
-        let small = fs::metadata(at).is_ok_and(|m| m.len() <= MAX_READ);
-        let Some(text) = small.then(|| fs::read_to_string(at).ok()).flatten() else {
+        let Some(text) = read_small(at) else {
             self.unread
                 .get_or_insert_with(|| Unread::Path(path.to_owned()));
             return;
@@ -151,6 +149,7 @@ impl GoSources {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn write(root: &Path, path: &str, text: &str) {
         let at = root.join(path);
