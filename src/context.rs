@@ -217,14 +217,14 @@ impl BuildContext {
         if !self.ignores(name) {
             return true;
         }
-        let rules = self.file(".dockerignore").unwrap_or_default();
-        let path = format!("{}{name}", self.prefix);
-        if !crate::dockerignore::lets_back_in_under(rules, &path) {
+        if self.keeps_out_whole(name) {
             return false;
         }
         let Some(dir) = self.inside(name) else {
             return false;
         };
+        let rules = self.file(".dockerignore").unwrap_or_default();
+        let path = format!("{}{name}", self.prefix);
         let mut budget = SENT_FILES_LOOKED_AT;
         sends_a_file(rules, &dir, &path, &mut budget)
     }

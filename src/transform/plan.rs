@@ -102,7 +102,7 @@ pub fn builder_name(analysis: &Analysis) -> Result<String, String> {
         .map(|alias| (glob::literal(&alias), format!("AS {alias}")))
         .collect();
     let mut from = |word: &str, written: String| {
-        used.push((buildkit::from_names(word, escape), written));
+        used.push((from_names(word, escape), written));
     };
     for instruction in analysis.dockerfile.instructions() {
         match instruction.command() {
@@ -144,6 +144,28 @@ pub fn builder_name(analysis: &Analysis) -> Result<String, String> {
     Err(format!(
         "`{written}` names its image through a variable, which a build argument may set to any name restage could give its builder stage (`builder`, `build`, `builder-2`…): Buildah and Podman would then read the new stage instead of the image (BuildKit refuses a variable there)"
     ))
+}
+
+/// The names a `--from` word (COPY's flag, a mount's `from=`) may come to in a builder
+/// that expands its variables, as a [`glob`] pattern for names without a `/`: the word
+/// as BuildKit's lexer reads it, with `*` for each `$` reference, since an ARG's default
+/// is only the value a `--build-arg` does not replace. A word the lexer rejects is
+/// itself, or, with a `$`, any name: a builder whose lexer reads more forms
+/// (`${IMG%%-*}`) may expand it.
+///
+/// BuildKit expands nothing there: it refuses a COPY `--from` with a variable ("variable
+/// expansion is not supported for --from", since moby/buildkit#6153 of August 2025;
+/// before, it read the word as an image and failed on the `$`) and a mount's `from=`
+/// alike. Buildah and Podman expand the word with the stage's build arguments.
+fn from_names(word: &str, escape: char) -> String {
+    match buildkit::word_marking_references(word, escape) {
+        Ok(read) => {
+            let parts: Vec<String> = read.split(buildkit::REFERENCE).map(glob::literal).collect();
+            parts.join("*")
+        }
+        Err(_) if word.contains('$') => "*".to_owned(),
+        Err(_) => glob::literal(word),
+    }
 }
 
 /// Whether a path can be written as a word of a new COPY line as it is: blanks split
@@ -525,5 +547,36 @@ mod tests {
             reason.starts_with("`COPY --from=build$X` names its image through a variable"),
             "{reason}"
         );
+    }
+
+    /// A `--from` word as the names its variables may make of it: each reference, whatever
+    /// its form, a `*`; quotes and escapes read as the lexer reads them (single quotes keep a
+    /// `$`), glob characters taken as themselves. restage's own reading, not a BuildKit table.
+    #[test]
+    fn from_names_star_each_reference() {
+        for (word, want) in [
+            ("builder", "builder"),
+            ("$IMG", "*"),
+            ("${IMG}", "*"),
+            ("${IMG:-builder}", "*"),
+            ("${REGISTRY}builder", "*builder"),
+            (
+                "ghcr.io/astral-sh/uv:${UV_VERSION}",
+                "ghcr.io/astral-sh/uv:*",
+            ),
+            ("$ORG/$NAME", "*/*"),
+            ("\"$IMG\"", "*"),
+            ("'$IMG'", "$IMG"),
+            ("build\\$X", "build$X"),
+            ("a$", "a$"),
+            ("we*rd?[x]", "we\\*rd\\?\\[x]"),
+            // Rejected: with a `$`, a builder that reads the form may make any name of it.
+            ("${IMG", "*"),
+            ("${P%%-*}builder", "*"),
+            ("\"builder", "\"builder"),
+        ] {
+            assert_eq!(from_names(word, '\\'), want, "{word}");
+        }
+        assert_eq!(from_names("build`$X", '`'), "build$X");
     }
 }

@@ -21,6 +21,7 @@ mod suggest;
 mod tests;
 
 pub use heredoc::HeredocMarker;
+pub use shell_words::REFERENCE;
 pub use suggest::instruction_hint;
 
 /// One instruction as BuildKit's parser reads it.
@@ -66,34 +67,17 @@ impl Node {
     }
 }
 
-/// The names a `--from` word (COPY's flag, a mount's `from=`) may come to in a builder
-/// that expands its variables, as a [`crate::glob`] pattern for names without a `/`: the
-/// word as BuildKit's lexer reads it (quotes removed, escapes applied), with `*` for each
-/// `$` reference, since an ARG's default is only the value a `--build-arg` does not
-/// replace. A word the lexer rejects is itself, or, with a `$`, any name: a builder whose
-/// lexer reads more forms (`${IMG%%-*}`) may expand it.
-///
-/// BuildKit expands nothing there: it refuses a COPY `--from` with a variable ("variable
-/// expansion is not supported for --from", since moby/buildkit#6153 of August 2025;
-/// before, it read the word as an image and failed on the `$`) and a mount's `from=`
-/// alike. Buildah and Podman expand the word with the stage's build arguments.
-pub fn from_names(word: &str, escape: char) -> String {
-    let lex = shell_words::Lex {
+/// `word` as BuildKit's lexer reads one word (quotes removed, escapes applied in the
+/// file's `escape`), with one [`REFERENCE`] for each `$` reference, whatever its form
+/// (`$a`, `${a}`, `${a:-b}`): where a builder that expands the word puts a value the
+/// file does not fix. BuildKit's message where the lexer rejects the word.
+pub fn word_marking_references(word: &str, escape: char) -> Result<String, String> {
+    shell_words::Lex {
         raw_quotes: false,
         raw_escapes: false,
         escape,
-    };
-    match lex.process_word_marking_references(word) {
-        Ok(read) => {
-            let parts: Vec<String> = read
-                .split(shell_words::REFERENCE)
-                .map(crate::glob::literal)
-                .collect();
-            parts.join("*")
-        }
-        Err(_) if word.contains('$') => "*".to_owned(),
-        Err(_) => crate::glob::literal(word),
     }
+    .process_word_marking_references(word)
 }
 
 /// A flag word of [`Node::flags`] as the Dockerfile has it: BuildKit reads flags a byte

@@ -20,7 +20,7 @@ pub(super) struct Lex {
 }
 
 /// What [`Lex::process_word_marking_references`] puts where a `$` reference stands.
-pub(super) const REFERENCE: char = '\0';
+pub const REFERENCE: char = '\0';
 
 /// What a `$` reference becomes in the words.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -1009,34 +1009,3 @@ proptest! {
         prop_assert_eq!(json_array::decode_string_array(&text), Ok(strings));
     }
 }
-
-/// A `--from` word as the names its variables may make of it: each reference, whatever
-/// its form, a `*`; quotes and escapes read as the lexer reads them (single quotes keep a
-/// `$`), glob characters taken as themselves. restage's own reading, not a BuildKit table.
-#[test]
-fn from_names_star_each_reference() {
-    for (word, want) in [
-        ("builder", "builder"),
-        ("$IMG", "*"),
-        ("${IMG}", "*"),
-        ("${IMG:-builder}", "*"),
-        ("${REGISTRY}builder", "*builder"),
-        (
-            "ghcr.io/astral-sh/uv:${UV_VERSION}",
-            "ghcr.io/astral-sh/uv:*",
-        ),
-        ("$ORG/$NAME", "*/*"),
-        ("\"$IMG\"", "*"),
-        ("'$IMG'", "$IMG"),
-        ("build\\$X", "build$X"),
-        ("a$", "a$"),
-        ("we*rd?[x]", "we\\*rd\\?\\[x]"),
-        // Rejected: with a `$`, a builder that reads the form may make any name of it.
-        ("${IMG", "*"),
-        ("${P%%-*}builder", "*"),
-        ("\"builder", "\"builder"),
-    ] {
-        assert_eq!(from_names(word, '\\'), want, "{word}");
-    }
-    assert_eq!(from_names("build`$X", '`'), "build$X");
-}
