@@ -135,24 +135,15 @@ enum Phase {
 
 /// BuildKit's `parseWords`: whitespace-separated words, quotes and escapes kept.
 fn parse_words(rest: &str, escape: char) -> Vec<String> {
-    let chars: Vec<char> = rest.chars().collect();
+    let mut chars = rest.chars();
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
     let mut quote = '\0';
     let mut blank_ok = false;
     let mut word = String::new();
-    let mut pos = 0;
-    loop {
-        let Some(&c) = chars.get(pos) else {
-            if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
-                words.push(word);
-            }
-            return words;
-        };
-        let mut c = c;
+    while let Some(mut c) = chars.next() {
         if phase == Phase::Spaces {
             if is_space(c) {
-                pos += 1;
                 continue;
             }
             phase = Phase::Word;
@@ -164,7 +155,6 @@ fn parse_words(rest: &str, escape: char) -> Vec<String> {
                     words.push(std::mem::take(&mut word));
                 }
                 blank_ok = false;
-                pos += 1;
                 continue;
             }
             if c == '\'' || c == '"' {
@@ -173,16 +163,14 @@ fn parse_words(rest: &str, escape: char) -> Vec<String> {
                 phase = Phase::Quote;
             }
             if c == escape {
-                if pos + 1 == chars.len() {
-                    pos += 1;
+                // An escape that ends the text is dropped.
+                let Some(escaped) = chars.next() else {
                     continue;
-                }
+                };
                 word.push(c);
-                pos += 1;
-                c = chars[pos];
+                c = escaped;
             }
             word.push(c);
-            pos += 1;
             continue;
         }
         // In a quote.
@@ -190,18 +178,19 @@ fn parse_words(rest: &str, escape: char) -> Vec<String> {
             phase = Phase::Word;
         }
         if c == escape && quote != '\'' {
-            if pos + 1 == chars.len() {
+            let Some(escaped) = chars.next() else {
                 phase = Phase::Word;
-                pos += 1;
                 continue;
-            }
-            pos += 1;
+            };
             word.push(c);
-            c = chars[pos];
+            c = escaped;
         }
         word.push(c);
-        pos += 1;
     }
+    if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
+        words.push(word);
+    }
+    words
 }
 
 /// ENV and LABEL: `KEY=value ...` pairs, or the legacy `KEY value words`.
