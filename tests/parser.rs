@@ -158,6 +158,17 @@ fn carriage_returns_end_a_line_only_before_its_line_feed() {
     }
 }
 
+/// The grammar reads runs of characters in loops, not by recursion: a million carriage
+/// returns after a continuation, or a million blanks before a comment line inside one,
+/// do not run the parser out of stack.
+#[test]
+fn long_runs_at_line_ends_and_inside_continuations() {
+    let returns = format!("FROM a\nRUN a \\{}\n b\n", "\r".repeat(1_000_000));
+    assert_eq!(read(&returns)[1], ("run".into(), v(&["a  b"])));
+    let blanks = format!("FROM a\nRUN a \\\n{}# c\n b\n", " ".repeat(1_000_000));
+    assert_eq!(read(&blanks)[1], ("run".into(), v(&["a  b"])));
+}
+
 #[test]
 fn instruction_names_in_any_case_and_bom_crlf() {
     assert_eq!(
