@@ -256,9 +256,10 @@ impl<'a> Driver<'a> {
     }
 }
 
-/// Splits an instruction's match into its physical lines and joins its logical line
-/// as BuildKit does: the texts of its lines, continuations removed. The pair's
-/// positions count from `base`; the instruction's bytes are `start..end` of `source`.
+/// Splits an instruction's match (its `instruction_lines`) into its physical lines and
+/// joins its logical line as BuildKit does: the texts of its lines, continuations
+/// removed. The pair's positions count from `base`; the instruction's bytes are
+/// `start..end` of `source`.
 ///
 /// The grammar's `line_text` runs to the line feed; the carriage returns before it
 /// belong to the line end (BuildKit trims them off each line), so they are cut here.
@@ -273,7 +274,11 @@ fn physical_lines(
     let mut logical = String::new();
     let mut line_start = start;
     let mut text: Option<Span> = None;
-    for part in pair.into_inner() {
+    let parts = pair
+        .into_inner()
+        .next()
+        .expect("an instruction has its lines");
+    for part in parts.into_inner() {
         let span = Span::new(base + part.as_span().start(), base + part.as_span().end());
         match part.as_rule() {
             Rule::line_text => text = Some(span),
