@@ -271,7 +271,8 @@ fn physical_lines(
     end: usize,
 ) -> (Vec<Line>, String) {
     let mut lines = Vec::new();
-    let mut logical = String::new();
+    // The logical line is at most the instruction's text: one allocation.
+    let mut logical = String::with_capacity(end - start);
     let mut line_start = start;
     let mut text: Option<Span> = None;
     let parts = pair
