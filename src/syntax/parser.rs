@@ -87,6 +87,9 @@ impl<'a> Driver<'a> {
     /// The byte order mark and the directives that lead the file; the first line that
     /// is not a directive ends them.
     fn prelude(&mut self) -> Result<(), ParseError> {
+        if !may_open_a_prelude(self.text) {
+            return Ok(());
+        }
         let prelude = DockerfileGrammar::parse(Rule::prelude, self.text)
             .ok()
             .and_then(|mut pairs| pairs.next())
@@ -323,6 +326,15 @@ fn physical_lines(
     (lines, logical)
 }
 
+/// Whether `text` may start with a byte order mark or a directive (the grammar's
+/// `space* ~ "#"`); most Dockerfiles start with an instruction, and are spared the
+/// grammar's pass over the prelude.
+fn may_open_a_prelude(text: &str) -> bool {
+    text.chars()
+        .next()
+        .is_some_and(|c| c == '#' || c == '\u{FEFF}' || (c != '\n' && c.is_whitespace()))
+}
+
 /// How many line feeds `text` holds.
 fn newlines(text: &str) -> usize {
     memchr::memchr_iter(b'\n', text.as_bytes()).count()
@@ -365,4 +377,49 @@ fn take_heredoc(text: &str, start: usize, marker: &HeredocMarker) -> Option<Here
         pos = end;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcut agrees with the grammar: where it says no prelude can start, the
+    /// grammar's prelude is empty.
+    #[test]
+    fn a_prelude_is_read_wherever_the_grammar_may_find_one() {
+        let starts = [
+            "FROM a\n",
+            "#x\n",
+            "# escape=`\n",
+            " # escape=`\n",
+            "\t# syntax=x\n",
+            "\u{a0}# escape=`\n",
+            "\u{2003}# escape=`\n",
+            "\u{feff}FROM a\n",
+            "\n# escape=`\n",
+            "\r# escape=`\n",
+            "\u{b}# escape=`\n",
+            "",
+            "ARG a\n",
+            "é\n",
+        ];
+        for text in starts {
+            let prelude = DockerfileGrammar::parse(Rule::prelude, text)
+                .ok()
+                .and_then(|mut pairs| pairs.next())
+                .map_or(0, |pair| pair.as_span().end());
+            assert!(
+                may_open_a_prelude(text) || prelude == 0,
+                "{text:?}: a prelude of {prelude} bytes"
+            );
+        }
+        for text in [
+            "#x\n",
+            " # escape=`\n",
+            "\u{a0}# escape=`\n",
+            "\u{feff}FROM a\n",
+        ] {
+            assert!(may_open_a_prelude(text), "{text:?}");
+        }
+    }
 }
