@@ -322,7 +322,7 @@ impl Layout<'_> {
         let line = one_line(self.input.analysis.text(id));
         let plan = &mut self.plan;
         match run {
-            Run::Dependencies(dependencies) => return self.dependencies(id, &line, dependencies),
+            Run::Dependencies(dependencies) => return self.dependencies(id, dependencies),
             Run::SystemPackages(installs) => return self.system_packages(id, &line, installs),
             Run::Tooling {
                 installs_setuptools: true,
@@ -371,13 +371,8 @@ impl Layout<'_> {
     /// An install of the app's dependencies: edited to `--target` in the builder, its
     /// checks there with the target folder in view; the final stage gets the
     /// dependencies installed so far after each copy point (see `between`) and the last
-    /// install, and the commands that followed the last.
-    fn dependencies(
-        &mut self,
-        id: ItemId,
-        line: &str,
-        dependencies: &Dependencies,
-    ) -> Result<(), String> {
+    /// install, then the commands that followed the install in its RUN.
+    fn dependencies(&mut self, id: ItemId, dependencies: &Dependencies) -> Result<(), String> {
         if !dependencies.checks.is_empty() {
             self.checks_in_builder(&dependencies.checks);
         }
@@ -428,11 +423,7 @@ impl Layout<'_> {
             self.final_dependencies(id);
         }
         if let Some(then) = &dependencies.then {
-            if id != self.last_install {
-                return Err(format!(
-                    "`{line}` runs other commands after its install, and a later RUN installs more: the final stage has the dependencies only after the last install"
-                ));
-            }
+            // Every install with such commands is a copy point (see `between`).
             self.plan.final_stage.push(Step::New(then.clone()));
             self.plan.decisions.push(Decision::new(
                 format!("`{}` runs in the final stage, after the dependencies are copied", one_line(then.trim_start_matches("RUN "))),

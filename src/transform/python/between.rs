@@ -29,8 +29,8 @@ const HOUSEKEEPING: &[&str] = &[
 
 /// The install RUNs after which the final stage copies the target folders installed so
 /// far, in order: each one followed, before the next install, by a RUN of the final
-/// stage that may use the dependencies, and the last install. An error is the reason to
-/// decline the file.
+/// stage that may use the dependencies (or by such commands in its own RUN), and the
+/// last install. An error is the reason to decline the file.
 pub fn copy_points(input: &Input, runs: &[(ItemId, Run)]) -> Result<Vec<ItemId>, String> {
     let installs: Vec<ItemId> = runs
         .iter()
@@ -42,24 +42,32 @@ pub fn copy_points(input: &Input, runs: &[(ItemId, Run)]) -> Result<Vec<ItemId>,
     };
     let mut points = Vec::new();
     for (id, run) in runs {
-        let between = first < *id && *id < last;
-        if !between || !matches!(run, Run::Other) || creates_users(input, *id) {
-            continue;
+        let id = *id;
+        let at = match run {
+            // The commands after an install in its own RUN run in the final stage right
+            // after it (see `run`): it is a copy point itself.
+            Run::Dependencies(dependencies) if dependencies.then.is_some() && id < last => id,
+            Run::Other if first < id && id < last && !creates_users(input, id) => *installs
+                .iter()
+                .rev()
+                .find(|&&install| install < id)
+                .expect("the first install comes before it"),
+            _ => continue,
+        };
+        let line = one_line(input.analysis.text(id));
+        if !input.analysis.instruction(id).heredocs.is_empty() {
+            return Err(format!(
+                "`{line}` runs a heredoc between two installs of the app's dependencies, which restage does not read: it cannot tell whether it uses or changes what the first installed"
+            ));
         }
-        let commands = run_commands(input, *id);
-        let line = one_line(input.analysis.text(*id));
+        let commands = run_commands(input, id);
         names_package_folders(&line, &commands)?;
-        if commands.iter().all(|words| is_housekeeping(words)) {
+        if at != id && commands.iter().all(|words| is_housekeeping(words)) {
             continue;
         }
-        check(input, runs, *id, &line, &commands)?;
-        let before = *installs
-            .iter()
-            .rev()
-            .find(|&&install| install < *id)
-            .expect("the first install comes before it");
-        if !points.contains(&before) {
-            points.push(before);
+        check(input, runs, id, &line, &commands)?;
+        if !points.contains(&at) {
+            points.push(at);
         }
     }
     points.push(last);
@@ -141,11 +149,11 @@ fn check(
     Ok(())
 }
 
-/// The first build-only system package that a RUN before `id` installs (in the builder
-/// alone), if any.
+/// The first build-only system package that a RUN up to `id` (that one's own install
+/// included) installs in the builder alone, if any.
 fn build_only_before(runs: &[(ItemId, Run)], id: ItemId) -> Option<String> {
     runs.iter()
-        .take_while(|(run, _)| *run < id)
+        .take_while(|(run, _)| *run <= id)
         .flat_map(|(_, run)| match run {
             Run::SystemPackages(installs) => installs.as_slice(),
             Run::Dependencies(dependencies) => dependencies.installs.as_slice(),
