@@ -94,7 +94,7 @@ impl Targets {
 
     /// The folders after the first `count`.
     pub fn after(&self, count: usize) -> Targets {
-        Targets(self.0[count.min(self.0.len())..].to_vec())
+        Targets(self.0[count..].to_vec())
     }
 
     /// The folders as a search path, the last install's first.
