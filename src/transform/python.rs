@@ -6,12 +6,14 @@
 //! build implies (see `libraries`). A full `python:X` base becomes `python:X-slim`.
 //!
 //! `python_2` declines Python 2 where its `.pth` files would go unread, `out_of_sight` start commands that would not
-//! see the target folder, `run` classifies RUNs (with `pip` reading pip commands and `project` poetry, pipenv
+//! see the target folder, `between` finds where the final stage copies the dependencies
+//! early for the RUNs between installs, `run` classifies RUNs (with `pip` reading pip commands and `project` poetry, pipenv
 //! and uv projects), `search_path` writes and checks PYTHONPATH and PATH, `libraries`
 //! finds the system libraries the final stage needs, `site_like` (with `stdlib_shadows`
 //! and `pth_files`) makes the target folders serve as site-packages did; this file
 //! decides and lays out the plan.
 
+mod between;
 #[cfg(test)]
 mod interpreters;
 mod libraries;
@@ -89,7 +91,8 @@ impl super::Transformer for Python {
                 None => "nothing to build: no `pip install` of the app's dependencies".into(),
             }));
         };
-        search_path_env(input, last_install).map_err(decline)?;
+        let copy_points = between::copy_points(input, &runs).map_err(decline)?;
+        search_path_env(input, copy_points[0]).map_err(decline)?;
 
         let requirements = requirements::read(input, &runs);
         if !site_like::applies_on(&input.stage.base) {
@@ -123,11 +126,14 @@ impl super::Transformer for Python {
             },
             first_install,
             last_install,
+            copy_points,
+            copied: 0,
             keep_pythonpath: pythonpath_may_be_set(input, last_install),
             release,
             manager: Manager::of(input),
             runtime_libraries: linked_libraries(&requirements.names, slim, release)
                 .map_err(decline)?,
+            runtime_installed: Vec::new(),
             target_in_view: false,
             targets,
             after_builder: Vec::new(),
@@ -219,6 +225,11 @@ struct Layout<'a> {
     plan: Plan,
     first_install: ItemId,
     last_install: ItemId,
+    /// The installs after which the final stage copies the folders installed so far (see
+    /// `between`), the last install last.
+    copy_points: Vec<ItemId>,
+    /// How many target folders the final stage has copied so far.
+    copied: usize,
     /// The target folder goes after what PYTHONPATH held (see `target_pythonpath`).
     keep_pythonpath: bool,
     /// The final image's Debian release, which names the runtime libraries.
@@ -226,6 +237,10 @@ struct Layout<'a> {
     manager: Manager,
     /// The runtime libraries found so far, for the final stage's next install of them.
     runtime_libraries: Vec<String>,
+    /// The runtime packages the final stage has installed so far, so that none is
+    /// installed twice (an early copy of the dependencies installs those the
+    /// requirements link, which a later RUN's `-dev` package may imply again).
+    runtime_installed: Vec<String>,
     /// The builder has the target folders on its search paths already.
     target_in_view: bool,
     targets: Targets,
@@ -307,7 +322,7 @@ impl Layout<'_> {
         let line = one_line(self.input.analysis.text(id));
         let plan = &mut self.plan;
         match run {
-            Run::Dependencies(dependencies) => return self.dependencies(id, &line, dependencies),
+            Run::Dependencies(dependencies) => return self.dependencies(id, dependencies),
             Run::SystemPackages(installs) => return self.system_packages(id, &line, installs),
             Run::Tooling {
                 installs_setuptools: true,
@@ -342,11 +357,6 @@ impl Layout<'_> {
                     "it creates users or groups, which a later COPY --chown of the builder may name",
                 ));
             }
-            Run::Other if id < self.last_install && runs_python(self.input, id) => {
-                return Err(format!(
-                    "`{line}` runs between two installs of the app's dependencies, and may use what the first installed; the final stage gets the dependencies only at the last install, after it"
-                ));
-            }
             Run::Other => {
                 plan.final_stage.push(Step::Keep(id));
                 plan.decisions.push(Decision::new(
@@ -360,13 +370,9 @@ impl Layout<'_> {
 
     /// An install of the app's dependencies: edited to `--target` in the builder, its
     /// checks there with the target folder in view; the final stage gets the
-    /// dependencies after the last install, and the commands that followed it.
-    fn dependencies(
-        &mut self,
-        id: ItemId,
-        line: &str,
-        dependencies: &Dependencies,
-    ) -> Result<(), String> {
+    /// dependencies installed so far after each copy point (see `between`) and the last
+    /// install, then the commands that followed the install in its RUN.
+    fn dependencies(&mut self, id: ItemId, dependencies: &Dependencies) -> Result<(), String> {
         if !dependencies.checks.is_empty() {
             self.checks_in_builder(&dependencies.checks);
         }
@@ -413,15 +419,11 @@ impl Layout<'_> {
         }
         let runtime = runtime_packages(&dependencies.installs, self.release)?;
         self.add_runtime(runtime);
-        if id == self.last_install {
-            self.final_dependencies();
+        if self.copy_points.contains(&id) {
+            self.final_dependencies(id);
         }
         if let Some(then) = &dependencies.then {
-            if id != self.last_install {
-                return Err(format!(
-                    "`{line}` runs other commands after its install, and a later RUN installs more: the final stage has the dependencies only after the last install"
-                ));
-            }
+            // Every install with such commands is a copy point (see `between`).
             self.plan.final_stage.push(Step::New(then.clone()));
             self.plan.decisions.push(Decision::new(
                 format!("`{}` runs in the final stage, after the dependencies are copied", one_line(then.trim_start_matches("RUN "))),
@@ -462,7 +464,7 @@ impl Layout<'_> {
             )
         });
         self.add_runtime(runtime);
-        if id > self.last_install && !self.runtime_libraries.is_empty() {
+        if self.copied > 0 && !self.runtime_libraries.is_empty() {
             let names = std::mem::take(&mut self.runtime_libraries);
             self.runtime_install(id, &names);
         }
@@ -477,40 +479,57 @@ impl Layout<'_> {
             .extend(runtime.into_iter().map(|p| p.name));
     }
 
-    /// The final stage's copy of the dependencies, where the last install was, after the
-    /// runtime libraries found so far (each named once).
-    fn final_dependencies(&mut self) {
+    /// The final stage's copy of the folders of the installs up to `at` that it does not
+    /// have yet, after the runtime libraries found so far (each named once); at the last
+    /// install, the builder's step that makes the folders serve as site-packages did.
+    fn final_dependencies(&mut self, at: ItemId) {
         if !self.runtime_libraries.is_empty() {
             let mut names: Vec<String> = Vec::new();
-            for name in &self.runtime_libraries {
-                if !names.contains(name) {
-                    names.push(name.clone());
+            for name in std::mem::take(&mut self.runtime_libraries) {
+                if !names.contains(&name) {
+                    names.push(name);
                 }
             }
-            self.runtime_install(self.last_install, &names);
+            self.runtime_install(at, &names);
         }
         let plan = &mut self.plan;
-        if site_like::applies_on(&self.input.stage.base) {
-            let (step, decisions) = site_like::step(self.targets.folders());
+        let last = at == self.last_install;
+        if last && site_like::applies_on(&self.input.stage.base) {
+            let (step, decisions) = site_like::step(&self.targets.folders());
             plan.builder.push(step);
             plan.decisions.extend(decisions);
         }
-        for folder in self.targets.folders() {
+        let copied = self.targets.through(at);
+        let new = copied.after(self.copied);
+        let early = !last || self.copied > 0;
+        self.copied = copied.folders().len();
+        for folder in new.folders() {
             plan.final_stage.push(Step::New(format!(
                 "COPY --from={} {folder} {folder}",
                 self.input.builder_name
             )));
         }
         plan.final_stage
-            .extend(target_env(self.keep_pythonpath, &self.targets));
+            .extend(target_env(self.keep_pythonpath, &copied, &new));
+        let Named { folders, it, its } = new.named();
         plan.decisions.push(Decision::new(
-            {
-                let Named { folders, it, its } = self.targets.named();
-                format!("the final stage copies {folders} and puts {it} on PYTHONPATH ({its} bin/ on PATH)")
-            },
+            format!("the final stage copies {folders} and puts {it} on PYTHONPATH ({its} bin/ on PATH)"),
             "packages installed with --target are not on sys.path by themselves; copying them into /usr/local would not put them there either",
         ));
-        if let [_, _, ..] = self.targets.folders() {
+        if early {
+            plan.decisions.push(Decision::new(
+                format!(
+                    "the final stage copies {folders} after `{}`, where the original installed {it}",
+                    one_line(self.input.analysis.text(at))
+                ),
+                if last {
+                    "the earlier folders came before the RUNs between the installs; the packages installed since come at their own place, ahead of them on PYTHONPATH and PATH as the later install's versions and commands won in site-packages"
+                } else {
+                    "a RUN of the final stage before the next install may use what the installs so far put in place, as it did in the original's site-packages; the folders come from the finished builder, after its step on them, and the later installs' folders are not there yet"
+                },
+            ));
+        }
+        if last && let [_, _, ..] = self.targets.folders().as_slice() {
             plan.decisions.push(Decision::new(
                 format!("each install has its own folder, the later ones first on PYTHONPATH and PATH: {}", self.targets.search_path("")),
                 "a second `pip install --target` into one folder skips what is already there (`bin/`, packages it would upgrade), where the original's later install upgraded and added to site-packages; each install resolves its own dependencies (--target ignores what is installed), so where they differ the later install's versions win",
@@ -539,9 +558,19 @@ impl Layout<'_> {
 
     /// The final stage's install of the runtime packages `names` where the original's
     /// instruction `at` was: as root, and back to the user in force there when an
-    /// earlier USER made it another (the package manager needs root).
+    /// earlier USER made it another (the package manager needs root). Those it installs
+    /// already are left out.
     fn runtime_install(&mut self, at: ItemId, names: &[String]) {
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let names: Vec<&str> = names
+            .iter()
+            .filter(|&name| !self.runtime_installed.contains(name))
+            .map(String::as_str)
+            .collect();
+        if names.is_empty() {
+            return;
+        }
+        self.runtime_installed
+            .extend(names.iter().map(|name| (*name).to_owned()));
         let install = packages::install_line(self.manager, &names);
         let user = self
             .input
@@ -569,8 +598,11 @@ impl Layout<'_> {
     fn checks_in_builder(&mut self, checks: &[String]) {
         let plan = &mut self.plan;
         if !std::mem::replace(&mut self.target_in_view, true) {
-            plan.builder
-                .extend(target_env(self.keep_pythonpath, &self.targets));
+            plan.builder.extend(target_env(
+                self.keep_pythonpath,
+                &self.targets,
+                &self.targets,
+            ));
             plan.decisions.push(Decision::new(
                 {
                     let Named { folders, its, .. } = self.targets.named();
@@ -670,14 +702,4 @@ fn run_commands(input: &Input, id: ItemId) -> Vec<Vec<String>> {
         .into_iter()
         .map(|words| shell::after_keywords(&words).to_vec())
         .collect()
-}
-
-/// Whether the RUN `id` runs Python or pip (`python -m nltk.downloader`), which may use
-/// what an install before it put in place.
-fn runs_python(input: &Input, id: ItemId) -> bool {
-    run_commands(input, id).iter().any(|words| {
-        words.first().is_some_and(|program| {
-            pip::is_python(program) || shell::program_name(program).starts_with("pip")
-        })
-    })
 }

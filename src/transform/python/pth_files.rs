@@ -128,6 +128,33 @@ mod tests {
         }
     }
 
+    /// The final stage may run Python between its copies of the folders (see `between`):
+    /// the first folder's `sitecustomize.py` then names a later folder that is not there
+    /// yet. Python starts all the same, with every interpreter the machine has, and
+    /// reads the `.pth` files of the folder that is there.
+    #[test]
+    fn a_later_folder_not_there_yet_is_passed_over() {
+        for python in interpreters() {
+            let dir = tempfile::tempdir().unwrap();
+            let (first, second) = (dir.path().join("pydeps"), dir.path().join("pydeps-2"));
+            fs::create_dir(&first).unwrap();
+            fs::create_dir(&second).unwrap();
+            target_with_pth_files(&first);
+            fs::write(second.join("later.pth"), "import os\n").unwrap();
+            let arguments = [first.to_str().unwrap(), second.to_str().unwrap()];
+            let script = run(
+                &python.path,
+                &[&["-c", SCRIPT][..], &arguments].concat(),
+                "",
+            );
+            assert!(script.status.success(), "{python:?}: {script:?}");
+            fs::remove_dir_all(&second).unwrap();
+            let probe = run(&python.path, &["-c", PROBE], arguments[0]);
+            assert!(probe.status.success(), "{python:?}: {probe:?}");
+            assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "ran beside");
+        }
+    }
+
     /// With `.pth` files in both folders, the later folder's are read first, as its
     /// packages come first on PYTHONPATH.
     #[test]

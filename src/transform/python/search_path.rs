@@ -14,13 +14,14 @@ use crate::transform::shell::one_line;
 use super::TARGET;
 use super::targets::Targets;
 
-/// An error when an ENV after the install sets a PATH that drops `$PATH`, hiding the
-/// target folder's commands.
-pub fn search_path_env(input: &Input, last_install: ItemId) -> Result<(), String> {
+/// An error when an ENV after the install `first_copy`, where the final stage first
+/// copies the dependencies, sets a PATH that drops `$PATH`, hiding the target folder's
+/// commands.
+pub fn search_path_env(input: &Input, first_copy: ItemId) -> Result<(), String> {
     let analysis = input.analysis;
     let after_install = analysis
         .with_keyword(input.stage, Keyword::Env)
-        .filter(|&id| id > last_install);
+        .filter(|&id| id > first_copy);
     for id in after_install {
         if env_values(input, id, "PATH").any(|value| !mentions_variable(&value, "PATH")) {
             return Err(format!(
@@ -65,13 +66,14 @@ pub fn pythonpath_may_be_set(input: &Input, last_install: ItemId) -> bool {
             .any(|id| env_values(input, id, "PYTHONPATH").next().is_some())
 }
 
-/// The ENV lines that make the packages in the target folders importable and their
-/// commands found. Entries PYTHONPATH already has stay ahead of the target folders, as
-/// they were ahead of site-packages.
-pub fn target_env(keep_pythonpath: bool, targets: &Targets) -> [Step; 2] {
+/// The ENV lines that make the packages in the target folders `copied` importable and
+/// the commands of those among them that are `new` found (the others' are on PATH
+/// already). Entries PYTHONPATH already has stay ahead of the target folders, as they
+/// were ahead of site-packages.
+pub fn target_env(keep_pythonpath: bool, copied: &Targets, new: &Targets) -> [Step; 2] {
     [
-        Step::New(target_pythonpath(keep_pythonpath, targets)),
-        Step::New(format!("ENV PATH={}:$PATH", targets.search_path("/bin"))),
+        Step::New(target_pythonpath(keep_pythonpath, copied)),
+        Step::New(format!("ENV PATH={}:$PATH", new.search_path("/bin"))),
     ]
 }
 

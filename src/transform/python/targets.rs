@@ -14,8 +14,10 @@ use super::pins::Pinned;
 use super::pip::Source;
 use super::run::Run;
 
-/// The install folders, in the order the stage installs into them.
-pub struct Targets(Vec<String>);
+/// The install folders, in the order the stage installs into them, each with the RUN
+/// that installs into it.
+#[derive(Clone)]
+pub struct Targets(Vec<(ItemId, String)>);
 
 /// What the builder's installs write before the folder.
 const OPTION: &str = "--target=";
@@ -27,8 +29,8 @@ impl Targets {
     /// the earlier folders as constraints (see `pins`).
     pub fn number(runs: &mut [(ItemId, Run)], pin_projects: bool) -> Targets {
         let option = format!("{OPTION}{TARGET}");
-        let mut folders: Vec<String> = Vec::new();
-        for (_, run) in runs.iter_mut() {
+        let mut folders: Vec<(ItemId, String)> = Vec::new();
+        for (id, run) in runs.iter_mut() {
             let Run::Dependencies(dependencies) = run else {
                 continue;
             };
@@ -42,7 +44,7 @@ impl Targets {
                         n => format!("{TARGET}-{}", n + 1),
                     };
                     numbered.push_str(&format!("{OPTION}{folder}{rest}"));
-                    folders.push(folder);
+                    folders.push((*id, folder));
                 }
                 *text = numbered;
             }
@@ -59,7 +61,7 @@ impl Targets {
                     .count()
                     == 1;
             if pin_projects && project_alone && folders.len() > 1 {
-                let (folder, earlier) = folders.split_last().expect("two folders");
+                let ((_, folder), earlier) = folders.split_last().expect("two folders");
                 let file = format!("/tmp/{}.pins", crate::analyze::file_name(folder));
                 for (_, text) in &mut dependencies.edits {
                     if text.contains(&format!("{OPTION}{folder}")) {
@@ -68,15 +70,31 @@ impl Targets {
                 }
                 dependencies.pinned = Some(Box::new(Pinned {
                     file,
-                    earlier: earlier.to_vec(),
+                    earlier: earlier.iter().map(|(_, folder)| folder.clone()).collect(),
                 }));
             }
         }
         Targets(folders)
     }
 
-    pub fn folders(&self) -> &[String] {
-        &self.0
+    pub fn folders(&self) -> Vec<String> {
+        self.0.iter().map(|(_, folder)| folder.clone()).collect()
+    }
+
+    /// The folders of the installs up to the RUN `id`, that one's included.
+    pub fn through(&self, id: ItemId) -> Targets {
+        Targets(
+            self.0
+                .iter()
+                .filter(|(run, _)| *run <= id)
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// The folders after the first `count`.
+    pub fn after(&self, count: usize) -> Targets {
+        Targets(self.0[count..].to_vec())
     }
 
     /// The folders as a search path, the last install's first.
@@ -85,14 +103,14 @@ impl Targets {
             .0
             .iter()
             .rev()
-            .map(|folder| format!("{folder}{suffix}"))
+            .map(|(_, folder)| format!("{folder}{suffix}"))
             .collect();
         folders.join(":")
     }
 
     /// The folders in words, for decisions, with the pronouns that stand for them.
     pub fn named(&self) -> Named {
-        match self.0.as_slice() {
+        match self.folders().as_slice() {
             [one] => Named {
                 folders: one.clone(),
                 it: "it",
