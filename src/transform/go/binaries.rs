@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::{ItemId, file_name, join, relative_to};
+use crate::context::{GoPackage, PackageKind};
 
 use super::command::{self, GoBuild, expand};
 use super::facts::Facts;
@@ -50,8 +51,9 @@ impl Facts<'_> {
         Ok(())
     }
 
-    /// The binaries one `go build` or `go install` writes.
-    fn outputs(&self, id: ItemId, build: &GoBuild, cwd: &str) -> Result<Vec<Binary>, String> {
+    /// The binaries one `go build` or `go install` writes; the packages its patterns
+    /// match go to [`compiled`](Facts::compiled).
+    fn outputs(&mut self, id: ItemId, build: &GoBuild, cwd: &str) -> Result<Vec<Binary>, String> {
         let vars = self.vars_at(id);
         let resolve = |word: &str| {
             expand(word, &vars)
@@ -77,24 +79,12 @@ impl Facts<'_> {
         let to_file = output.as_deref().filter(|output| {
             !build.install && !output.ends_with('/') && !self.is_dir(&join(&cwd, output))
         });
-        // A binary for each command the packages name, as the context has them; `unseen`
-        // says why not where restage cannot see them, followed by the context's reason
-        // where it has one.
-        let commands = |unseen: &str| -> Result<Vec<Binary>, String> {
-            let commands = self
-                .commands(&packages, &cwd)
-                .map_err(|reason| match reason {
-                    Some(reason) => format!("`{written}` {unseen}: {reason}"),
-                    None => format!("`{written}` {unseen}"),
-                })?;
-            if commands.is_empty() {
-                return Err(format!(
-                    "`{written}` builds no command: no folder it names has a package main file"
-                ));
-            }
-            self.binaries_of(id, build, &commands, &cwd, output.as_deref(), &vars)
-        };
         if packages.iter().any(|package| package.contains("...")) {
+            let matched = self.packages(&packages, &cwd);
+            if let Ok(matched) = &matched {
+                self.compiled
+                    .extend(matched.iter().map(|(_, package)| package.clone()));
+            }
             return match (build.install, to_file) {
                 // `-o file` takes the one command there is (with several the original fails).
                 (_, Some(file)) => Ok(vec![Binary::built(join(&cwd, file), id)]),
@@ -106,9 +96,14 @@ impl Facts<'_> {
                 _ if self.gopath_mode(id) => Err(format!(
                     "`{written}` writes a binary for every command under it, and with GO111MODULE=off the go command matches those of other modules too, which restage does not follow"
                 )),
-                _ => commands(
-                    "writes a binary for every command under it, and restage cannot see which commands the build context has there",
-                ),
+                _ => {
+                    let commands = commands(
+                        matched,
+                        &written,
+                        "writes a binary for every command under it, and restage cannot see which commands the build context has there",
+                    )?;
+                    self.binaries_of(id, build, &commands, &cwd, output.as_deref(), &vars)
+                }
             };
         }
         // `-o file` names the binary itself; the default name matters otherwise.
@@ -117,9 +112,12 @@ impl Facts<'_> {
         }
         if let (Some(_), [_, _, ..]) = (&output, packages.as_slice()) {
             // `-o folder/` of several packages: a binary for each that is a command.
-            return commands(
+            let commands = commands(
+                self.packages(&packages, &cwd),
+                &written,
                 "builds several packages into one folder, and restage cannot see which of them are commands",
-            );
+            )?;
+            return self.binaries_of(id, build, &commands, &cwd, output.as_deref(), &vars);
         }
         let names: Vec<String> = if packages[0].ends_with(".go") {
             vec![file_name(&packages[0]).trim_end_matches(".go").to_owned()]
@@ -141,29 +139,33 @@ impl Facts<'_> {
         Ok(vec![Binary::built(path, id)])
     }
 
-    /// The folders in the image of the commands that `packages` (some of them `./...`
-    /// patterns) name, as the build context has them; an error where restage cannot
-    /// see it: `None` for a package no whole copy of the context fills, else why the
-    /// context does not tell.
-    fn commands(&self, packages: &[String], cwd: &str) -> Result<Vec<String>, Option<String>> {
+    /// The packages of the context, each with its folder in the image, that `packages`
+    /// (some of them `./...` patterns) name, as the build context has them; an error
+    /// where restage cannot see it: `None` for a package no whole copy of the context
+    /// fills, else why the context does not tell.
+    fn packages(
+        &self,
+        packages: &[String],
+        cwd: &str,
+    ) -> Result<Vec<(String, GoPackage)>, Option<String>> {
         let context = self.input.context;
-        let mut commands = Vec::new();
+        let mut found = Vec::new();
         for package in packages {
             let (base, names) = local_package(package)?;
             let dir = join(cwd, base);
             let folder = self.context_folder(&dir).ok_or(None)?;
-            let found = match names {
-                Some(_) => context.go_commands_under(&folder),
-                None => context.go_command_in(&folder),
+            let matched = match names {
+                Some(_) => context.go_packages_under(&folder),
+                None => context.go_package_in(&folder),
             };
-            let below = |command: &String| {
-                relative_to(command, &folder)
-                    .filter(|rest| rest.starts_with(names.unwrap_or_default()))
-                    .map(|rest| join(&dir, rest))
+            let in_image = |package: GoPackage| {
+                let rest = relative_to(&package.folder, &folder)
+                    .filter(|rest| rest.starts_with(names.unwrap_or_default()))?;
+                Some((join(&dir, rest), package))
             };
-            commands.extend(found.map_err(Some)?.iter().filter_map(below));
+            found.extend(matched.map_err(Some)?.into_iter().filter_map(in_image));
         }
-        Ok(commands)
+        Ok(found)
     }
 
     /// The binaries that `build` of the commands in the image folders `commands` writes:
@@ -228,6 +230,36 @@ impl Facts<'_> {
             let path = join("/", &format!("{dir}/{program}"));
             self.binaries.iter().find(|binary| binary.path == path)
         })
+    }
+}
+
+/// The image folders of the commands among the packages `matched`; an error where
+/// there is none, or restage cannot see the packages: then that the `written` build
+/// `unseen`, followed by the context's reason where it has one.
+fn commands(
+    matched: Result<Vec<(String, GoPackage)>, Option<String>>,
+    written: &str,
+    unseen: &str,
+) -> Result<Vec<String>, String> {
+    let matched = matched.map_err(|reason| with_reason(format!("`{written}` {unseen}"), reason))?;
+    let commands: Vec<String> = matched
+        .into_iter()
+        .filter(|(_, package)| package.kind == PackageKind::Command)
+        .map(|(dir, _)| dir)
+        .collect();
+    if commands.is_empty() {
+        return Err(format!(
+            "`{written}` builds no command: no folder it names has a package main file"
+        ));
+    }
+    Ok(commands)
+}
+
+/// `what` restage cannot see, followed by the context's `reason` where it has one.
+fn with_reason(what: String, reason: Option<String>) -> String {
+    match reason {
+        Some(reason) => format!("{what}: {reason}"),
+        None => what,
     }
 }
 
