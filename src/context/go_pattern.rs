@@ -13,9 +13,10 @@
 //! - a symbolic link to a folder is not followed (one to a `.go` file is read);
 //! - what `.dockerignore` keeps out is not in the image, so not built.
 //!
-//! A folder is a package when a `.go` file that Linux builds compile is there, a
-//! command when one that every Linux build compiles says `package main`, and a library
-//! when one says another package. Where restage cannot be sure, it says why rather than guess: the
+//! A folder is a package when a `.go` file that Linux builds compile is there (a
+//! `_test.go` file too: the go command matches a folder of tests alone), a command when
+//! one that every Linux build compiles says `package main`, and a library when one says
+//! another package. Where restage cannot be sure, it says why rather than guess: the
 //! walk ran out of budget, a file could not be read, a `.go` file or go.mod is a
 //! symbolic link (the go command reads what it leads to), a command is one of some
 //! builds only (build constraints on a tag, an architecture or cgo), go.mod has an
@@ -202,6 +203,8 @@ pub enum PackageKind {
     Command,
     /// A package of another name in every build.
     Library,
+    /// Tests alone in every build: a package the go command matches and builds nothing of.
+    Tests,
     /// A package of some builds only, as this file, which has build constraints on a tag,
     /// an architecture or cgo, is the first to say (no file of every build says more).
     OfSomeBuilds(String),
@@ -285,7 +288,10 @@ fn package_of(path: &str, folder: &GoFolder) -> Result<Option<GoPackage>, String
             ));
         }
         Package::Library => PackageKind::Library,
-        Package::LibraryOfSome(file) => PackageKind::OfSomeBuilds(file.clone()),
+        Package::Tests => PackageKind::Tests,
+        Package::LibraryOfSome(file) | Package::TestsOfSome(file) => {
+            PackageKind::OfSomeBuilds(file.clone())
+        }
     };
     Ok(Some(GoPackage {
         folder: path.to_owned(),
@@ -529,9 +535,10 @@ mod tests {
     }
 
     #[test]
-    fn packages_are_commands_libraries_or_of_some_builds() {
+    fn packages_are_commands_libraries_tests_or_of_some_builds() {
         let dir = module(&["cmd/api"]);
         write(dir.path(), "internal/store/store.go", "package store\n");
+        write(dir.path(), "e2e/up_test.go", "package e2e\n");
         write(
             dir.path(),
             "gen/gen.go",
@@ -548,6 +555,7 @@ mod tests {
             kinds,
             [
                 ("cmd/api".into(), PackageKind::Command),
+                ("e2e".into(), PackageKind::Tests),
                 ("gen".into(), PackageKind::OfSomeBuilds("gen/gen.go".into())),
                 ("internal/store".into(), PackageKind::Library),
             ]

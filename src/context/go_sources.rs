@@ -119,6 +119,11 @@ pub(super) enum Package {
     /// Possibly a package of another name: this file, which only some builds compile,
     /// is the first that says so, and no file of every build does.
     LibraryOfSome(String),
+    /// Tests alone (`_test.go` files), of every build: the go command matches such a
+    /// folder as a package, and builds nothing of it.
+    Tests,
+    /// Tests alone, of the builds that compile this file only.
+    TestsOfSome(String),
 }
 
 impl Package {
@@ -145,6 +150,8 @@ impl Package {
             (Library, _) | (_, Library) => Library,
             (MainOfSome(first), _) | (_, MainOfSome(first)) => MainOfSome(first),
             (LibraryOfSome(first), _) | (_, LibraryOfSome(first)) => LibraryOfSome(first),
+            (Tests, _) | (_, Tests) => Tests,
+            (TestsOfSome(first), _) | (_, TestsOfSome(first)) => TestsOfSome(first),
             (None, None) => None,
         }
     }
@@ -175,6 +182,7 @@ impl GoSources {
                 here.doubt = Some(Doubt::Unreadable(folder.clone()));
                 Vec::new()
             });
+            let mut tests = Vec::new();
             for (name, entry) in entries {
                 if seen == budget {
                     if !npm {
@@ -228,7 +236,12 @@ impl GoSources {
                     }
                 } else if go_file::compiled_by_name(&name) {
                     here.read_go_file(&root.join(&path), &path);
+                } else if go_file::test_compiled_by_name(&name) {
+                    tests.push(path);
                 }
+            }
+            if here.package == Package::None {
+                here.read_tests(root, &tests);
             }
             if !npm {
                 sources.take_in(&here);
@@ -296,6 +309,26 @@ impl GoFolder {
                 self.imports
                     .entry(import)
                     .or_insert_with(|| path.to_owned());
+            }
+        }
+    }
+
+    /// Whether the folder, which has no other package, is one of tests alone: the first
+    /// of the `_test.go` files at `tests` (paths in the context, under `root`) that every
+    /// build compiles makes it one, else the first that some builds do. One restage
+    /// cannot read makes it one too: a package more means no lone binary, where a
+    /// package less could mean one the go command does not write.
+    fn read_tests(&mut self, root: &Path, tests: &[String]) {
+        for path in tests {
+            let package = match compiled_header(&root.join(path)) {
+                Some(None) => continue,
+                None => Package::Tests,
+                Some(Some(file)) if file.certain => Package::Tests,
+                Some(Some(_)) => Package::TestsOfSome(path.clone()),
+            };
+            self.package = std::mem::take(&mut self.package).and(package);
+            if self.package == Package::Tests {
+                return;
             }
         }
     }
@@ -480,5 +513,29 @@ mod tests {
         assert_eq!(sources.cgo_file, None);
         assert!(!sources.tree.contains_key("exp"));
         assert!(!sources.folders.contains("gen"));
+    }
+
+    #[test]
+    fn a_folder_of_tests_alone_is_a_package_of_tests() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let test = "package e2e\n\nimport \"testing\"\n";
+        write(root, "e2e/up_test.go", test);
+        write(
+            root,
+            "tagged/up_test.go",
+            &format!("//go:build integration\n\n{test}"),
+        );
+        write(root, "windows/up_windows_test.go", test);
+        write(root, "mixed/m.go", "package mixed\n");
+        write(root, "mixed/m_test.go", test);
+        let sources = scan(root);
+        assert_eq!(sources.tree["e2e"].package, Package::Tests);
+        assert_eq!(
+            sources.tree["tagged"].package,
+            Package::TestsOfSome("tagged/up_test.go".into())
+        );
+        assert_eq!(sources.tree["windows"].package, Package::None);
+        assert_eq!(sources.tree["mixed"].package, Package::Library);
     }
 }

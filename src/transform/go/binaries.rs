@@ -52,7 +52,8 @@ impl Facts<'_> {
     }
 
     /// The binaries one `go build` or `go install` writes; the packages its patterns
-    /// match go to [`compiled`](Facts::compiled).
+    /// match go to [`compiled`](Facts::compiled), and why it writes none, where it has
+    /// no `-o` and writes none, to [`no_binary`](Facts::no_binary).
     fn outputs(&mut self, id: ItemId, build: &GoBuild, cwd: &str) -> Result<Vec<Binary>, String> {
         let vars = self.vars_at(id);
         let resolve = |word: &str| {
@@ -88,10 +89,23 @@ impl Facts<'_> {
             return match (build.install, to_file) {
                 // `-o file` takes the one command there is (with several the original fails).
                 (_, Some(file)) => Ok(vec![Binary::built(join(&cwd, file), id)]),
-                // Without -o the go command writes a binary only where the pattern comes
-                // to one main package alone; restage counts commands, not packages, so it
-                // knows of none (a start command that runs one then declines).
-                (false, None) if output.is_none() => Ok(Vec::new()),
+                // Without -o the go command writes a binary only where the patterns come
+                // to one main package alone.
+                (false, None) if output.is_none() => {
+                    let lone = match self.gopath_mode(id) {
+                        true => Err("with GO111MODULE=off the go command matches other modules' packages too, which restage does not follow".into()),
+                        false => self.lone_command(id, build, &cwd, matched),
+                    };
+                    Ok(lone.map_or_else(
+                        |why| {
+                            self.no_binary.get_or_insert(format!(
+                                "the `{written}` here has no `-o`, so it writes a binary only where its packages come to one main package alone, and {why}"
+                            ));
+                            Vec::new()
+                        },
+                        |binary| vec![binary],
+                    ))
+                }
                 // GOPATH mode matches across the go.mod files of other modules.
                 _ if self.gopath_mode(id) => Err(format!(
                     "`{written}` writes a binary for every command under it, and with GO111MODULE=off the go command matches those of other modules too, which restage does not follow"
@@ -131,8 +145,12 @@ impl Facts<'_> {
             return Ok(installed(id, &names, &packages, &vars));
         }
         let path = match &output {
-            // `go build` of several packages without -o only compiles them.
-            None if names.len() > 1 => return Ok(Vec::new()),
+            None if names.len() > 1 => {
+                self.no_binary.get_or_insert(format!(
+                    "the `{written}` here has no `-o` and names several packages, which it only compiles"
+                ));
+                return Ok(Vec::new());
+            }
             None => join(&cwd, &names[0]),
             Some(output) => join(&join(&cwd, output), &names[0]),
         };
@@ -166,6 +184,57 @@ impl Facts<'_> {
             found.extend(matched.map_err(Some)?.into_iter().filter_map(in_image));
         }
         Ok(found)
+    }
+
+    /// The binary a build without `-o` of the packages `matched` writes: the one of
+    /// their command where they come to that one package alone (cmd/go's rule, tests
+    /// alone counting as a package); why there is none, or restage cannot tell.
+    fn lone_command(
+        &self,
+        id: ItemId,
+        build: &GoBuild,
+        cwd: &str,
+        matched: Result<Vec<(String, GoPackage)>, Option<String>>,
+    ) -> Result<Binary, String> {
+        let matched = matched.map_err(|reason| {
+            with_reason(
+                "restage cannot see which packages the build context has there".into(),
+                reason,
+            )
+        })?;
+        // A package two patterns match is built once.
+        let matched: BTreeMap<String, GoPackage> = matched.into_iter().collect();
+        for package in matched.values() {
+            if let PackageKind::OfSomeBuilds(file) = &package.kind {
+                return Err(format!(
+                    "restage cannot tell whether `{}` is a package, as `{file}` has build constraints on a tag, an architecture or cgo",
+                    shown_folder(&package.folder)
+                ));
+            }
+        }
+        let folders = || {
+            let folders: Vec<String> = matched
+                .values()
+                .map(|package| format!("`{}`", shown_folder(&package.folder)))
+                .collect();
+            folders.join(", ")
+        };
+        match matched.iter().collect::<Vec<_>>().as_slice() {
+            [(dir, package)] if package.kind == PackageKind::Command => {
+                let name = self.package_name(dir, "/", build.verb())?;
+                Ok(Binary::built(join(cwd, &name), id))
+            }
+            [] => Err("they come to no package in the build context".into()),
+            [_] => Err(format!(
+                "they come to one package in the build context, {}, which is not package main",
+                folders()
+            )),
+            several => Err(format!(
+                "they come to {} packages in the build context ({})",
+                several.len(),
+                folders()
+            )),
+        }
     }
 
     /// The binaries that `build` of the commands in the image folders `commands` writes:
@@ -261,6 +330,11 @@ fn with_reason(what: String, reason: Option<String>) -> String {
         Some(reason) => format!("{what}: {reason}"),
         None => what,
     }
+}
+
+/// A folder of the build context as people name it: `.` for its root.
+fn shown_folder(folder: &str) -> &str {
+    if folder.is_empty() { "." } else { folder }
 }
 
 /// A package argument that names folders (`./cmd/api`, `../...`, `./cmd/...`,

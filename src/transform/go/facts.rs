@@ -60,6 +60,8 @@ pub struct Facts<'a> {
     /// The packages of the build context that the builds' `./...` patterns match, all of
     /// which the go command compiles (those in `node_modules` among them).
     pub compiled: Vec<GoPackage>,
+    /// Why a build without `-o` writes no binary, for the first that writes none.
+    pub no_binary: Option<String>,
     /// COPY/ADD instructions that copy the whole context, or the whole of a folder of it
     /// that holds the module (`COPY backend/ .`).
     pub whole_copies: Vec<ItemId>,
@@ -84,6 +86,7 @@ impl<'a> Facts<'a> {
             },
             binaries: Vec::new(),
             compiled: Vec::new(),
+            no_binary: None,
             whole_copies: Vec::new(),
             whole_folders: BTreeMap::new(),
             module_copies: Vec::new(),
