@@ -262,6 +262,12 @@ impl BuildContext {
     }
 }
 
+/// A folder of the build context (relative, `/`-separated) as people name it: `.` for
+/// its root.
+pub fn shown_folder(folder: &str) -> &str {
+    if folder.is_empty() { "." } else { folder }
+}
+
 /// How many entries [`BuildContext::sends_any`] looks at under an ignored folder.
 const SENT_FILES_LOOKED_AT: usize = 10_000;
 

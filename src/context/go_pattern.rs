@@ -20,8 +20,8 @@
 //! walk ran out of budget, a file could not be read, a `.go` file or go.mod is a
 //! symbolic link (the go command reads what it leads to), a command is one of some
 //! builds only (build constraints on a tag, an architecture or cgo), go.mod has an
-//! `ignore` of a form restage does not read, or the pattern's folder is reached through
-//! a symbolic link.
+//! `ignore` of a form restage does not read, the pattern's folder is reached through
+//! a symbolic link, or it is in no module of a workspace (where the go command fails).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -31,7 +31,7 @@ use std::path::Path;
 
 use super::go_mod;
 use super::go_sources::{BUDGET, Doubt, GoFolder, GoMod, GoSources, Package, join};
-use super::{BuildContext, read_small};
+use super::{BuildContext, read_small, shown_folder};
 use crate::analyze::{file_name, relative_to};
 
 impl BuildContext {
@@ -62,10 +62,19 @@ impl BuildContext {
         if !self.reaches(root, folder)? {
             return Ok(Vec::new());
         }
-        let ignored = if below {
-            self.go_mod_ignores(root, folder)?
-        } else {
-            Vec::new()
+        let ignored = match (below, self.nearest(root, folder, "go.mod")?) {
+            (false, _) => Vec::new(),
+            (true, Some(module)) => self.go_mod_ignores(root, module, folder)?,
+            (true, None) => match self.nearest(root, folder, "go.work")? {
+                Some(workspace) => {
+                    return Err(format!(
+                        "`{}` is in no module of the workspace `{}`, and the go command matches a pattern in a module's folders only (the modules go.work uses below it are their own), so the build fails",
+                        shown_folder(folder),
+                        join(workspace, "go.work")
+                    ));
+                }
+                None => Vec::new(),
+            },
         };
         let context_walk = self.go_sources();
         if context_walk.tree.contains_key(folder) {
@@ -98,43 +107,57 @@ impl BuildContext {
         Ok(true)
     }
 
-    /// What the `ignore` directives of the go.mod of the module `folder` is in say, as
-    /// [`GoIgnore`]s; an error for one restage does not read, or one that takes in the
-    /// pattern's folder itself.
-    fn go_mod_ignores(&self, root: &Path, folder: &str) -> Result<Vec<GoIgnore>, String> {
-        let mut module = Some(folder);
-        while let Some(at) = module {
-            let go_mod = join(at, "go.mod");
-            if self.sent_file(root, &go_mod)? {
-                let text = read_small(&root.join(&go_mod))
-                    .ok_or_else(|| format!("restage could not read `{go_mod}`"))?;
-                let ignored = go_mod::ignores(&text)
-                    .map(|path| GoIgnore::read(path, at))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| {
-                        format!(
-                            "`{go_mod}` has an `ignore` directive of a form restage does not read"
-                        )
-                    })?;
-                let mut above = relative_to(folder, at)
-                    .unwrap_or_default()
-                    .split('/')
-                    .filter(|part| !part.is_empty());
-                let mut path = at.to_owned();
-                let covered = above.any(|part| {
-                    path = join(&path, part);
-                    ignored.iter().any(|ignore| ignore.skips(&path))
-                });
-                if covered {
-                    return Err(format!(
-                        "`{go_mod}` ignores `{folder}` or a folder it is in"
-                    ));
-                }
-                return Ok(ignored);
+    /// The nearest folder at or above `folder` (relative) that holds the file `name`
+    /// (go.mod, go.work) in the image.
+    fn nearest<'a>(
+        &self,
+        root: &Path,
+        folder: &'a str,
+        name: &str,
+    ) -> Result<Option<&'a str>, String> {
+        let mut at = Some(folder);
+        while let Some(here) = at {
+            if self.sent_file(root, &join(here, name))? {
+                return Ok(Some(here));
             }
-            module = (!at.is_empty()).then(|| at.rsplit_once('/').map_or("", |(up, _)| up));
+            at = (!here.is_empty()).then(|| here.rsplit_once('/').map_or("", |(up, _)| up));
         }
-        Ok(Vec::new())
+        Ok(None)
+    }
+
+    /// What the `ignore` directives of the go.mod of the module at `module` say, as
+    /// [`GoIgnore`]s; an error for one restage does not read, or one that takes in the
+    /// pattern's folder `folder` itself.
+    fn go_mod_ignores(
+        &self,
+        root: &Path,
+        module: &str,
+        folder: &str,
+    ) -> Result<Vec<GoIgnore>, String> {
+        let go_mod = join(module, "go.mod");
+        let text = read_small(&root.join(&go_mod))
+            .ok_or_else(|| format!("restage could not read `{go_mod}`"))?;
+        let ignored = go_mod::ignores(&text)
+            .map(|path| GoIgnore::read(path, module))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                format!("`{go_mod}` has an `ignore` directive of a form restage does not read")
+            })?;
+        let mut above = relative_to(folder, module)
+            .unwrap_or_default()
+            .split('/')
+            .filter(|part| !part.is_empty());
+        let mut path = module.to_owned();
+        let covered = above.any(|part| {
+            path = join(&path, part);
+            ignored.iter().any(|ignore| ignore.skips(&path))
+        });
+        if covered {
+            return Err(format!(
+                "`{go_mod}` ignores `{folder}` or a folder it is in"
+            ));
+        }
+        Ok(ignored)
     }
 
     /// Whether the file at `path` is in the image: a regular file of the context that
@@ -586,5 +609,21 @@ mod tests {
             commands(matched(&sources, "", true, &[])),
             Ok(vec!["a".into(), "b/c".into()])
         );
+    }
+
+    #[test]
+    fn a_pattern_in_a_workspace_outside_its_modules_is_declined() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "go.work", "go 1.22\n\nuse ./api\n");
+        write(dir.path(), "api/go.mod", "module example.com/api\n");
+        write(dir.path(), "api/cmd/server/main.go", MAIN);
+        let error = under(&dir, "").unwrap_err();
+        assert!(
+            error.contains("`.` is in no module of the workspace `go.work`"),
+            "{error}"
+        );
+        assert_eq!(under(&dir, "api"), Ok(vec!["api/cmd/server".into()]));
+        // A folder named alone is a package of its module, whatever the pattern rules.
+        assert!(BuildContext::read(dir.path()).go_package_in("").is_ok());
     }
 }

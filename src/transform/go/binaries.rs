@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::{ItemId, file_name, join, relative_to};
-use crate::context::{GoPackage, PackageKind};
+use crate::context::{GoPackage, PackageKind, shown_folder};
 
 use super::command::{self, GoBuild, expand};
 use super::facts::Facts;
@@ -80,7 +80,7 @@ impl Facts<'_> {
         let to_file = output.as_deref().filter(|output| {
             !build.install && !output.ends_with('/') && !self.is_dir(&join(&cwd, output))
         });
-        if packages.iter().any(|package| package.contains("...")) {
+        if packages.iter().any(|package| is_pattern(package)) {
             let matched = self.packages(&packages, &cwd);
             if let Ok(matched) = &matched {
                 self.compiled
@@ -332,9 +332,15 @@ fn with_reason(what: String, reason: Option<String>) -> String {
     }
 }
 
-/// A folder of the build context as people name it: `.` for its root.
-fn shown_folder(folder: &str) -> &str {
-    if folder.is_empty() { "." } else { folder }
+/// The go command's own patterns, which name packages by what they are: `all` (the main
+/// module's packages and what they import), `std`, `cmd`, `tool` (go.mod's tools, Go
+/// 1.24) and `work` (the packages of a workspace's modules, Go 1.25).
+const META_PATTERNS: &[&str] = &["all", "std", "cmd", "tool", "work"];
+
+/// Whether a package argument is a pattern: one with `...`, or one of the go command's
+/// own.
+fn is_pattern(package: &str) -> bool {
+    package.contains("...") || META_PATTERNS.contains(&package)
 }
 
 /// A package argument that names folders (`./cmd/api`, `../...`, `./cmd/...`,
@@ -344,6 +350,11 @@ fn shown_folder(folder: &str) -> &str {
 /// (`None`: no folder of the context) and for `...` before a pattern's end
 /// (`./svc/.../main`), which restage does not match.
 fn local_package(package: &str) -> Result<(&str, Option<&str>), Option<String>> {
+    if META_PATTERNS.contains(&package) {
+        return Err(Some(format!(
+            "`{package}` names packages by what they are, not by their folders, which restage does not follow"
+        )));
+    }
     let local = package == "."
         || package == ".."
         || package.starts_with("./")
@@ -388,7 +399,7 @@ fn installed(
 
 #[cfg(test)]
 mod tests {
-    use super::local_package;
+    use super::{is_pattern, local_package};
 
     #[test]
     fn package_arguments_name_folders_as_the_go_command_reads_them() {
@@ -398,10 +409,13 @@ mod tests {
         assert_eq!(local_package("../..."), Ok(("..", Some(""))));
         assert_eq!(local_package("./cmd/..."), Ok(("./cmd", Some(""))));
         assert_eq!(local_package("./cmd/api..."), Ok(("./cmd", Some("api"))));
-        // Import paths, the `all` pattern among them, are no folder of the context.
+        // Import paths are no folder of the context.
         for package in ["...", ".hidden/...", "example.com/x/..."] {
             assert_eq!(local_package(package), Err(None), "{package}");
         }
         assert!(local_package("./svc/.../main").unwrap_err().is_some());
+        // The go command's own patterns name no folder, and say so.
+        assert!(is_pattern("work") && !is_pattern("./work"));
+        assert!(local_package("work").unwrap_err().is_some());
     }
 }
