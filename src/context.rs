@@ -1,9 +1,9 @@
 //! The build context next to a Dockerfile, read once: the dependency manifests and
 //! lock files the transformers decide from, and the facts they need about the source
-//! tree (top-level folders; the Go source, which `go_sources` walks and `go_file`
-//! reads, and the commands a `./...` pattern builds, which `go_pattern` finds as the go
-//! command does; `go_mod` reads go.mod). This is the only file IO of the rewrite; a
-//! lone Dockerfile (or stdin) has an empty context.
+//! tree (top-level folders; the Go source, which `go_sources` walks once and `go_file`
+//! reads, and the packages a `./...` pattern matches in that walk, which `go_pattern`
+//! finds as the go command does; `go_mod` reads go.mod). This is the only file IO of
+//! the rewrite; a lone Dockerfile (or stdin) has an empty context.
 
 mod go_file;
 mod go_mod;
@@ -17,6 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::recent::RecentFolders;
 
+pub use go_pattern::{GoPackage, PackageKind};
 pub use go_sources::{GoSources, Unread};
 
 /// Files whose contents the transformers read, by name relative to the context root.
@@ -103,12 +104,13 @@ impl BuildContext {
     }
 
     /// What the Go source under the context is (the `.go` files a Linux build compiles,
-    /// what they import, what the go.mod files require), walked on first asking.
+    /// what they import, what the go.mod files require, the packages of each folder),
+    /// walked on first asking.
     pub fn go_sources(&self) -> &GoSources {
         self.go.get_or_init(|| {
             self.root
                 .as_deref()
-                .map(GoSources::scan)
+                .map(|root| GoSources::scan(self, root))
                 .unwrap_or_default()
         })
     }
@@ -197,8 +199,11 @@ impl BuildContext {
     /// Whether the context's `.dockerignore` keeps the top-level entry `name` out of what
     /// it sends to the builder.
     pub fn ignores(&self, name: &str) -> bool {
-        let path = format!("{}{name}", self.prefix);
-        crate::dockerignore::ignores(self.file(".dockerignore").unwrap_or_default(), &path)
+        // Most contexts have none, and the walk of the Go sources asks for every file.
+        let Some(rules) = self.file(".dockerignore").filter(|rules| !rules.is_empty()) else {
+            return false;
+        };
+        crate::dockerignore::ignores(rules, &format!("{}{name}", self.prefix))
     }
 
     /// Whether the context's `.dockerignore` keeps out the entry at `path` and all under
@@ -255,6 +260,12 @@ impl BuildContext {
     pub fn file(&self, name: &str) -> Option<&str> {
         self.files.get(name).map(String::as_str)
     }
+}
+
+/// A folder of the build context (relative, `/`-separated) as people name it: `.` for
+/// its root.
+pub fn shown_folder(folder: &str) -> &str {
+    if folder.is_empty() { "." } else { folder }
 }
 
 /// How many entries [`BuildContext::sends_any`] looks at under an ignored folder.

@@ -87,6 +87,14 @@ pub(super) fn compiled_by_name(name: &str) -> bool {
     os == "linux"
 }
 
+/// Whether the go tool compiles a `_test.go` file named `name` into a Linux build of its
+/// package's tests, as far as the name tells: the same test as [`compiled_by_name`] on the
+/// name without `_test` (`x_windows_test.go` is left out).
+pub(super) fn test_compiled_by_name(name: &str) -> bool {
+    name.strip_suffix("_test.go")
+        .is_some_and(|stem| compiled_by_name(&format!("{stem}.go")))
+}
+
 /// What the header of a `.go` file says.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Header<'a> {
@@ -695,6 +703,21 @@ mod tests {
             ".hidden.go",
         ] {
             assert!(!compiled_by_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn test_file_names_for_linux() {
+        for name in ["store_test.go", "store_linux_test.go", "linux_test.go"] {
+            assert!(test_compiled_by_name(name), "{name}");
+        }
+        for name in [
+            "store.go",
+            "store_windows_test.go",
+            "_test.go",
+            "_x_test.go",
+        ] {
+            assert!(!test_compiled_by_name(name), "{name}");
         }
     }
 }

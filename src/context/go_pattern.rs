@@ -1,8 +1,8 @@
-//! The commands a `./...` pattern builds, found as the go command finds them
+//! The packages a `./...` pattern matches, found as the go command finds them
 //! (cmd/go/internal/search's `MatchDirs` and `MatchPattern`; checked against Go 1.19 in
-//! a container): a walk of its own from the pattern's folder over the build context as
-//! Docker sends it. `go_sources`' walk will not do: it leaves out `node_modules`, which
-//! the go command goes into. Below the pattern's folder:
+//! a container), read from the one walk of the build context (`go_sources`), which
+//! goes where the go command goes, `node_modules` among them. Below the pattern's
+//! folder:
 //!
 //! - a folder whose name begins with `.` or `_`, or `testdata`, is skipped with all
 //!   below it, and so is the pattern's folder by its own name (`./_tools/...` matches
@@ -13,66 +13,75 @@
 //! - a symbolic link to a folder is not followed (one to a `.go` file is read);
 //! - what `.dockerignore` keeps out is not in the image, so not built.
 //!
-//! A folder is a command when a `.go` file that every Linux build compiles says
-//! `package main`, and none when one says another package. Where restage cannot be sure, it says why rather than guess: the walk
-//! ran out of budget, a file could not be read, a `.go` file or go.mod is a symbolic link
-//! (the go command reads what it leads to), a command is one of some builds only (build
-//! constraints on a tag, an architecture or cgo), go.mod has an `ignore` of a form
-//! restage does not read, or the pattern's folder is reached through a symbolic link.
+//! A folder is a package when a `.go` file that Linux builds compile is there (a
+//! `_test.go` file too: the go command matches a folder of tests alone), a command when
+//! one that every Linux build compiles says `package main`, and a library when one says
+//! another package. Where restage cannot be sure, it says why rather than guess: the
+//! walk ran out of budget, a file could not be read, a `.go` file or go.mod is a
+//! symbolic link (the go command reads what it leads to), a command is one of some
+//! builds only (build constraints on a tag, an architecture or cgo), go.mod has an
+//! `ignore` of a form restage does not read, the pattern's folder is reached through
+//! a symbolic link, or it is in no module of a workspace (where the go command fails).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::ErrorKind;
+use std::ops::Bound;
 use std::path::Path;
 
-use super::go_file::{self, compiled_header};
 use super::go_mod;
-use super::go_sources::BUDGET;
-use super::{BuildContext, entries_by_name, read_small};
-use crate::analyze::relative_to;
+use super::go_sources::{BUDGET, Doubt, GoFolder, GoMod, GoSources, Package, join};
+use super::{BuildContext, read_small, shown_folder};
+use crate::analyze::{file_name, relative_to};
 
 impl BuildContext {
-    /// The commands (folders of package main, relative to the context's root, in name
-    /// order) that a `./...` pattern at `folder` (relative, empty for the root) builds;
+    /// The packages (in the order of their folders' paths, relative to the context's
+    /// root) that a `./...` pattern at `folder` (relative, empty for the root) matches;
     /// why restage cannot tell where it cannot.
-    pub fn go_commands_under(&self, folder: &str) -> Result<Vec<String>, String> {
+    pub fn go_packages_under(&self, folder: &str) -> Result<Vec<GoPackage>, String> {
         let name = folder.rsplit('/').next().unwrap_or_default();
         if name.starts_with(['.', '_']) || name == "testdata" {
             return Ok(Vec::new());
         }
-        self.go_commands(folder, true)
+        self.go_packages(folder, true)
     }
 
-    /// `folder` alone if it is a command: a package named by its folder is built
-    /// whatever its name (`./_tools/lint`) and go.mod's `ignore`s say.
-    pub fn go_command_in(&self, folder: &str) -> Result<Vec<String>, String> {
-        self.go_commands(folder, false)
+    /// The package of `folder` alone, if there is one: a package named by its folder is
+    /// built whatever its name (`./_tools/lint`) and go.mod's `ignore`s say.
+    pub fn go_package_in(&self, folder: &str) -> Result<Vec<GoPackage>, String> {
+        self.go_packages(folder, false)
     }
 
-    /// The commands at `folder`, and with `below` in the folders under it that a
-    /// pattern matches.
-    fn go_commands(&self, folder: &str, below: bool) -> Result<Vec<String>, String> {
+    /// The package at `folder`, and with `below` those in the folders under it that a
+    /// pattern matches, read from the context's walk, or from a walk of `folder` alone
+    /// where that one did not go (a hidden folder, `testdata`, past its budget).
+    fn go_packages(&self, folder: &str, below: bool) -> Result<Vec<GoPackage>, String> {
         let Some(root) = self.root.as_deref() else {
             return Err("restage has no build context to look in".into());
         };
         if !self.reaches(root, folder)? {
             return Ok(Vec::new());
         }
-        let ignored = if below {
-            self.go_mod_ignores(root, folder)?
-        } else {
-            Vec::new()
+        let ignored = match (below, self.nearest(root, folder, "go.mod")?) {
+            (false, _) => Vec::new(),
+            (true, Some(module)) => self.go_mod_ignores(root, module, folder)?,
+            (true, None) => match self.nearest(root, folder, "go.work")? {
+                Some(workspace) => {
+                    return Err(format!(
+                        "`{}` is in no module of the workspace `{}`, and the go command matches a pattern in a module's folders only (the modules go.work uses below it are their own), so the build fails",
+                        shown_folder(folder),
+                        join(workspace, "go.work")
+                    ));
+                }
+                None => Vec::new(),
+            },
         };
-        let mut walk = Walk {
-            context: self,
-            root,
-            ignored,
-            budget: BUDGET,
-            commands: Vec::new(),
-        };
-        walk.run(folder, below)?;
-        walk.commands.sort();
-        Ok(walk.commands)
+        let context_walk = self.go_sources();
+        if context_walk.tree.contains_key(folder) {
+            return matched(context_walk, folder, below, &ignored);
+        }
+        let own_walk = GoSources::walk(self, root, folder, BUDGET);
+        matched(&own_walk, folder, below, &ignored)
     }
 
     /// Whether the folder at `path` is there, no symbolic link on the way to it (the go
@@ -98,43 +107,57 @@ impl BuildContext {
         Ok(true)
     }
 
-    /// What the `ignore` directives of the go.mod of the module `folder` is in say, as
-    /// [`GoIgnore`]s; an error for one restage does not read, or one that takes in the
-    /// pattern's folder itself.
-    fn go_mod_ignores(&self, root: &Path, folder: &str) -> Result<Vec<GoIgnore>, String> {
-        let mut module = Some(folder);
-        while let Some(at) = module {
-            let go_mod = join(at, "go.mod");
-            if self.sent_file(root, &go_mod)? {
-                let text = read_small(&root.join(&go_mod))
-                    .ok_or_else(|| format!("restage could not read `{go_mod}`"))?;
-                let ignored = go_mod::ignores(&text)
-                    .map(|path| GoIgnore::read(path, at))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| {
-                        format!(
-                            "`{go_mod}` has an `ignore` directive of a form restage does not read"
-                        )
-                    })?;
-                let mut above = relative_to(folder, at)
-                    .unwrap_or_default()
-                    .split('/')
-                    .filter(|part| !part.is_empty());
-                let mut path = at.to_owned();
-                let covered = above.any(|part| {
-                    path = join(&path, part);
-                    ignored.iter().any(|ignore| ignore.skips(&path))
-                });
-                if covered {
-                    return Err(format!(
-                        "`{go_mod}` ignores `{folder}` or a folder it is in"
-                    ));
-                }
-                return Ok(ignored);
+    /// The nearest folder at or above `folder` (relative) that holds the file `name`
+    /// (go.mod, go.work) in the image.
+    fn nearest<'a>(
+        &self,
+        root: &Path,
+        folder: &'a str,
+        name: &str,
+    ) -> Result<Option<&'a str>, String> {
+        let mut at = Some(folder);
+        while let Some(here) = at {
+            if self.sent_file(root, &join(here, name))? {
+                return Ok(Some(here));
             }
-            module = (!at.is_empty()).then(|| at.rsplit_once('/').map_or("", |(up, _)| up));
+            at = (!here.is_empty()).then(|| here.rsplit_once('/').map_or("", |(up, _)| up));
         }
-        Ok(Vec::new())
+        Ok(None)
+    }
+
+    /// What the `ignore` directives of the go.mod of the module at `module` say, as
+    /// [`GoIgnore`]s; an error for one restage does not read, or one that takes in the
+    /// pattern's folder `folder` itself.
+    fn go_mod_ignores(
+        &self,
+        root: &Path,
+        module: &str,
+        folder: &str,
+    ) -> Result<Vec<GoIgnore>, String> {
+        let go_mod = join(module, "go.mod");
+        let text = read_small(&root.join(&go_mod))
+            .ok_or_else(|| format!("restage could not read `{go_mod}`"))?;
+        let ignored = go_mod::ignores(&text)
+            .map(|path| GoIgnore::read(path, module))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                format!("`{go_mod}` has an `ignore` directive of a form restage does not read")
+            })?;
+        let mut above = relative_to(folder, module)
+            .unwrap_or_default()
+            .split('/')
+            .filter(|part| !part.is_empty());
+        let mut path = module.to_owned();
+        let covered = above.any(|part| {
+            path = join(&path, part);
+            ignored.iter().any(|ignore| ignore.skips(&path))
+        });
+        if covered {
+            return Err(format!(
+                "`{go_mod}` ignores `{folder}` or a folder it is in"
+            ));
+        }
+        Ok(ignored)
     }
 
     /// Whether the file at `path` is in the image: a regular file of the context that
@@ -142,9 +165,7 @@ impl BuildContext {
     /// command would follow.
     fn sent_file(&self, root: &Path, path: &str) -> Result<bool, String> {
         match fs::symlink_metadata(root.join(path)) {
-            Ok(meta) if meta.file_type().is_symlink() && !self.ignores(path) => Err(format!(
-                "`{path}` is a symbolic link, and the go command reads what it leads to, which restage does not"
-            )),
+            Ok(meta) if meta.file_type().is_symlink() && !self.ignores(path) => Err(linked(path)),
             Ok(meta) => Ok(meta.is_file() && !self.ignores(path)),
             Err(_) => Ok(false),
         }
@@ -186,117 +207,128 @@ impl GoIgnore {
     }
 }
 
-/// One walk for a pattern, with what it found so far.
-struct Walk<'a> {
-    context: &'a BuildContext,
-    root: &'a Path,
-    ignored: Vec<GoIgnore>,
-    budget: usize,
-    commands: Vec<String>,
+/// A package a pattern matches, as [`BuildContext::go_packages_under`] finds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GoPackage {
+    /// Its folder, relative to the context's root.
+    pub folder: String,
+    pub kind: PackageKind,
+    /// Its first `.go` file compiled on Linux that imports "C".
+    pub cgo_file: Option<String>,
+    /// What its `.go` files compiled on Linux import, each with the first file that does.
+    pub imports: BTreeMap<String, String>,
 }
 
-impl Walk<'_> {
-    /// Walks the folders from `top` breadth first, each folder's entries in name order,
-    /// and with `below` the folders under it.
-    fn run(&mut self, top: &str, below: bool) -> Result<(), String> {
-        // Folders to read, each with whether the walk goes on below it (not below
-        // `vendor`, whose packages a pattern does not match).
-        let mut folders = VecDeque::from([(top.to_owned(), below)]);
-        while let Some((folder, below)) = folders.pop_front() {
-            let entries = entries_by_name(&self.root.join(&folder))
-                .map_err(|_| format!("restage could not read `{folder}`"))?;
-            let mut command = Command::None;
-            for (name, entry) in entries {
-                if self.budget == 0 {
-                    return Err(format!(
-                        "the build context has more than {BUDGET} files and folders there, more than restage looks through"
-                    ));
-                }
-                self.budget -= 1;
-                let path = join(&folder, &name);
-                let meta = entry
-                    .metadata()
-                    .map_err(|_| format!("restage could not read `{path}`"))?;
-                if meta.is_dir() {
-                    if below && self.goes_into(&name, &path)? {
-                        folders.push_back((path, name != "vendor"));
-                    }
-                } else if name.ends_with(".go") && go_file::compiled_by_name(&name) {
-                    command = command.and(self.read_go_file(&path)?);
-                }
-            }
-            match command {
-                Command::None | Command::Library => {}
-                Command::Always => self.commands.push(folder),
-                Command::Some(file) => {
-                    return Err(format!(
-                        "`{folder}` is a command of some builds only, as `{file}` has build constraints on a tag, an architecture or cgo (which the rewrite turns off)"
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether the go command goes into the folder `name` at `path`, and finds it in
-    /// the image.
-    fn goes_into(&self, name: &str, path: &str) -> Result<bool, String> {
-        let skipped = name.starts_with(['.', '_'])
-            || name == "testdata"
-            || self.context.keeps_out_whole(path)
-            || self.ignored.iter().any(|ignore| ignore.skips(path));
-        Ok(!skipped && !self.context.sent_file(self.root, &join(path, "go.mod"))?)
-    }
-
-    /// What the `.go` file at `path` makes its folder.
-    fn read_go_file(&self, path: &str) -> Result<Command, String> {
-        if !self.context.sent_file(self.root, path)? {
-            return Ok(Command::None);
-        }
-        let file = compiled_header(&self.root.join(path))
-            .ok_or_else(|| format!("restage could not read `{path}`"))?;
-        Ok(match file {
-            Some(file) if file.package == "main" && file.certain => Command::Always,
-            Some(file) if file.package == "main" => Command::Some(path.to_owned()),
-            Some(file) if file.certain && !file.package.is_empty() => Command::Library,
-            _ => Command::None,
-        })
-    }
-}
-
-/// What the `.go` files of a folder make it.
-#[derive(Debug, PartialEq, Eq)]
-enum Command {
-    /// Not a command.
-    None,
-    /// A command of every Linux build.
-    Always,
-    /// A command of the builds that compile this file only.
-    Some(String),
-    /// A package of another name in every Linux build: a `package main` file of some
-    /// builds (`//go:build generate`) makes those builds fail, not a command.
+/// What a package is to a Linux build.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackageKind {
+    /// `package main` in every build: a command.
+    Command,
+    /// A package of another name in every build.
     Library,
+    /// Tests alone in every build: a package the go command matches and builds nothing of.
+    Tests,
+    /// A package of some builds only, as this file, which has build constraints on a tag,
+    /// an architecture or cgo, is the first to say (no file of every build says more).
+    OfSomeBuilds(String),
 }
 
-impl Command {
-    /// The folder with one more file's say.
-    fn and(self, file: Command) -> Command {
-        match (self, file) {
-            (Command::Always, _) | (_, Command::Always) => Command::Always,
-            (Command::Library, _) | (_, Command::Library) => Command::Library,
-            (Command::Some(first), _) => Command::Some(first),
-            (Command::None, file) => file,
+/// The packages of the folder `top` in the walk `sources` and, with `below`, of the
+/// folders under it that a pattern matches (the module's go.mod `ignored` some).
+fn matched(
+    sources: &GoSources,
+    top: &str,
+    below: bool,
+    ignored: &[GoIgnore],
+) -> Result<Vec<GoPackage>, String> {
+    // The folders the go command reads, in path order: a folder comes after the one it
+    // is in.
+    let mut read: BTreeSet<&str> = BTreeSet::new();
+    let mut packages = Vec::new();
+    let folders = sources
+        .tree
+        .range::<str, _>((Bound::Included(top), Bound::Unbounded))
+        .take_while(|(path, _)| path.starts_with(top))
+        .filter(|(path, _)| relative_to(path, top).is_some());
+    for (path, folder) in folders {
+        let reads = path == top
+            || below && goes_into(&read, top, path, ignored) && !module_root(path, folder.go_mod)?;
+        if !reads {
+            continue;
+        }
+        read.insert(path);
+        if let Some(package) = package_of(path, folder)? {
+            packages.push(package);
         }
     }
+    let unwalked = sources
+        .unwalked
+        .iter()
+        .any(|path| path == top || below && goes_into(&read, top, path, ignored));
+    if unwalked {
+        return Err(format!(
+            "the build context has more than {BUDGET} files and folders there, more than restage looks through"
+        ));
+    }
+    Ok(packages)
 }
 
-/// `folder/name`, or `name` at the root (empty `folder`).
-fn join(folder: &str, name: &str) -> String {
-    if folder.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{folder}/{name}")
+/// Whether a pattern at `top` goes into the folder at `path` under it, having read the
+/// folders `read`: it has read the folder `path` is in, and skips `path` neither by its
+/// name, nor as a package inside a `vendor` folder, nor for go.mod's `ignored`.
+fn goes_into(read: &BTreeSet<&str>, top: &str, path: &str, ignored: &[GoIgnore]) -> bool {
+    let (up, name) = path.rsplit_once('/').unwrap_or(("", path));
+    read.contains(up)
+        && !name.starts_with(['.', '_'])
+        && name != "testdata"
+        && (up == top || file_name(up) != "vendor")
+        && !ignored.iter().any(|ignore| ignore.skips(path))
+}
+
+/// Whether the folder at `path` is another module's root by its go.mod; an error for a
+/// go.mod that is a symbolic link, which the go command would follow.
+fn module_root(path: &str, go_mod: Option<GoMod>) -> Result<bool, String> {
+    match go_mod {
+        Some(GoMod::Link) => Err(linked(&join(path, "go.mod"))),
+        go_mod => Ok(go_mod.is_some()),
     }
+}
+
+/// The package of the folder at `path` the go command reads, if there is one; an error
+/// where restage cannot tell it, or it is a command of some builds only.
+fn package_of(path: &str, folder: &GoFolder) -> Result<Option<GoPackage>, String> {
+    match &folder.doubt {
+        Some(Doubt::Unreadable(path)) => return Err(format!("restage could not read `{path}`")),
+        Some(Doubt::Link(path)) => return Err(linked(path)),
+        None => {}
+    }
+    let kind = match &folder.package {
+        Package::None => return Ok(None),
+        Package::Main => PackageKind::Command,
+        Package::MainOfSome(file) => {
+            return Err(format!(
+                "`{path}` is a command of some builds only, as `{file}` has build constraints on a tag, an architecture or cgo (which the rewrite turns off)"
+            ));
+        }
+        Package::Library => PackageKind::Library,
+        Package::Tests => PackageKind::Tests,
+        Package::LibraryOfSome(file) | Package::TestsOfSome(file) => {
+            PackageKind::OfSomeBuilds(file.clone())
+        }
+    };
+    Ok(Some(GoPackage {
+        folder: path.to_owned(),
+        kind,
+        cgo_file: folder.cgo_file.clone(),
+        imports: folder.imports.clone(),
+    }))
+}
+
+/// Why restage cannot read the file at `path` as the go command does.
+fn linked(path: &str) -> String {
+    format!(
+        "`{path}` is a symbolic link, and the go command reads what it leads to, which restage does not"
+    )
 }
 
 #[cfg(test)]
@@ -322,8 +354,15 @@ mod tests {
         dir
     }
 
+    /// The folders of the commands among `packages`.
+    fn commands(packages: Result<Vec<GoPackage>, String>) -> Result<Vec<String>, String> {
+        let packages = packages?.into_iter();
+        let commands = packages.filter(|package| package.kind == PackageKind::Command);
+        Ok(commands.map(|package| package.folder).collect())
+    }
+
     fn under(dir: &tempfile::TempDir, folder: &str) -> Result<Vec<String>, String> {
-        BuildContext::read(dir.path()).go_commands_under(folder)
+        commands(BuildContext::read(dir.path()).go_packages_under(folder))
     }
 
     #[test]
@@ -373,10 +412,10 @@ mod tests {
         let dir = module(&["_tools/lint", "_tools/lint/sub"]);
         let context = BuildContext::read(dir.path());
         assert_eq!(
-            context.go_command_in("_tools/lint"),
+            commands(context.go_package_in("_tools/lint")),
             Ok(vec!["_tools/lint".into()])
         );
-        assert_eq!(context.go_command_in("_tools"), Ok(Vec::new()));
+        assert_eq!(commands(context.go_package_in("_tools")), Ok(Vec::new()));
     }
 
     #[test]
@@ -502,14 +541,8 @@ mod tests {
         let dir = module(&["a", "b/c"]);
         let context = BuildContext::read(dir.path());
         let walk = |budget| {
-            let mut walk = Walk {
-                context: &context,
-                root: dir.path(),
-                ignored: Vec::new(),
-                budget,
-                commands: Vec::new(),
-            };
-            walk.run("", true).map(|()| walk.commands)
+            let sources = GoSources::walk(&context, dir.path(), "", budget);
+            commands(matched(&sources, "", true, &[]))
         };
         assert!(
             walk(4)
@@ -521,6 +554,76 @@ mod tests {
 
     #[test]
     fn without_a_context_there_is_nothing_to_tell() {
-        assert!(BuildContext::default().go_commands_under("").is_err());
+        assert!(BuildContext::default().go_packages_under("").is_err());
+    }
+
+    #[test]
+    fn packages_are_commands_libraries_tests_or_of_some_builds() {
+        let dir = module(&["cmd/api"]);
+        write(dir.path(), "internal/store/store.go", "package store\n");
+        write(dir.path(), "e2e/up_test.go", "package e2e\n");
+        write(
+            dir.path(),
+            "gen/gen.go",
+            "//go:build generate\n\npackage gen\n",
+        );
+        write(dir.path(), "win/w_windows.go", "package win\n");
+        let packages = BuildContext::read(dir.path()).go_packages_under("");
+        let kinds: Vec<(String, PackageKind)> = packages
+            .unwrap()
+            .into_iter()
+            .map(|package| (package.folder, package.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("cmd/api".into(), PackageKind::Command),
+                ("e2e".into(), PackageKind::Tests),
+                ("gen".into(), PackageKind::OfSomeBuilds("gen/gen.go".into())),
+                ("internal/store".into(), PackageKind::Library),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pattern_in_a_folder_the_context_walk_skips_is_walked_on_its_own() {
+        let dir = module(&[".tools/cmd/lint", "testdata/cmd/gen"]);
+        assert_eq!(
+            under(&dir, ".tools/cmd"),
+            Ok(vec![".tools/cmd/lint".into()])
+        );
+        assert_eq!(
+            under(&dir, "testdata/cmd"),
+            Ok(vec!["testdata/cmd/gen".into()])
+        );
+    }
+
+    #[test]
+    fn a_budget_that_runs_out_elsewhere_leaves_a_pattern_its_answer() {
+        let dir = module(&["a", "b/c"]);
+        write(dir.path(), "vendor/x/y/z.go", "package z\n");
+        let context = BuildContext::read(dir.path());
+        let sources = GoSources::walk(&context, dir.path(), "", 9);
+        assert_eq!(sources.unwalked, ["vendor/x/y"]);
+        assert_eq!(
+            commands(matched(&sources, "", true, &[])),
+            Ok(vec!["a".into(), "b/c".into()])
+        );
+    }
+
+    #[test]
+    fn a_pattern_in_a_workspace_outside_its_modules_is_declined() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "go.work", "go 1.22\n\nuse ./api\n");
+        write(dir.path(), "api/go.mod", "module example.com/api\n");
+        write(dir.path(), "api/cmd/server/main.go", MAIN);
+        let error = under(&dir, "").unwrap_err();
+        assert!(
+            error.contains("`.` is in no module of the workspace `go.work`"),
+            "{error}"
+        );
+        assert_eq!(under(&dir, "api"), Ok(vec!["api/cmd/server".into()]));
+        // A folder named alone is a package of its module, whatever the pattern rules.
+        assert!(BuildContext::read(dir.path()).go_package_in("").is_ok());
     }
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::{ItemId, file_name, join, relative_to};
+use crate::context::{GoPackage, PackageKind, shown_folder};
 
 use super::command::{self, GoBuild, expand};
 use super::facts::Facts;
@@ -50,8 +51,10 @@ impl Facts<'_> {
         Ok(())
     }
 
-    /// The binaries one `go build` or `go install` writes.
-    fn outputs(&self, id: ItemId, build: &GoBuild, cwd: &str) -> Result<Vec<Binary>, String> {
+    /// The binaries one `go build` or `go install` writes; the packages its patterns
+    /// match go to [`compiled`](Facts::compiled), and why it writes none, where it has
+    /// no `-o` and writes none, to [`no_binary`](Facts::no_binary).
+    fn outputs(&mut self, id: ItemId, build: &GoBuild, cwd: &str) -> Result<Vec<Binary>, String> {
         let vars = self.vars_at(id);
         let resolve = |word: &str| {
             expand(word, &vars)
@@ -77,38 +80,44 @@ impl Facts<'_> {
         let to_file = output.as_deref().filter(|output| {
             !build.install && !output.ends_with('/') && !self.is_dir(&join(&cwd, output))
         });
-        // A binary for each command the packages name, as the context has them; `unseen`
-        // says why not where restage cannot see them, followed by the context's reason
-        // where it has one.
-        let commands = |unseen: &str| -> Result<Vec<Binary>, String> {
-            let commands = self
-                .commands(&packages, &cwd)
-                .map_err(|reason| match reason {
-                    Some(reason) => format!("`{written}` {unseen}: {reason}"),
-                    None => format!("`{written}` {unseen}"),
-                })?;
-            if commands.is_empty() {
-                return Err(format!(
-                    "`{written}` builds no command: no folder it names has a package main file"
-                ));
+        if packages.iter().any(|package| is_pattern(package)) {
+            let matched = self.packages(&packages, &cwd);
+            if let Ok(matched) = &matched {
+                self.compiled
+                    .extend(matched.iter().map(|(_, package)| package.clone()));
             }
-            self.binaries_of(id, build, &commands, &cwd, output.as_deref(), &vars)
-        };
-        if packages.iter().any(|package| package.contains("...")) {
             return match (build.install, to_file) {
                 // `-o file` takes the one command there is (with several the original fails).
                 (_, Some(file)) => Ok(vec![Binary::built(join(&cwd, file), id)]),
-                // Without -o the go command writes a binary only where the pattern comes
-                // to one main package alone; restage counts commands, not packages, so it
-                // knows of none (a start command that runs one then declines).
-                (false, None) if output.is_none() => Ok(Vec::new()),
+                // Without -o the go command writes a binary only where the patterns come
+                // to one main package alone.
+                (false, None) if output.is_none() => {
+                    let lone = match self.gopath_mode(id) {
+                        true => Err("with GO111MODULE=off the go command matches other modules' packages too, which restage does not follow".into()),
+                        false => self.lone_command(id, build, &cwd, matched),
+                    };
+                    Ok(lone.map_or_else(
+                        |why| {
+                            self.no_binary.get_or_insert(format!(
+                                "the `{written}` here has no `-o`, so it writes a binary only where its packages come to one main package alone, and {why}"
+                            ));
+                            Vec::new()
+                        },
+                        |binary| vec![binary],
+                    ))
+                }
                 // GOPATH mode matches across the go.mod files of other modules.
                 _ if self.gopath_mode(id) => Err(format!(
                     "`{written}` writes a binary for every command under it, and with GO111MODULE=off the go command matches those of other modules too, which restage does not follow"
                 )),
-                _ => commands(
-                    "writes a binary for every command under it, and restage cannot see which commands the build context has there",
-                ),
+                _ => {
+                    let commands = commands(
+                        matched,
+                        &written,
+                        "writes a binary for every command under it, and restage cannot see which commands the build context has there",
+                    )?;
+                    self.binaries_of(id, build, &commands, &cwd, output.as_deref(), &vars)
+                }
             };
         }
         // `-o file` names the binary itself; the default name matters otherwise.
@@ -117,9 +126,12 @@ impl Facts<'_> {
         }
         if let (Some(_), [_, _, ..]) = (&output, packages.as_slice()) {
             // `-o folder/` of several packages: a binary for each that is a command.
-            return commands(
+            let commands = commands(
+                self.packages(&packages, &cwd),
+                &written,
                 "builds several packages into one folder, and restage cannot see which of them are commands",
-            );
+            )?;
+            return self.binaries_of(id, build, &commands, &cwd, output.as_deref(), &vars);
         }
         let names: Vec<String> = if packages[0].ends_with(".go") {
             vec![file_name(&packages[0]).trim_end_matches(".go").to_owned()]
@@ -133,37 +145,96 @@ impl Facts<'_> {
             return Ok(installed(id, &names, &packages, &vars));
         }
         let path = match &output {
-            // `go build` of several packages without -o only compiles them.
-            None if names.len() > 1 => return Ok(Vec::new()),
+            None if names.len() > 1 => {
+                self.no_binary.get_or_insert(format!(
+                    "the `{written}` here has no `-o` and names several packages, which it only compiles"
+                ));
+                return Ok(Vec::new());
+            }
             None => join(&cwd, &names[0]),
             Some(output) => join(&join(&cwd, output), &names[0]),
         };
         Ok(vec![Binary::built(path, id)])
     }
 
-    /// The folders in the image of the commands that `packages` (some of them `./...`
-    /// patterns) name, as the build context has them; an error where restage cannot
-    /// see it: `None` for a package no whole copy of the context fills, else why the
-    /// context does not tell.
-    fn commands(&self, packages: &[String], cwd: &str) -> Result<Vec<String>, Option<String>> {
+    /// The packages of the context, each with its folder in the image, that `packages`
+    /// (some of them `./...` patterns) name, as the build context has them; an error
+    /// where restage cannot see it: `None` for a package no whole copy of the context
+    /// fills, else why the context does not tell.
+    fn packages(
+        &self,
+        packages: &[String],
+        cwd: &str,
+    ) -> Result<Vec<(String, GoPackage)>, Option<String>> {
         let context = self.input.context;
-        let mut commands = Vec::new();
+        let mut found = Vec::new();
         for package in packages {
             let (base, names) = local_package(package)?;
             let dir = join(cwd, base);
             let folder = self.context_folder(&dir).ok_or(None)?;
-            let found = match names {
-                Some(_) => context.go_commands_under(&folder),
-                None => context.go_command_in(&folder),
+            let matched = match names {
+                Some(_) => context.go_packages_under(&folder),
+                None => context.go_package_in(&folder),
             };
-            let below = |command: &String| {
-                relative_to(command, &folder)
-                    .filter(|rest| rest.starts_with(names.unwrap_or_default()))
-                    .map(|rest| join(&dir, rest))
+            let in_image = |package: GoPackage| {
+                let rest = relative_to(&package.folder, &folder)
+                    .filter(|rest| rest.starts_with(names.unwrap_or_default()))?;
+                Some((join(&dir, rest), package))
             };
-            commands.extend(found.map_err(Some)?.iter().filter_map(below));
+            found.extend(matched.map_err(Some)?.into_iter().filter_map(in_image));
         }
-        Ok(commands)
+        Ok(found)
+    }
+
+    /// The binary a build without `-o` of the packages `matched` writes: the one of
+    /// their command where they come to that one package alone (cmd/go's rule, tests
+    /// alone counting as a package); why there is none, or restage cannot tell.
+    fn lone_command(
+        &self,
+        id: ItemId,
+        build: &GoBuild,
+        cwd: &str,
+        matched: Result<Vec<(String, GoPackage)>, Option<String>>,
+    ) -> Result<Binary, String> {
+        let matched = matched.map_err(|reason| {
+            with_reason(
+                "restage cannot see which packages the build context has there".into(),
+                reason,
+            )
+        })?;
+        // A package two patterns match is built once.
+        let matched: BTreeMap<String, GoPackage> = matched.into_iter().collect();
+        for package in matched.values() {
+            if let PackageKind::OfSomeBuilds(file) = &package.kind {
+                return Err(format!(
+                    "restage cannot tell whether `{}` is a package, as `{file}` has build constraints on a tag, an architecture or cgo",
+                    shown_folder(&package.folder)
+                ));
+            }
+        }
+        let folders = || {
+            let folders: Vec<String> = matched
+                .values()
+                .map(|package| format!("`{}`", shown_folder(&package.folder)))
+                .collect();
+            folders.join(", ")
+        };
+        match matched.iter().collect::<Vec<_>>().as_slice() {
+            [(dir, package)] if package.kind == PackageKind::Command => {
+                let name = self.package_name(dir, "/", build.verb())?;
+                Ok(Binary::built(join(cwd, &name), id))
+            }
+            [] => Err("they come to no package in the build context".into()),
+            [_] => Err(format!(
+                "they come to one package in the build context, {}, which is not package main",
+                folders()
+            )),
+            several => Err(format!(
+                "they come to {} packages in the build context ({})",
+                several.len(),
+                folders()
+            )),
+        }
     }
 
     /// The binaries that `build` of the commands in the image folders `commands` writes:
@@ -231,6 +302,47 @@ impl Facts<'_> {
     }
 }
 
+/// The image folders of the commands among the packages `matched`; an error where
+/// there is none, or restage cannot see the packages: then that the `written` build
+/// `unseen`, followed by the context's reason where it has one.
+fn commands(
+    matched: Result<Vec<(String, GoPackage)>, Option<String>>,
+    written: &str,
+    unseen: &str,
+) -> Result<Vec<String>, String> {
+    let matched = matched.map_err(|reason| with_reason(format!("`{written}` {unseen}"), reason))?;
+    let commands: Vec<String> = matched
+        .into_iter()
+        .filter(|(_, package)| package.kind == PackageKind::Command)
+        .map(|(dir, _)| dir)
+        .collect();
+    if commands.is_empty() {
+        return Err(format!(
+            "`{written}` builds no command: no folder it names has a package main file"
+        ));
+    }
+    Ok(commands)
+}
+
+/// `what` restage cannot see, followed by the context's `reason` where it has one.
+fn with_reason(what: String, reason: Option<String>) -> String {
+    match reason {
+        Some(reason) => format!("{what}: {reason}"),
+        None => what,
+    }
+}
+
+/// The go command's own patterns, which name packages by what they are: `all` (the main
+/// module's packages and what they import), `std`, `cmd`, `tool` (go.mod's tools, Go
+/// 1.24) and `work` (the packages of a workspace's modules, Go 1.25).
+const META_PATTERNS: &[&str] = &["all", "std", "cmd", "tool", "work"];
+
+/// Whether a package argument is a pattern: one with `...`, or one of the go command's
+/// own.
+fn is_pattern(package: &str) -> bool {
+    package.contains("...") || META_PATTERNS.contains(&package)
+}
+
 /// A package argument that names folders (`./cmd/api`, `../...`, `./cmd/...`,
 /// `./cmd/api...`) as the folder the go command starts from and, for a `...` pattern,
 /// what the path of a matched folder below it starts with (`api` for `./cmd/api...`;
@@ -238,6 +350,11 @@ impl Facts<'_> {
 /// (`None`: no folder of the context) and for `...` before a pattern's end
 /// (`./svc/.../main`), which restage does not match.
 fn local_package(package: &str) -> Result<(&str, Option<&str>), Option<String>> {
+    if META_PATTERNS.contains(&package) {
+        return Err(Some(format!(
+            "`{package}` names packages by what they are, not by their folders, which restage does not follow"
+        )));
+    }
     let local = package == "."
         || package == ".."
         || package.starts_with("./")
@@ -282,7 +399,7 @@ fn installed(
 
 #[cfg(test)]
 mod tests {
-    use super::local_package;
+    use super::{is_pattern, local_package};
 
     #[test]
     fn package_arguments_name_folders_as_the_go_command_reads_them() {
@@ -292,10 +409,13 @@ mod tests {
         assert_eq!(local_package("../..."), Ok(("..", Some(""))));
         assert_eq!(local_package("./cmd/..."), Ok(("./cmd", Some(""))));
         assert_eq!(local_package("./cmd/api..."), Ok(("./cmd", Some("api"))));
-        // Import paths, the `all` pattern among them, are no folder of the context.
+        // Import paths are no folder of the context.
         for package in ["...", ".hidden/...", "example.com/x/..."] {
             assert_eq!(local_package(package), Err(None), "{package}");
         }
         assert!(local_package("./svc/.../main").unwrap_err().is_some());
+        // The go command's own patterns name no folder, and say so.
+        assert!(is_pattern("work") && !is_pattern("./work"));
+        assert!(local_package("work").unwrap_err().is_some());
     }
 }

@@ -5,7 +5,7 @@
 //! the C library (`image` does) or read the source (`context::GoSources` does).
 
 use crate::analyze::ItemId;
-use crate::context::{GoSources, Unread};
+use crate::context::Unread;
 
 use super::Start;
 use super::facts::Facts;
@@ -118,11 +118,24 @@ pub(super) fn cgo_reason(facts: &Facts, start: &Start) -> Option<String> {
     if !settings.is_empty() {
         return None;
     }
+    // The context's Go source outside `node_modules`, then the packages the patterns
+    // match (in `node_modules` too).
     let sources = facts.input.context.go_sources();
-    if let Some(file) = &sources.cgo_file {
+    let cgo_file = sources.cgo_file.iter();
+    if let Some(file) = cgo_file
+        .chain(facts.compiled.iter().flat_map(|package| &package.cgo_file))
+        .next()
+    {
         return Some(format!("`{file}` imports \"C\""));
     }
-    if let Some(why) = known_cgo(sources) {
+    let requires = sources
+        .requires
+        .iter()
+        .map(|(module, go_mod)| (module, go_mod, "requires"));
+    let imports = (sources.imports.iter())
+        .chain(facts.compiled.iter().flat_map(|package| &package.imports))
+        .map(|(package, file)| (package, file, "imports"));
+    if let Some(why) = known_cgo(requires.chain(imports)) {
         return Some(why);
     }
     let race = match start {
@@ -158,18 +171,12 @@ pub(super) fn cgo_reason(facts: &Facts, start: &Start) -> Option<String> {
     })
 }
 
-/// Why a package of [`NEEDS_CGO`] that go.mod requires or a .go file imports makes the
-/// binary need cgo, if one does.
-fn known_cgo(sources: &GoSources) -> Option<String> {
-    let requires = sources
-        .requires
-        .iter()
-        .map(|(module, go_mod)| (module, go_mod, "requires"));
-    let imports = sources
-        .imports
-        .iter()
-        .map(|(package, file)| (package, file, "imports"));
-    requires.chain(imports).find_map(|(path, file, verb)| {
+/// Why a package of [`NEEDS_CGO`] that a go.mod requires or a .go file imports (each
+/// `(path, file, verb)`) makes the binary need cgo, if one does.
+fn known_cgo<'a>(
+    mut named: impl Iterator<Item = (&'a String, &'a String, &'a str)>,
+) -> Option<String> {
+    named.find_map(|(path, file, verb)| {
         let (_, what) = NEEDS_CGO.iter().find(|(known, _)| {
             path.strip_prefix(known)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
@@ -191,22 +198,19 @@ pub(super) fn env_cgo(facts: &Facts, id: ItemId) -> Option<bool> {
 mod tests {
     use super::*;
 
-    fn sources(requires: &[&str], imports: &[&str]) -> GoSources {
-        let located = |paths: &[&str], file: &str| {
+    fn why(requires: &[&str], imports: &[&str]) -> Option<String> {
+        let located = |paths: &[&str], file: &str, verb: &'static str| {
             paths
                 .iter()
-                .map(|path| (path.to_string(), file.to_owned()))
-                .collect()
+                .map(|path| (path.to_string(), file.to_owned(), verb))
+                .collect::<Vec<_>>()
         };
-        GoSources {
-            requires: located(requires, "go.mod"),
-            imports: located(imports, "cmd/app/main.go"),
-            ..GoSources::default()
-        }
-    }
-
-    fn why(requires: &[&str], imports: &[&str]) -> Option<String> {
-        known_cgo(&sources(requires, imports))
+        let named = [
+            located(requires, "go.mod", "requires"),
+            located(imports, "cmd/app/main.go", "imports"),
+        ]
+        .concat();
+        known_cgo(named.iter().map(|(path, file, verb)| (path, file, *verb)))
     }
 
     #[test]

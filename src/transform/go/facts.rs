@@ -14,6 +14,7 @@ use crate::transform::shell::one_line;
 
 use super::binaries::Binary;
 use super::command::{RunFacts, expand};
+use crate::context::GoPackage;
 
 /// The PATH of the official golang images.
 pub const GOLANG_PATH: &str =
@@ -56,6 +57,11 @@ pub struct Facts<'a> {
     pub runs: BTreeMap<ItemId, RunFacts>,
     pub module: Module,
     pub binaries: Vec<Binary>,
+    /// The packages of the build context that the builds' `./...` patterns match, all of
+    /// which the go command compiles (those in `node_modules` among them).
+    pub compiled: Vec<GoPackage>,
+    /// Why a build without `-o` writes no binary, for the first that writes none.
+    pub no_binary: Option<String>,
     /// COPY/ADD instructions that copy the whole context, or the whole of a folder of it
     /// that holds the module (`COPY backend/ .`).
     pub whole_copies: Vec<ItemId>,
@@ -79,6 +85,8 @@ impl<'a> Facts<'a> {
                 root: None,
             },
             binaries: Vec::new(),
+            compiled: Vec::new(),
+            no_binary: None,
             whole_copies: Vec::new(),
             whole_folders: BTreeMap::new(),
             module_copies: Vec::new(),

@@ -9,7 +9,7 @@ use crate::transform::plan::{Step, edited};
 use crate::transform::shell::{self, one_line, program_name};
 
 use super::Start;
-use super::command::{self, GoBuild, RunFacts, exec_form, uses_shell};
+use super::command::{self, GoBuild, exec_form, uses_shell};
 use super::facts::Facts;
 use super::image::{FinalImage, Kind};
 
@@ -50,11 +50,9 @@ pub(super) fn read_start(facts: &Facts) -> Result<Start, String> {
         ));
     }
     if facts.binaries.is_empty() {
-        let compiles_only = facts.runs.values().any(RunFacts::is_build);
-        return Err(if compiles_only {
-            "nothing to copy: the `go build` here has no `-o` and names several packages or a pattern, which writes a binary only where they come to one main package alone, and restage does not count them".into()
-        } else {
-            "nothing to build: no `go build`, `go install` or `go run` in the file".into()
+        return Err(match &facts.no_binary {
+            Some(why) => format!("nothing to copy: {why}"),
+            None => "nothing to build: no `go build`, `go install` or `go run` in the file".into(),
         });
     }
     match facts.binary_for(program, id) {
