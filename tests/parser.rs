@@ -129,6 +129,55 @@ fn lines_of_an_instruction_keep_their_kinds() {
     assert_eq!((run.start_line, run.end_line), (2, 5));
 }
 
+/// Each line's text and continuation as spans of the file: the continuation runs from
+/// the text's end through its line end (blanks after the escape, carriage returns, the
+/// line feed), whatever follows it.
+#[test]
+fn each_line_keeps_its_text_and_continuation() {
+    for (text, expected) in [
+        (
+            "FROM a\nRUN a \\\n# c\n\n  b\n",
+            vec![
+                ("RUN a ", Some("\\\n")),
+                ("# c\n", None),
+                ("\n", None),
+                ("  b", None),
+            ],
+        ),
+        (
+            "FROM a\nRUN a \\ \t\r\n b \\\r\r\n c",
+            vec![
+                ("RUN a ", Some("\\ \t\r\n")),
+                (" b ", Some("\\\r\r\n")),
+                (" c", None),
+            ],
+        ),
+        ("FROM a\nRUN a \\", vec![("RUN a ", Some("\\"))]),
+        (
+            "# escape=`\nFROM a\nRUN a \\ `\n  `\n b\n",
+            vec![
+                ("RUN a \\ ", Some("`\n")),
+                ("  ", Some("`\n")),
+                (" b", None),
+            ],
+        ),
+    ] {
+        let tree = syntax::parse(text).unwrap_or_else(|error| panic!("{text:?}: {error}"));
+        let run = tree.instructions().nth(1).unwrap();
+        let lines: Vec<(&str, Option<&str>)> = run
+            .lines
+            .iter()
+            .map(|line| match line.kind {
+                LineKind::Text { text, continuation } => {
+                    (tree.slice(text), continuation.map(|span| tree.slice(span)))
+                }
+                _ => (tree.slice(line.span), None),
+            })
+            .collect();
+        assert_eq!(lines, expected, "{text:?}");
+    }
+}
+
 #[test]
 fn carriage_returns_end_a_line_only_before_its_line_feed() {
     for (text, line_texts, value) in [

@@ -277,6 +277,7 @@ fn physical_lines(
     // The logical line is at most the instruction's text: one allocation.
     let mut logical = String::with_capacity(end - start);
     let mut line_start = start;
+    // The text of the line being read, until the next token shows where it ended.
     let mut text: Option<Span> = None;
     let parts = pair
         .into_inner()
@@ -284,20 +285,21 @@ fn physical_lines(
         .expect("an instruction has its lines");
     for part in parts.into_inner() {
         let span = Span::new(base + part.as_span().start(), base + part.as_span().end());
+        if let Some(text) = text.take() {
+            // A token after a line's text starts the next line: a continuation ended
+            // the text's line, from the text's end up to this token.
+            logical.push_str(&source[text.start..text.end]);
+            lines.push(Line {
+                span: Span::new(line_start, span.start),
+                kind: LineKind::Text {
+                    text,
+                    continuation: Some(Span::new(text.end, span.start)),
+                },
+            });
+            line_start = span.start;
+        }
         match part.as_rule() {
             Rule::line_text => text = Some(span),
-            Rule::continuation => {
-                let text = text.take().unwrap_or(span);
-                logical.push_str(&source[text.start..text.end]);
-                lines.push(Line {
-                    span: Span::new(line_start, span.end),
-                    kind: LineKind::Text {
-                        text,
-                        continuation: Some(span),
-                    },
-                });
-                line_start = span.end;
-            }
             Rule::inner_comment | Rule::inner_blank => {
                 let kind = match part.as_rule() {
                     Rule::inner_comment => LineKind::Comment,
