@@ -190,9 +190,9 @@ pub fn process(input: Input, settings: &Settings) -> Report {
                 format!("cannot read stdin: {}", io_message(&error)),
             ),
         },
-        Input::File(path) => {
+        Input::File { path, len } => {
             let shown = ShownPath::new(&path);
-            match read_file(&path) {
+            match read_file(&path, len) {
                 Ok(bytes) => rewrite(shown, Some(&path), bytes, settings),
                 Err(error) => {
                     let message = format!("cannot read {shown}: {}", io_message(&error));
@@ -209,15 +209,35 @@ pub fn process(input: Input, settings: &Settings) -> Report {
 /// limit.
 const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
-/// A whole file. Unlike `std::fs::read` it does not ask for the file's size first: a
-/// Dockerfile fits the first buffer, and a bulk run saves a system call per file.
-fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    read_at_most(std::fs::File::open(path)?, Vec::with_capacity(16 * 1024))
+/// A whole file. Unlike `std::fs::read` it does not ask for the file's size: it takes
+/// the size discovery saw, `len`, and asks for one byte more; a file still that size
+/// comes whole in that one read, which returns short. Otherwise (it grew or shrank, or
+/// discovery did not ask) it reads on to the end of the file, starting with a buffer
+/// that fits a Dockerfile. A bulk run makes one call per file where `std::fs::read`
+/// makes three (the size, the read, a read that finds the end).
+fn read_file(path: &Path, len: Option<u64>) -> std::io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    let Some(len) = len.filter(|&len| len <= MAX_INPUT) else {
+        return read_at_most(file, Vec::with_capacity(16 * 1024));
+    };
+    let mut bytes = vec![0; len as usize + 1];
+    let read = loop {
+        match file.read(&mut bytes) {
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            result => break result?,
+        }
+    };
+    bytes.truncate(read);
+    if read as u64 == len {
+        return Ok(bytes);
+    }
+    read_at_most(file, bytes)
 }
 
 /// Everything `reader` gives, appended to `bytes`, or an error past [`MAX_INPUT`].
 fn read_at_most(reader: impl Read, mut bytes: Vec<u8>) -> std::io::Result<Vec<u8>> {
-    reader.take(MAX_INPUT + 1).read_to_end(&mut bytes)?;
+    let room = (MAX_INPUT + 1).saturating_sub(bytes.len() as u64);
+    reader.take(room).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_INPUT {
         return Err(std::io::Error::new(
             std::io::ErrorKind::FileTooLarge,
@@ -567,6 +587,21 @@ mod tests {
             path: PathBuf::from(format!("f{index:04}")),
             message: "gone".into(),
         })
+    }
+
+    /// Whatever size discovery saw, the file is read whole: the size it still has, a
+    /// smaller or larger one (it changed since), or none.
+    #[test]
+    fn a_file_is_read_whole_whatever_size_discovery_saw() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("Dockerfile");
+        let text = "FROM python:3.12\nRUN pip install flask\n".repeat(500);
+        std::fs::write(&path, &text).unwrap();
+        let len = text.len() as u64;
+        for seen in [Some(len), Some(0), Some(len - 1), Some(len + 7), None] {
+            let bytes = read_file(&path, seen).unwrap();
+            assert_eq!(bytes, text.as_bytes(), "{seen:?}");
+        }
     }
 
     #[test]

@@ -25,7 +25,12 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
     Stdin,
-    File(PathBuf),
+    /// A file, with its size where discovery asked for it (a file named on the command
+    /// line): reading expects that many bytes.
+    File {
+        path: PathBuf,
+        len: Option<u64>,
+    },
     /// A path that cannot be searched or read, with the reason.
     Missing {
         path: PathBuf,
@@ -115,7 +120,10 @@ pub fn inputs(
                         Some(_) => Box::new(walk),
                     }
                 }
-                Ok(meta) if meta.is_file() => Box::new(std::iter::once(Input::File(path))),
+                Ok(meta) if meta.is_file() => Box::new(std::iter::once(Input::File {
+                    path,
+                    len: Some(meta.len()),
+                })),
                 Ok(_) => Box::new(std::iter::once(Input::Missing {
                     path,
                     message: "not a regular file (a named pipe, a device or a socket)".into(),
@@ -123,7 +131,7 @@ pub fn inputs(
             }
         })
         .filter(move |input| match (input, &mut seen) {
-            (Input::File(path), Some(seen)) => seen.first_time(path),
+            (Input::File { path, .. }, Some(seen)) => seen.first_time(path),
             _ => true,
         })
 }
@@ -186,8 +194,12 @@ fn folder(root: &Path, options: WalkOptions) -> impl Iterator<Item = Input> + Se
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|kind| kind.is_file());
                 let name = entry.file_name().to_string_lossy();
-                (is_file && is_dockerfile_name(&name) && !is_shadowed(entry.path()))
-                    .then(|| Input::File(entry.into_path()))
+                (is_file && is_dockerfile_name(&name) && !is_shadowed(entry.path())).then(|| {
+                    Input::File {
+                        path: entry.into_path(),
+                        len: None,
+                    }
+                })
             }
             Err(error) => Some(walk_error(&root_path, error)),
         })
