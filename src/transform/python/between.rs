@@ -62,6 +62,7 @@ pub fn copy_points(input: &Input, runs: &[(ItemId, Run)]) -> Result<Vec<ItemId>,
         }
         let commands = run_commands(input, id);
         names_package_folders(&line, &commands)?;
+        configures_pip(&line, &commands)?;
         if at != id && commands.iter().all(|words| is_housekeeping(words)) {
             continue;
         }
@@ -103,6 +104,32 @@ fn names_package_folders(line: &str, commands: &[Vec<String>]) -> Result<(), Str
         )),
         None => Ok(()),
     }
+}
+
+/// Files that configure pip (pip's own, per user and per system, and the distutils
+/// file it reads), which a RUN may write by housekeeping alone (`echo … > /etc/pip.conf`).
+const PIP_CONFIG_FILES: &[&str] = &["pip.conf", "pip.ini", "pydistutils.cfg"];
+
+/// An error where a RUN between the installs (its text `line`, its simple commands
+/// `commands`) configures pip: `pip config set`, or a write to a configuration file it
+/// names. The later installs read that configuration (an index, options) in the
+/// original; in the rewrite they run in the builder, and the RUN in the final stage.
+fn configures_pip(line: &str, commands: &[Vec<String>]) -> Result<(), String> {
+    let configures = commands.iter().any(|words| {
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        pip_command(&words, "config").is_some_and(|(_, rest)| {
+            rest.iter()
+                .any(|word| ["set", "unset", "edit"].contains(word))
+        }) || words
+            .iter()
+            .any(|word| PIP_CONFIG_FILES.iter().any(|file| word.contains(file)))
+    });
+    if configures {
+        return Err(format!(
+            "`{line}` configures pip between two installs of the app's dependencies: the later installs read that configuration in the original, and in the rewrite they run in the builder, where this RUN does not (it runs in the final stage, after a copy of what the first installed)"
+        ));
+    }
+    Ok(())
 }
 
 /// Why the final stage cannot run the RUN `id` (its text `line`, its simple commands
@@ -198,6 +225,32 @@ mod tests {
         // A command substitution may run anything.
         assert!(!is_housekeeping(&words("echo $(flask --version)")));
         assert!(!is_housekeeping(&words("echo `gunicorn --version`")));
+    }
+
+    #[test]
+    fn pip_configuration_is_told_apart_from_its_reading() {
+        for configuring in [
+            "pip config set global.index-url https://pypi.example.com/simple",
+            "python -m pip config --global set global.trusted-host example.com",
+            "pip3 config unset global.index-url",
+            "echo '[global]' > /etc/pip.conf",
+            "tee /root/.config/pip/pip.conf",
+        ] {
+            assert!(
+                configures_pip(configuring, &[words(configuring)]).is_err(),
+                "{configuring}"
+            );
+        }
+        for reading in [
+            "pip config list",
+            "pip config get global.index-url",
+            "pip freeze",
+        ] {
+            assert!(
+                configures_pip(reading, &[words(reading)]).is_ok(),
+                "{reading}"
+            );
+        }
     }
 
     #[test]
