@@ -18,7 +18,7 @@ use super::TARGET;
 use super::pip::{Source, pip_command};
 use super::run::Run;
 use super::search_path::pythonpath_may_be_set;
-use super::{creates_users, run_commands};
+use super::{USER_PROGRAMS, creates_users, run_commands};
 
 /// Programs of the base system that no Python package provides and that read no
 /// installed package: a RUN of these alone needs no dependency (`mkdir -p /app/logs`).
@@ -44,10 +44,17 @@ pub fn copy_points(input: &Input, runs: &[(ItemId, Run)]) -> Result<Vec<ItemId>,
     for (id, run) in runs {
         let id = *id;
         let at = match run {
+            // Kept in both stages (a later COPY --chown of the builder may name its
+            // users), before the final stage has any dependency and in a builder whose
+            // installs are off its search paths: it may do nothing else that may use them.
+            Run::Other if first < id && id < last && creates_users(input, id) => {
+                users_alone(input, id)?;
+                continue;
+            }
             // The commands after an install in its own RUN run in the final stage right
             // after it (see `run`): it is a copy point itself.
             Run::Dependencies(dependencies) if dependencies.then.is_some() && id < last => id,
-            Run::Other if first < id && id < last && !creates_users(input, id) => *installs
+            Run::Other if first < id && id < last => *installs
                 .iter()
                 .rev()
                 .find(|&&install| install < id)
@@ -91,6 +98,24 @@ fn is_housekeeping(words: &[String]) -> bool {
         && words
             .first()
             .is_none_or(|program| HOUSEKEEPING.contains(&shell::program_name(program)))
+}
+
+/// An error where the RUN `id` between the installs, which creates users or groups,
+/// runs more than that and housekeeping.
+fn users_alone(input: &Input, id: ItemId) -> Result<(), String> {
+    let users_alone = run_commands(input, id).iter().all(|words| {
+        is_housekeeping(words)
+            || words
+                .first()
+                .is_some_and(|program| USER_PROGRAMS.contains(&shell::program_name(program)))
+    });
+    if users_alone {
+        return Ok(());
+    }
+    Err(format!(
+        "`{}` creates users between two installs of the app's dependencies and runs other commands, which may use what the first installed: restage keeps such a RUN in both stages (a later COPY --chown of the builder may name its users), where neither has the dependencies at that point",
+        one_line(input.analysis.text(id))
+    ))
 }
 
 /// An error where a RUN between the installs (its text `line`, its simple commands
