@@ -11,7 +11,7 @@
 
 use crate::analyze::ItemId;
 use crate::transform::Input;
-use crate::transform::packages::is_build_only;
+use crate::transform::packages::{self, is_build_only};
 use crate::transform::shell::{self, one_line};
 
 use super::TARGET;
@@ -73,6 +73,9 @@ pub fn copy_points(input: &Input, runs: &[(ItemId, Run)]) -> Result<Vec<ItemId>,
         if at != id && commands.iter().all(|words| is_housekeeping(words)) {
             continue;
         }
+        if at != id {
+            installs_packages(&line, &commands)?;
+        }
         check(input, runs, id, &line, &commands)?;
         if !points.contains(&at) {
             points.push(at);
@@ -129,6 +132,24 @@ fn names_package_folders(line: &str, commands: &[Vec<String>]) -> Result<(), Str
         )),
         None => Ok(()),
     }
+}
+
+/// An error where a RUN between the installs (its text `line`, its simple commands
+/// `commands`) that is no install of the app's dependencies installs packages among its
+/// other commands (`apt-get install -y libpq-dev && python …`, `pip install --upgrade
+/// pip && …`): it runs in the final stage alone, and the later installs, in the builder,
+/// would go without what it installed, which they had in the original.
+fn installs_packages(line: &str, commands: &[Vec<String>]) -> Result<(), String> {
+    let installs = commands.iter().any(|words| {
+        let words_str: Vec<&str> = words.iter().map(String::as_str).collect();
+        packages::install_in(words).is_some() || pip_command(&words_str, "install").is_some()
+    });
+    if installs {
+        return Err(format!(
+            "`{line}` installs packages between two installs of the app's dependencies, beside commands that may use what the first installed: it runs in the final stage, after a copy of those, and the later installs, in the builder, would go without what it installs, which they had in the original"
+        ));
+    }
+    Ok(())
 }
 
 /// Files that configure pip (pip's own, per user and per system, and the distutils
@@ -250,6 +271,28 @@ mod tests {
         // A command substitution may run anything.
         assert!(!is_housekeeping(&words("echo $(flask --version)")));
         assert!(!is_housekeeping(&words("echo `gunicorn --version`")));
+    }
+
+    #[test]
+    fn packages_installed_beside_other_commands_are_told() {
+        for installing in [
+            "apt-get install -y gcc",
+            "apk add build-base",
+            "pip install --upgrade pip setuptools",
+            "python -m pip install -U wheel",
+        ] {
+            assert!(
+                installs_packages(installing, &[words(installing)]).is_err(),
+                "{installing}"
+            );
+        }
+        for other in [
+            "apt-get update",
+            "pip freeze",
+            "python -m nltk.downloader punkt",
+        ] {
+            assert!(installs_packages(other, &[words(other)]).is_ok(), "{other}");
+        }
     }
 
     #[test]
