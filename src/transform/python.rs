@@ -628,14 +628,14 @@ fn creates_users(input: &Input, id: ItemId) -> bool {
     };
     shell::commands(&line).into_iter().any(|command| {
         let words = shell::words(command);
-        words.first().is_some_and(|program| {
-            matches!(
-                shell::program_name(program),
-                "useradd" | "adduser" | "groupadd" | "addgroup"
-            )
-        })
+        words
+            .first()
+            .is_some_and(|program| USER_PROGRAMS.contains(&shell::program_name(program)))
     })
 }
+
+/// The programs that create users or groups.
+const USER_PROGRAMS: &[&str] = &["useradd", "adduser", "groupadd", "addgroup"];
 
 /// Whether a dependency install after the COPY or ADD `id` removes the folder or file
 /// it wrote (`COPY wheels /wheels` … `pip install /wheels/* && rm -rf /wheels`).

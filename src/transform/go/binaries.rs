@@ -284,7 +284,21 @@ impl Facts<'_> {
                 "`{verb}` in {dir} names the binary after its module, and restage cannot tell which module that is; add `-o <path>` to the build"
             ));
         }
-        Ok(file_name(&dir).to_owned())
+        let name = file_name(&dir);
+        if !command::is_version_element(name) {
+            return Ok(name.to_owned());
+        }
+        // `cmd/v2` is named as its import path is, after the element before (cmd/go's
+        // DefaultExecName), which is the module path's last one for `v2` at its root.
+        if let (Some(root), Some(path)) = (&self.module.root, &self.module.path)
+            && let Some(below) = relative_to(&dir, root)
+        {
+            return command::import_path_name(&format!("{path}/{below}"))
+                .ok_or_else(|| format!("cannot tell the binary name of `{verb} {package}`"));
+        }
+        Err(format!(
+            "`{verb} {package}` names the binary after the element before `{name}` in the package's import path, which restage cannot tell; add `-o <path>` to the build"
+        ))
     }
 
     /// The binary a program name or path refers to, at instruction `id`.

@@ -229,18 +229,25 @@ pub fn cgo_setting(text: &str) -> Option<bool> {
 
 /// A package or file list's default executable name, as `go build` chooses it: the
 /// first file's name, or the last element of the import path that is not a major
-/// version (`example.com/app/v2` → `app`).
+/// version (`example.com/app/v2` → `app`; `example.com/api/v1` → `v1`).
 pub fn import_path_name(path: &str) -> Option<String> {
     let path = path.split('@').next().unwrap_or(path).trim_end_matches('/');
     let mut elements = path.rsplit('/').filter(|e| !e.is_empty() && *e != ".");
     let last = elements.next()?;
-    let is_major =
-        last.len() > 1 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
-    let name = match (is_major, elements.next()) {
+    let name = match (is_version_element(last), elements.next()) {
         (true, Some(before)) => before,
         _ => last,
     };
     (name != "..").then(|| name.to_owned())
+}
+
+/// Whether an import path element is a major version as cmd/go's `isVersionElement`
+/// reads one: `v2`, `v3`, `v10`, not `v0`, `v1` or `v05` (no module path ends in those).
+pub fn is_version_element(element: &str) -> bool {
+    element.strip_prefix('v').is_some_and(|digits| {
+        digits.bytes().all(|b| b.is_ascii_digit())
+            && !matches!(digits.as_bytes(), [] | [b'0', ..] | [b'1'])
+    })
 }
 
 /// Expands `$NAME` and `${NAME}`; `None` when a variable is unknown or has modifiers.
@@ -324,6 +331,17 @@ mod tests {
             import_path_name("golang.org/x/tools/gopls@v0.6.3").as_deref(),
             Some("gopls")
         );
+        // cmd/go's isVersionElement: v0, v1 and v05 are names, v10 a version.
+        for (path, name) in [
+            ("example.com/api/v1", "v1"),
+            ("example.com/api/v0", "v0"),
+            ("example.com/api/v05", "v05"),
+            ("example.com/api/v10", "api"),
+            ("example.com/api/cmd/v3", "cmd"),
+            ("v2", "v2"),
+        ] {
+            assert_eq!(import_path_name(path).as_deref(), Some(name), "{path}");
+        }
         let vars = BTreeMap::from([("GOPATH".to_owned(), "/go".to_owned())]);
         assert_eq!(
             expand("${GOPATH}/src/$GOPATH", &vars).as_deref(),

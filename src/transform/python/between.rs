@@ -11,14 +11,14 @@
 
 use crate::analyze::ItemId;
 use crate::transform::Input;
-use crate::transform::packages::is_build_only;
+use crate::transform::packages::{self, is_build_only};
 use crate::transform::shell::{self, one_line};
 
 use super::TARGET;
 use super::pip::{Source, pip_command};
 use super::run::Run;
 use super::search_path::pythonpath_may_be_set;
-use super::{creates_users, run_commands};
+use super::{USER_PROGRAMS, creates_users, run_commands};
 
 /// Programs of the base system that no Python package provides and that read no
 /// installed package: a RUN of these alone needs no dependency (`mkdir -p /app/logs`).
@@ -44,10 +44,17 @@ pub fn copy_points(input: &Input, runs: &[(ItemId, Run)]) -> Result<Vec<ItemId>,
     for (id, run) in runs {
         let id = *id;
         let at = match run {
+            // Kept in both stages (a later COPY --chown of the builder may name its
+            // users), before the final stage has any dependency and in a builder whose
+            // installs are off its search paths: it may do nothing else that may use them.
+            Run::Other if first < id && id < last && creates_users(input, id) => {
+                users_alone(input, id)?;
+                continue;
+            }
             // The commands after an install in its own RUN run in the final stage right
             // after it (see `run`): it is a copy point itself.
             Run::Dependencies(dependencies) if dependencies.then.is_some() && id < last => id,
-            Run::Other if first < id && id < last && !creates_users(input, id) => *installs
+            Run::Other if first < id && id < last => *installs
                 .iter()
                 .rev()
                 .find(|&&install| install < id)
@@ -62,8 +69,12 @@ pub fn copy_points(input: &Input, runs: &[(ItemId, Run)]) -> Result<Vec<ItemId>,
         }
         let commands = run_commands(input, id);
         names_package_folders(&line, &commands)?;
+        configures_pip(&line, &commands)?;
         if at != id && commands.iter().all(|words| is_housekeeping(words)) {
             continue;
+        }
+        if at != id {
+            installs_packages(&line, &commands)?;
         }
         check(input, runs, id, &line, &commands)?;
         if !points.contains(&at) {
@@ -92,6 +103,24 @@ fn is_housekeeping(words: &[String]) -> bool {
             .is_none_or(|program| HOUSEKEEPING.contains(&shell::program_name(program)))
 }
 
+/// An error where the RUN `id` between the installs, which creates users or groups,
+/// runs more than that and housekeeping.
+fn users_alone(input: &Input, id: ItemId) -> Result<(), String> {
+    let users_alone = run_commands(input, id).iter().all(|words| {
+        is_housekeeping(words)
+            || words
+                .first()
+                .is_some_and(|program| USER_PROGRAMS.contains(&shell::program_name(program)))
+    });
+    if users_alone {
+        return Ok(());
+    }
+    Err(format!(
+        "`{}` creates users between two installs of the app's dependencies and runs other commands, which may use what the first installed: restage keeps such a RUN in both stages (a later COPY --chown of the builder may name its users), where neither has the dependencies at that point",
+        one_line(input.analysis.text(id))
+    ))
+}
+
 /// An error where a RUN between the installs (its text `line`, its simple commands
 /// `commands`) names the folder where the original's packages were, or a target folder.
 fn names_package_folders(line: &str, commands: &[Vec<String>]) -> Result<(), String> {
@@ -103,6 +132,50 @@ fn names_package_folders(line: &str, commands: &[Vec<String>]) -> Result<(), Str
         )),
         None => Ok(()),
     }
+}
+
+/// An error where a RUN between the installs (its text `line`, its simple commands
+/// `commands`) that is no install of the app's dependencies installs packages among its
+/// other commands (`apt-get install -y libpq-dev && python …`, `pip install --upgrade
+/// pip && …`): it runs in the final stage alone, and the later installs, in the builder,
+/// would go without what it installed, which they had in the original.
+fn installs_packages(line: &str, commands: &[Vec<String>]) -> Result<(), String> {
+    let installs = commands.iter().any(|words| {
+        let words_str: Vec<&str> = words.iter().map(String::as_str).collect();
+        packages::install_in(words).is_some() || pip_command(&words_str, "install").is_some()
+    });
+    if installs {
+        return Err(format!(
+            "`{line}` installs packages between two installs of the app's dependencies, beside commands that may use what the first installed: it runs in the final stage, after a copy of those, and the later installs, in the builder, would go without what it installs, which they had in the original"
+        ));
+    }
+    Ok(())
+}
+
+/// Files that configure pip (pip's own, per user and per system, and the distutils
+/// file it reads), which a RUN may write by housekeeping alone (`echo … > /etc/pip.conf`).
+const PIP_CONFIG_FILES: &[&str] = &["pip.conf", "pip.ini", "pydistutils.cfg"];
+
+/// An error where a RUN between the installs (its text `line`, its simple commands
+/// `commands`) configures pip: `pip config set`, or a write to a configuration file it
+/// names. The later installs read that configuration (an index, options) in the
+/// original; in the rewrite they run in the builder, and the RUN in the final stage.
+fn configures_pip(line: &str, commands: &[Vec<String>]) -> Result<(), String> {
+    let configures = commands.iter().any(|words| {
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        pip_command(&words, "config").is_some_and(|(_, rest)| {
+            rest.iter()
+                .any(|word| ["set", "unset", "edit"].contains(word))
+        }) || words
+            .iter()
+            .any(|word| PIP_CONFIG_FILES.iter().any(|file| word.contains(file)))
+    });
+    if configures {
+        return Err(format!(
+            "`{line}` configures pip between two installs of the app's dependencies: the later installs read that configuration in the original, and in the rewrite they run in the builder, where this RUN does not (it runs in the final stage, after a copy of what the first installed)"
+        ));
+    }
+    Ok(())
 }
 
 /// Why the final stage cannot run the RUN `id` (its text `line`, its simple commands
@@ -198,6 +271,54 @@ mod tests {
         // A command substitution may run anything.
         assert!(!is_housekeeping(&words("echo $(flask --version)")));
         assert!(!is_housekeeping(&words("echo `gunicorn --version`")));
+    }
+
+    #[test]
+    fn packages_installed_beside_other_commands_are_told() {
+        for installing in [
+            "apt-get install -y gcc",
+            "apk add build-base",
+            "pip install --upgrade pip setuptools",
+            "python -m pip install -U wheel",
+        ] {
+            assert!(
+                installs_packages(installing, &[words(installing)]).is_err(),
+                "{installing}"
+            );
+        }
+        for other in [
+            "apt-get update",
+            "pip freeze",
+            "python -m nltk.downloader punkt",
+        ] {
+            assert!(installs_packages(other, &[words(other)]).is_ok(), "{other}");
+        }
+    }
+
+    #[test]
+    fn pip_configuration_is_told_apart_from_its_reading() {
+        for configuring in [
+            "pip config set global.index-url https://pypi.example.com/simple",
+            "python -m pip config --global set global.trusted-host example.com",
+            "pip3 config unset global.index-url",
+            "echo '[global]' > /etc/pip.conf",
+            "tee /root/.config/pip/pip.conf",
+        ] {
+            assert!(
+                configures_pip(configuring, &[words(configuring)]).is_err(),
+                "{configuring}"
+            );
+        }
+        for reading in [
+            "pip config list",
+            "pip config get global.index-url",
+            "pip freeze",
+        ] {
+            assert!(
+                configures_pip(reading, &[words(reading)]).is_ok(),
+                "{reading}"
+            );
+        }
     }
 
     #[test]
