@@ -69,7 +69,7 @@ pub fn copy_points(input: &Input, runs: &[(ItemId, Run)]) -> Result<Vec<ItemId>,
         }
         let commands = run_commands(input, id);
         names_package_folders(&line, &commands)?;
-        configures_pip(&line, &commands)?;
+        configures_installs(&line, &commands)?;
         if at != id && commands.iter().all(|words| is_housekeeping(words)) {
             continue;
         }
@@ -152,30 +152,65 @@ fn installs_packages(line: &str, commands: &[Vec<String>]) -> Result<(), String>
     Ok(())
 }
 
-/// Files that configure pip (pip's own, per user and per system, and the distutils
-/// file it reads), which a RUN may write by housekeeping alone (`echo … > /etc/pip.conf`).
-const PIP_CONFIG_FILES: &[&str] = &["pip.conf", "pip.ini", "pydistutils.cfg"];
+/// Files a later install reads, which a RUN may write by housekeeping alone (`echo … >
+/// /etc/pip.conf`): pip's configuration (its own, per user and per system, and the
+/// distutils file it reads), git's (for `git+https://` requirements: `insteadOf`
+/// rewrites, credentials helpers) and the credentials both take from `~/.netrc`.
+const INSTALL_CONFIG_FILES: &[&str] = &[
+    "pip.conf",
+    "pip.ini",
+    "pydistutils.cfg",
+    "gitconfig",
+    ".netrc",
+    ".git-credentials",
+];
 
 /// An error where a RUN between the installs (its text `line`, its simple commands
-/// `commands`) configures pip: `pip config set`, or a write to a configuration file it
-/// names. The later installs read that configuration (an index, options) in the
+/// `commands`) configures what a later install reads: `pip config set`, `git config`
+/// but to read it, or a write to a file of [`INSTALL_CONFIG_FILES`]. The later installs
+/// read that configuration (an index, options, a rewritten git URL, credentials) in the
 /// original; in the rewrite they run in the builder, and the RUN in the final stage.
-fn configures_pip(line: &str, commands: &[Vec<String>]) -> Result<(), String> {
+fn configures_installs(line: &str, commands: &[Vec<String>]) -> Result<(), String> {
     let configures = commands.iter().any(|words| {
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         pip_command(&words, "config").is_some_and(|(_, rest)| {
             rest.iter()
                 .any(|word| ["set", "unset", "edit"].contains(word))
-        }) || words
-            .iter()
-            .any(|word| PIP_CONFIG_FILES.iter().any(|file| word.contains(file)))
+        }) || sets_git_config(&words)
+            || words
+                .iter()
+                .any(|word| INSTALL_CONFIG_FILES.iter().any(|file| word.contains(file)))
     });
     if configures {
         return Err(format!(
-            "`{line}` configures pip between two installs of the app's dependencies: the later installs read that configuration in the original, and in the rewrite they run in the builder, where this RUN does not (it runs in the final stage, after a copy of what the first installed)"
+            "`{line}` configures what the installs of the app's dependencies read (pip, git or credentials) between two of them: the later installs read that configuration in the original, and in the rewrite they run in the builder, where this RUN does not (it runs in the final stage, after a copy of what the first installed)"
         ));
     }
     Ok(())
+}
+
+/// Whether a simple command is `git config` that writes (anything but `--get…`,
+/// `--list`, `-l`, `get`, `list`).
+fn sets_git_config(words: &[&str]) -> bool {
+    let [git, rest @ ..] = words else {
+        return false;
+    };
+    if shell::program_name(git) != "git" {
+        return false;
+    }
+    // git's own options come before its command; `-C` and `-c` take a value.
+    let mut at = 0;
+    while let Some(word) = rest.get(at) {
+        match *word {
+            "-C" | "-c" => at += 2,
+            option if option.starts_with('-') => at += 1,
+            _ => break,
+        }
+    }
+    rest.get(at) == Some(&"config")
+        && !rest[at + 1..]
+            .iter()
+            .any(|word| word.starts_with("--get") || ["--list", "-l", "get", "list"].contains(word))
 }
 
 /// Why the final stage cannot run the RUN `id` (its text `line`, its simple commands
@@ -296,16 +331,22 @@ mod tests {
     }
 
     #[test]
-    fn pip_configuration_is_told_apart_from_its_reading() {
+    fn install_configuration_is_told_apart_from_its_reading() {
         for configuring in [
             "pip config set global.index-url https://pypi.example.com/simple",
             "python -m pip config --global set global.trusted-host example.com",
             "pip3 config unset global.index-url",
             "echo '[global]' > /etc/pip.conf",
             "tee /root/.config/pip/pip.conf",
+            "git config --global url.https://github.com/.insteadOf git@github.com:",
+            "/usr/bin/git -C /src config user.name ci",
+            "git -c core.x=y config --system http.sslVerify false",
+            "echo 'machine pypi.example.com login u password p' > /root/.netrc",
+            "cp gitconfig /etc/gitconfig",
+            "echo https://u:p@github.com > ~/.git-credentials",
         ] {
             assert!(
-                configures_pip(configuring, &[words(configuring)]).is_err(),
+                configures_installs(configuring, &[words(configuring)]).is_err(),
                 "{configuring}"
             );
         }
@@ -313,9 +354,14 @@ mod tests {
             "pip config list",
             "pip config get global.index-url",
             "pip freeze",
+            "git config --get user.name",
+            "git config --list",
+            "git -C /src config -l",
+            "git log --format=config",
+            "python -m nltk.downloader config",
         ] {
             assert!(
-                configures_pip(reading, &[words(reading)]).is_ok(),
+                configures_installs(reading, &[words(reading)]).is_ok(),
                 "{reading}"
             );
         }
