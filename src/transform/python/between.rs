@@ -155,7 +155,8 @@ fn installs_packages(line: &str, commands: &[Vec<String>]) -> Result<(), String>
 /// Files a later install reads, which a RUN may write by housekeeping alone (`echo … >
 /// /etc/pip.conf`): pip's configuration (its own, per user and per system, and the
 /// distutils file it reads), git's (for `git+https://` requirements: `insteadOf`
-/// rewrites, credentials helpers) and the credentials both take from `~/.netrc`.
+/// rewrites, credentials helpers), the credentials both take from `~/.netrc`, and the
+/// system's names and certificates (`/etc/hosts`, a private index's CA).
 const INSTALL_CONFIG_FILES: &[&str] = &[
     "pip.conf",
     "pip.ini",
@@ -163,6 +164,8 @@ const INSTALL_CONFIG_FILES: &[&str] = &[
     "gitconfig",
     ".netrc",
     ".git-credentials",
+    "/etc/hosts",
+    "ca-certificates",
 ];
 
 /// An error where a RUN between the installs (its text `line`, its simple commands
@@ -178,12 +181,15 @@ fn configures_installs(line: &str, commands: &[Vec<String>]) -> Result<(), Strin
                 .any(|word| ["set", "unset", "edit"].contains(word))
         }) || sets_git_config(&words)
             || words
+                .first()
+                .is_some_and(|program| shell::program_name(program) == "update-ca-certificates")
+            || words
                 .iter()
                 .any(|word| INSTALL_CONFIG_FILES.iter().any(|file| word.contains(file)))
     });
     if configures {
         return Err(format!(
-            "`{line}` configures what the installs of the app's dependencies read (pip, git or credentials) between two of them: the later installs read that configuration in the original, and in the rewrite they run in the builder, where this RUN does not (it runs in the final stage, after a copy of what the first installed)"
+            "`{line}` configures what the installs of the app's dependencies read (pip, git, credentials, host names or certificates) between two of them: the later installs read that configuration in the original, and in the rewrite they run in the builder, where this RUN does not (it runs in the final stage, after a copy of what the first installed)"
         ));
     }
     Ok(())
@@ -344,6 +350,9 @@ mod tests {
             "echo 'machine pypi.example.com login u password p' > /root/.netrc",
             "cp gitconfig /etc/gitconfig",
             "echo https://u:p@github.com > ~/.git-credentials",
+            "update-ca-certificates",
+            "echo '10.0.0.5 pypi.corp.example' >> /etc/hosts",
+            "cp corp.crt /usr/local/share/ca-certificates/",
         ] {
             assert!(
                 configures_installs(configuring, &[words(configuring)]).is_err(),
