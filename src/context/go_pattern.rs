@@ -80,7 +80,11 @@ impl BuildContext {
         if context_walk.tree.contains_key(folder) {
             return matched(context_walk, folder, below, &ignored);
         }
-        let own_walk = GoSources::walk(self, root, folder, BUDGET);
+        let own_walk = if below {
+            GoSources::walk(self, root, folder, BUDGET)
+        } else {
+            GoSources::folder(self, root, folder)
+        };
         matched(&own_walk, folder, below, &ignored)
     }
 

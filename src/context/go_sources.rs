@@ -167,6 +167,22 @@ impl GoSources {
     /// entries in name order and `node_modules` folders last, until `budget` entries
     /// are seen.
     pub(super) fn walk(context: &BuildContext, root: &Path, top: &str, budget: usize) -> Self {
+        GoSources::read(context, root, top, budget, true)
+    }
+
+    /// Reads the folder `top` of `root` alone, none of the folders in it.
+    pub(super) fn folder(context: &BuildContext, root: &Path, top: &str) -> Self {
+        GoSources::read(context, root, top, BUDGET, false)
+    }
+
+    /// [`GoSources::walk`], into the folders under `top` where `descend`.
+    fn read(
+        context: &BuildContext,
+        root: &Path,
+        top: &str,
+        budget: usize,
+        descend: bool,
+    ) -> Self {
         let mut sources = GoSources::default();
         let mut seen = 0;
         let mut folders = VecDeque::from([top.to_owned()]);
@@ -201,7 +217,8 @@ impl GoSources {
                     continue;
                 };
                 if kind.is_dir() {
-                    let walked = !name.starts_with('.')
+                    let walked = descend
+                        && !name.starts_with('.')
                         && name != "testdata"
                         && !context.keeps_out_whole(&path);
                     if walked && (npm || name == "node_modules") {
