@@ -176,13 +176,7 @@ impl GoSources {
     }
 
     /// [`GoSources::walk`], into the folders under `top` where `descend`.
-    fn read(
-        context: &BuildContext,
-        root: &Path,
-        top: &str,
-        budget: usize,
-        descend: bool,
-    ) -> Self {
+    fn read(context: &BuildContext, root: &Path, top: &str, budget: usize, descend: bool) -> Self {
         let mut sources = GoSources::default();
         let mut seen = 0;
         let mut folders = VecDeque::from([top.to_owned()]);

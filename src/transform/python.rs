@@ -484,12 +484,7 @@ impl Layout<'_> {
     /// install, the builder's step that makes the folders serve as site-packages did.
     fn final_dependencies(&mut self, at: ItemId) {
         if !self.runtime_libraries.is_empty() {
-            let mut names: Vec<String> = Vec::new();
-            for name in std::mem::take(&mut self.runtime_libraries) {
-                if !names.contains(&name) {
-                    names.push(name);
-                }
-            }
+            let names = std::mem::take(&mut self.runtime_libraries);
             self.runtime_install(at, &names);
         }
         let plan = &mut self.plan;
@@ -558,20 +553,20 @@ impl Layout<'_> {
 
     /// The final stage's install of the runtime packages `names` where the original's
     /// instruction `at` was: as root, and back to the user in force there when an
-    /// earlier USER made it another (the package manager needs root). Those it installs
-    /// already are left out.
+    /// earlier USER made it another (the package manager needs root). Each package is
+    /// named once, and those it installs already are left out.
     fn runtime_install(&mut self, at: ItemId, names: &[String]) {
-        let names: Vec<&str> = names
-            .iter()
-            .filter(|&name| !self.runtime_installed.contains(name))
-            .map(String::as_str)
-            .collect();
-        if names.is_empty() {
+        let mut fresh = Vec::new();
+        for name in names {
+            if !self.runtime_installed.contains(name) {
+                self.runtime_installed.push(name.clone());
+                fresh.push(name.as_str());
+            }
+        }
+        if fresh.is_empty() {
             return;
         }
-        self.runtime_installed
-            .extend(names.iter().map(|name| (*name).to_owned()));
-        let install = packages::install_line(self.manager, &names);
+        let install = packages::install_line(self.manager, &fresh);
         let user = self
             .input
             .analysis
